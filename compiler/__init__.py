@@ -1,0 +1,1 @@
+"""Pure: the resolved workspace model, semantic checks and (later) lowering to schedules."""

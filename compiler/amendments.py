@@ -1,0 +1,202 @@
+"""Amendments: numbered in order, dated forward, inside the contract's life, and
+changing only charges that exist at their effective date."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+
+import attrs
+
+from dsl import ast
+from dsl.diagnostics import Diagnostic, Label, error, warning
+
+from compiler import model
+from compiler.charges import ChargeBuilder
+from compiler.names import did_you_mean, duplicate
+from compiler.terms import apply_set, discount_of, duration, end_of_term, renewal_of
+
+CHARGE_CHANGES = (ast.ChargeSet, ast.RemoveStmt)
+
+
+@attrs.define
+class AmendmentChecker:
+    contract_id: str
+    signed: date
+    start: date
+    end: date | None
+    """End of the term in force (exclusive); None when it renews or is evergreen."""
+    renewal: model.Renewal
+    charges: Mapping[str, model.Charge]
+    builder: ChargeBuilder
+    sink: list[Diagnostic]
+
+    def check(self, amendments: list[ast.Amendment]) -> tuple[model.Amendment, ...]:
+        sink = self.sink
+        live: dict[str, model.Charge] = dict(self.charges)
+        renewal = self.renewal
+        end = self.end
+        previous: ast.Amendment | None = None
+        terminated: ast.Amendment | None = None
+        result: list[model.Amendment] = []
+        for amendment in amendments:
+            self._order(amendment, previous)
+            if terminated is not None:
+                sink.append(
+                    error(
+                        "E0606",
+                        f"amendment {amendment.number} comes after the contract was terminated",
+                        amendment.span,
+                        label="the contract has ended",
+                        help="a terminated contract cannot change; write a new contract instead",
+                        labels=(Label(terminated.span, "terminated here"),),
+                    )
+                )
+            bounded_end = end if renewal.kind == "none" else None
+            if amendment.effective < self.start or (bounded_end is not None and amendment.effective > bounded_end):
+                life = f"{self.start} to {bounded_end}" if bounded_end else f"from {self.start}"
+                sink.append(
+                    error(
+                        "E0603",
+                        f"amendment {amendment.number} takes effect outside the contract's life",
+                        amendment.span,
+                        label=f"effective {amendment.effective}",
+                        help=f"the contract runs {life}; choose an effective date inside it",
+                    )
+                )
+            if amendment.signed < self.signed:
+                sink.append(
+                    error(
+                        "E0605",
+                        f"amendment {amendment.number} is signed before the contract itself",
+                        amendment.span,
+                        label=f"signed {amendment.signed}, the contract {self.signed}",
+                        help="check the signing date; an amendment is agreed after the contract it changes",
+                    )
+                )
+            if not amendment.body:
+                sink.append(
+                    warning(
+                        "W0601",
+                        f"amendment {amendment.number} changes nothing",
+                        amendment.span,
+                        label="empty amendment",
+                        help="write the changes it makes, such as `seats quantity 40` or `terminate`",
+                    )
+                )
+            changes: list[model.Change] = []
+            prorate = True
+            accounting: str = "prospective"
+            added: dict[str, ast.Ref] = {}
+            for stmt in amendment.body:
+                match stmt:
+                    case ast.ChargeSet():
+                        current = self._existing(stmt.charge, live, amendment)
+                        if current is not None:
+                            updated = apply_set(current, stmt, sink)
+                            live[current.id] = updated
+                            for item in stmt.items:
+                                if isinstance(item, ast.QuantityStmt):
+                                    changes.append(model.SetQuantity(charge=current.id, quantity=item.quantity, span=item.span))
+                                else:
+                                    changes.append(model.SetPrice(charge=current.id, price=item.price, span=item.span))
+                    case ast.RemoveStmt():
+                        if self._existing(stmt.charge, live, amendment) is not None:
+                            del live[stmt.charge.name]
+                            changes.append(model.RemoveCharge(charge=stmt.charge.name, span=stmt.span))
+                    case ast.Charge():
+                        built = self.builder.build(stmt)
+                        if stmt.id.name in live or stmt.id.name in added:
+                            first = added.get(stmt.id.name)
+                            sink.append(
+                                duplicate("charge", stmt.id, first)
+                                if first
+                                else error(
+                                    "E0301",
+                                    f"charge `{stmt.id.name}` already exists in this contract",
+                                    stmt.id.span,
+                                    label="added again",
+                                    help="change the existing charge with `ID quantity N` or `ID price P`, "
+                                    "or remove it first with `remove ID`",
+                                )
+                            )
+                        elif built is not None:
+                            added[stmt.id.name] = stmt.id
+                            live[built.id] = built
+                            changes.append(model.AddCharge(charge=built))
+                    case ast.DiscountStmt():
+                        for ref in stmt.charges:
+                            if ref.name not in live:
+                                self._existing(ref, live, amendment)
+                        changes.append(model.AddDiscount(discount=discount_of(stmt)))
+                    case ast.TermStmt():
+                        new_term = duration(stmt.duration)
+                        end = end_of_term(self.start, new_term, stmt.span, sink)
+                        changes.append(model.ChangeTerm(term=new_term, span=stmt.span))
+                    case ast.RenewStmt() | ast.EvergreenStmt() | ast.NoRenewalStmt():
+                        renewal = renewal_of(stmt)
+                        changes.append(model.ChangeRenewal(renewal=renewal, span=stmt.span))
+                    case ast.TerminateStmt():
+                        terminated = amendment
+                        changes.append(model.Terminate(span=stmt.span))
+                    case ast.ProrateStmt():
+                        prorate = False
+                    case ast.AccountingStmt():
+                        accounting = stmt.treatment
+            result.append(
+                model.Amendment(
+                    number=amendment.number,
+                    reason=amendment.reason,
+                    signed=amendment.signed,
+                    effective=amendment.effective,
+                    changes=tuple(changes),
+                    prorate=prorate,
+                    accounting=accounting,  # type: ignore[arg-type]
+                    span=amendment.span,
+                )
+            )
+            previous = amendment
+        return tuple(result)
+
+    def _order(self, amendment: ast.Amendment, previous: ast.Amendment | None) -> None:
+        expected = previous.number + 1 if previous else 1
+        if amendment.number != expected:
+            self.sink.append(
+                error(
+                    "E0601",
+                    f"amendment {amendment.number} is out of order",
+                    amendment.span,
+                    label=f"expected amendment {expected} here",
+                    help="number amendments 1, 2, 3, ... in the order they were signed, and append new ones at the end",
+                    labels=(Label(previous.span, f"amendment {previous.number}"),) if previous else (),
+                )
+            )
+        if previous is not None and amendment.effective < previous.effective:
+            self.sink.append(
+                error(
+                    "E0602",
+                    f"amendment {amendment.number} takes effect before amendment {previous.number}",
+                    amendment.span,
+                    label=f"effective {amendment.effective}",
+                    help="amendments apply in order; a later amendment cannot take effect before an earlier one",
+                    labels=(Label(previous.span, f"effective {previous.effective}"),),
+                )
+            )
+
+    def _existing(
+        self, ref: ast.Ref, live: Mapping[str, model.Charge], amendment: ast.Amendment
+    ) -> model.Charge | None:
+        if ref.name in live:
+            return live[ref.name]
+        removed = ref.name in self.charges
+        self.sink.append(
+            error(
+                "E0604",
+                f"amendment {amendment.number} changes charge `{ref.name}`, which "
+                + ("was removed earlier" if removed else "the contract does not have"),
+                ref.span,
+                label="no such charge on " + str(amendment.effective),
+                help=did_you_mean(ref.name, live) if not removed else "add it again with `charge` first",
+            )
+        )
+        return None

@@ -1,0 +1,32 @@
+"""Date arithmetic with stated rules: months keep their day, clamped to the month's end."""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date, timedelta
+
+from compiler.model import Duration
+
+MONTH_NAMES = (
+    "january february march april may june july august september october november december"
+).split()
+
+
+def add_months(day: date, months: int, anchor: int | None = None) -> date:
+    """`day` moved by whole months; the day of month is `anchor` (default: day's own),
+    clamped to the last day of the target month, so the 31st never drifts."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    last = calendar.monthrange(year, month + 1)[1]
+    return date(year, month + 1, min(anchor or day.day, last))
+
+
+def add_duration(day: date, duration: Duration) -> date:
+    if duration.unit == "day":
+        return day + timedelta(days=duration.count)
+    months = duration.count * (12 if duration.unit == "year" else 1)
+    return add_months(day, months)
+
+
+def subtract_duration(day: date, duration: Duration) -> date:
+    return add_duration(day, Duration(count=-duration.count, unit=duration.unit))

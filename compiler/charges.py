@@ -1,0 +1,410 @@
+"""Charges: one pricing rule, a billing rule, a revenue rule, VAT and the rest,
+checked and resolved with their defaults.
+
+Defaults (docs/language.md): a recurring charge is billed in advance on the
+cycle of its price period; usage is billed monthly in arrears; revenue is
+recognised ratably by day for recurring charges, as consumed for usage and
+at start for one-time fees; VAT is `standard`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from dsl import ast
+from dsl.diagnostics import Diagnostic, error
+from dsl.printer import format_decimal
+from dsl.span import Span
+
+from compiler import model
+from compiler.names import check_lower_id, resolve
+from compiler.statements import Statements
+
+PRICE_KINDS = (
+    ast.FlatPrice,
+    ast.PerUnitPrice,
+    ast.OneTimePrice,
+    ast.GraduatedPrice,
+    ast.VolumePrice,
+    ast.PackagePrice,
+    ast.PercentagePrice,
+)
+USAGE_ONLY = (ast.GraduatedPrice, ast.VolumePrice, ast.PackagePrice, ast.PercentagePrice)
+PERIOD_MONTHS = {"month": 1, "quarter": 3, "year": 12}
+CYCLE_MONTHS = {"monthly": 1, "quarterly": 3, "yearly": 12}
+HUNDRED = Decimal(100)
+
+
+def check_not_negative(value: Decimal | None, what: str, span: Span, sink: list[Diagnostic]) -> None:
+    if value is not None and value < 0:
+        sink.append(
+            error(
+                "E0208",
+                f"{what} cannot be negative",
+                span,
+                label=f"{what} is {value}",
+                help="write the amount as a positive number; a reduction is a `discount`, a refund a credit note",
+            )
+        )
+
+
+def check_percent(value: Decimal, what: str, span: Span, sink: list[Diagnostic], *, allow_zero: bool = True) -> None:
+    low_ok = value >= 0 if allow_zero else value > 0
+    if not low_ok or value > HUNDRED:
+        sink.append(
+            error(
+                "E0214",
+                f"{what} of {value}% is out of range",
+                span,
+                label="outside 0% to 100%" if allow_zero else "outside (0%, 100%]",
+                help="write a percentage between 0% and 100%",
+            )
+        )
+
+
+def check_tiers(tiers: tuple[ast.Tier, ...], span: Span, sink: list[Diagnostic]) -> None:
+    previous: ast.Tier | None = None
+    for position, tier in enumerate(tiers):
+        check_not_negative(tier.price, "a tier price", tier.span, sink)
+        check_not_negative(tier.flat, "a tier's flat amount", tier.span, sink)
+        if tier.up_to is None and position != len(tiers) - 1:
+            sink.append(
+                error(
+                    "E0204",
+                    "`above` must be the last tier",
+                    tier.span,
+                    label="a tier follows this one",
+                    help="move the `above` tier to the end of the table",
+                )
+            )
+        if tier.up_to is not None and tier.up_to <= 0:
+            sink.append(
+                error(
+                    "E0203",
+                    "tier bounds must increase",
+                    tier.span,
+                    label=f"a bound of {tier.up_to} leaves this tier empty",
+                    help="the first bound must be above 0",
+                )
+            )
+        elif previous is not None and previous.up_to is not None and tier.up_to is not None:
+            if tier.up_to <= previous.up_to:
+                sink.append(
+                    error(
+                        "E0203",
+                        "tier bounds must increase",
+                        tier.span,
+                        label=f"{tier.up_to} is not above the previous bound {previous.up_to}",
+                        help="write the tiers in increasing order of their bounds, each bound above the last",
+                    )
+                )
+        previous = tier
+    if not tiers or tiers[-1].up_to is not None:
+        where = tiers[-1].span if tiers else span
+        sink.append(
+            error(
+                "E0204",
+                "a tier table must end with an `above` tier",
+                where,
+                label="no price for quantities above the last bound",
+                help="add a last line such as `above 0.008`",
+            )
+        )
+
+
+def _tier_rows(tiers: tuple[ast.Tier, ...]) -> tuple[model.TierRow, ...]:
+    return tuple(model.TierRow(up_to=t.up_to, price=t.price, flat=t.flat or Decimal(0)) for t in tiers)
+
+
+class ChargeBuilder:
+    """Resolves charges; shared by plans, contracts and amendments."""
+
+    def __init__(self, metrics: Mapping[str, Any], seller_mva: bool, sink: list[Diagnostic]) -> None:
+        self.metrics = metrics
+        self.seller_mva = seller_mva
+        self.sink = sink
+
+    def build(self, charge: ast.Charge) -> model.Charge | None:
+        sink = self.sink
+        check_lower_id("charge", charge.id, sink)
+        st = Statements(f"charge `{charge.id.name}`", charge.body, sink)
+        price = st.one(PRICE_KINDS, "pricing rule", code="E0201")
+        usage = st.one(ast.UsageStmt)
+        billing = st.one(ast.BillingStmt)
+        revenue = st.one(ast.RevenueStmt)
+        vat = st.one(ast.VatStmt)
+        ssp = st.one(ast.SspStmt)
+        trial = st.one(ast.TrialStmt)
+        unit = st.one(ast.UnitStmt)
+        account = st.one(ast.AccountStmt)
+        quantity = st.one(ast.QuantityStmt)
+
+        if price is None:
+            sink.append(
+                error(
+                    "E0202",
+                    f"charge `{charge.id.name}` has no pricing rule",
+                    charge.id.span,
+                    label="what does this charge cost?",
+                    help="add one of: `flat 4_990.00 per month`, `per_unit 149.00 per seat per month`, "
+                    "`one_time 25_000.00 on start`, or `usage METRIC` with a price",
+                )
+            )
+            return None
+        metric_id: str | None = None
+        if usage is not None:
+            if resolve("metric", usage.metric, self.metrics, sink) is not None:
+                metric_id = usage.metric.name
+        pricing = self._pricing(charge, price, usage, metric_id)
+        self._check_amounts(price, ssp, quantity)
+        if trial is not None and isinstance(pricing, (model.OneTimeFee, model.UsageFee)):
+            sink.append(
+                error(
+                    "E0216",
+                    "a trial applies to recurring charges only",
+                    trial.span,
+                    label="this charge does not recur",
+                    help="remove the trial, or put it on the recurring charges of the contract",
+                )
+            )
+        return model.Charge(
+            id=charge.id.name,
+            label=charge.label,
+            pricing=pricing if pricing is not None else model.FlatFee(amount=Decimal(0), period="month"),
+            billing=self._billing(price, usage, billing),
+            trial=model.Duration(count=trial.duration.count, unit=trial.duration.unit) if trial else None,
+            revenue=self._revenue(price, usage, revenue),
+            vat=self._vat(vat),
+            ssp=ssp.amount if ssp else None,
+            ssp_period=ssp.period if ssp else None,
+            unit=unit.code if unit else None,
+            account=account.number if account else None,
+            quantity=quantity.quantity if quantity else None,
+            span=charge.span,
+        )
+
+    def _check_amounts(self, price: Any, ssp: ast.SspStmt | None, quantity: ast.QuantityStmt | None) -> None:
+        sink = self.sink
+        for attr, what in (("amount", "a price"), ("price", "a price"), ("minimum", "a minimum"), ("maximum", "a maximum")):
+            value = getattr(price, attr, None)
+            if isinstance(value, Decimal):
+                check_not_negative(value, what, price.span, sink)
+        if ssp is not None:
+            check_not_negative(ssp.amount, "a standalone selling price", ssp.span, sink)
+        if quantity is not None:
+            check_not_negative(quantity.quantity, "a quantity", quantity.span, sink)
+
+    def _pricing(
+        self, charge: ast.Charge, price: Any, usage: ast.UsageStmt | None, metric: str | None
+    ) -> model.Pricing | None:
+        sink = self.sink
+        if usage is None:
+            if isinstance(price, USAGE_ONLY):
+                sink.append(
+                    error(
+                        "E0205",
+                        f"charge `{charge.id.name}` prices usage but names no metric",
+                        price.span,
+                        label="usage pricing needs a metric to count",
+                        help="add `usage METRIC` naming the metric whose total this prices",
+                    )
+                )
+                return None
+            if isinstance(price, ast.FlatPrice):
+                return model.FlatFee(amount=price.amount, period=price.period)
+            if isinstance(price, ast.OneTimePrice):
+                return model.OneTimeFee(amount=price.amount, on=price.on)
+            assert isinstance(price, ast.PerUnitPrice)
+            if price.period is None:
+                sink.append(
+                    error(
+                        "E0210",
+                        "a recurring per-unit price needs a period",
+                        price.span,
+                        label="per what period?",
+                        help=f"write `{_per_unit_example(price)} per month` (or quarter, year); "
+                        "for usage, add `usage METRIC`",
+                    )
+                )
+                return None
+            return model.PerUnitFee(price=price.price, period=price.period, unit=price.unit)
+        if isinstance(price, (ast.FlatPrice, ast.OneTimePrice)):
+            sink.append(
+                error(
+                    "E0209",
+                    f"`{'flat' if isinstance(price, ast.FlatPrice) else 'one_time'}` cannot price usage",
+                    price.span,
+                    label="usage needs a price per unit, tiers, packages or a percentage",
+                    help="write `per_unit PRICE`, `graduated { ... }`, `volume { ... }`, "
+                    "`package SIZE for PRICE` or `percentage RATE`",
+                )
+            )
+            return None
+        rule = self._usage_rule(price)
+        if rule is None or metric is None:
+            return None
+        return model.UsageFee(metric=metric, rule=rule)
+
+    def _usage_rule(self, price: Any) -> model.UsageRule | None:
+        sink = self.sink
+        if isinstance(price, ast.PerUnitPrice):
+            if price.period is not None:
+                sink.append(
+                    error(
+                        "E0211",
+                        "a usage price has no period",
+                        price.span,
+                        label=f"`per {price.period}` does not apply to usage",
+                        help="usage is priced per unit counted in each billing period: write "
+                        f"`{_per_unit_example(price)}`",
+                    )
+                )
+            return model.UnitRate(price=price.price)
+        if isinstance(price, (ast.GraduatedPrice, ast.VolumePrice)):
+            check_tiers(price.tiers, price.span, sink)
+            mode = "graduated" if isinstance(price, ast.GraduatedPrice) else "volume"
+            return model.Tiered(mode=mode, tiers=_tier_rows(price.tiers))
+        if isinstance(price, ast.PackagePrice):
+            if price.size <= 0:
+                sink.append(
+                    error(
+                        "E0213",
+                        "a package must hold more than zero units",
+                        price.span,
+                        label=f"package size {price.size}",
+                        help="write a positive size, such as `package 1_000 for 50.00`",
+                    )
+                )
+            return model.Package(size=price.size, price=price.price)
+        assert isinstance(price, ast.PercentagePrice)
+        check_percent(price.percent, "a percentage", price.span, sink)
+        if price.minimum is not None and price.maximum is not None and price.minimum > price.maximum:
+            sink.append(
+                error(
+                    "E0215",
+                    "the minimum is above the maximum",
+                    price.span,
+                    label=f"min {price.minimum} > max {price.maximum}",
+                    help="swap them, or drop one",
+                )
+            )
+        return model.Percentage(percent=price.percent, minimum=price.minimum, maximum=price.maximum)
+
+    def _billing(self, price: Any, usage: ast.UsageStmt | None, billing: ast.BillingStmt | None) -> model.Billing | None:
+        sink = self.sink
+        if isinstance(price, ast.OneTimePrice) and usage is None:
+            if billing is not None:
+                sink.append(
+                    error(
+                        "E0212",
+                        "a one-time charge is billed once, on its date",
+                        billing.span,
+                        label="a billing cycle does not apply",
+                        help="delete this line; the date after `on` says when it is billed",
+                    )
+                )
+            return None
+        if billing is not None and billing.cycle == "every" and (billing.months or 0) <= 0:
+            sink.append(
+                error(
+                    "E0219",
+                    "a billing cycle must be at least one month",
+                    billing.span,
+                    label=f"every {billing.months} months",
+                    help="write `billed every 2 months`, or `monthly`, `quarterly`, `yearly`",
+                )
+            )
+        if usage is not None:
+            if billing is not None and billing.timing == "advance":
+                sink.append(
+                    error(
+                        "E0206",
+                        "usage cannot be billed in advance",
+                        billing.span,
+                        label="usage is only known after the period ends",
+                        help="write `in arrears`, or leave the timing out: usage defaults to arrears",
+                    )
+                )
+            months = _months(billing) if billing else 1
+            cycle = billing.cycle if billing else "monthly"
+            return model.Billing(months=months, cycle=cycle, timing="arrears")
+        if billing is None:
+            period = getattr(price, "period", None) or "month"
+            months = PERIOD_MONTHS[period]
+            cycle = {1: "monthly", 3: "quarterly", 12: "yearly"}[months]
+            return model.Billing(months=months, cycle=cycle, timing="advance")  # type: ignore[arg-type]
+        return model.Billing(months=_months(billing), cycle=billing.cycle, timing=billing.timing or "advance")
+
+    def _revenue(self, price: Any, usage: ast.UsageStmt | None, revenue: ast.RevenueStmt | None) -> model.Revenue:
+        sink = self.sink
+        if revenue is None:
+            if usage is not None:
+                return model.Revenue(method="as_consumed")
+            if isinstance(price, ast.OneTimePrice):
+                return model.Revenue(method="at_start")
+            return model.Revenue(method="ratably_daily")
+        if revenue.method == "as_consumed" and usage is None:
+            sink.append(
+                error(
+                    "E0216",
+                    "`revenue as consumed` applies to usage charges only",
+                    revenue.span,
+                    label="this charge has no usage",
+                    help="use `revenue ratably daily` for recurring fees, `at start` or `over term` for one-time fees",
+                )
+            )
+        if revenue.method == "milestones":
+            total = sum((m.percent for m in revenue.milestones), Decimal(0))
+            if total != HUNDRED:
+                sink.append(
+                    error(
+                        "E0217",
+                        "milestones must add up to 100%",
+                        revenue.span,
+                        label=f"they add up to {total}%",
+                        help="adjust the percentages so that together they recognise the whole price",
+                    )
+                )
+        return model.Revenue(
+            method=revenue.method,
+            on=revenue.on,
+            milestones=tuple((m.on, m.percent) for m in revenue.milestones),
+        )
+
+    def _vat(self, vat: ast.VatStmt | None) -> model.Vat:
+        if vat is None:
+            return model.Vat(category="standard")
+        if vat.category == "exempt" and not (vat.reason or "").strip():
+            self.sink.append(
+                error(
+                    "E0207",
+                    "exempt VAT needs a reason",
+                    vat.span,
+                    label="the invoice must say why no VAT is charged",
+                    help='write the legal basis, such as `vat exempt "Unntatt etter mval. § 3-6"`',
+                )
+            )
+        if vat.category == "outside" and self.seller_mva:
+            self.sink.append(
+                error(
+                    "E0218",
+                    "`vat outside` is for sellers that are not MVA-registered",
+                    vat.span,
+                    label="the seller is MVA-registered",
+                    help="use `vat zero`, `vat exempt \"reason\"` or `vat reverse_charge` for sales without VAT",
+                )
+            )
+        return model.Vat(category=vat.category, reason=vat.reason)
+
+
+def _months(billing: ast.BillingStmt) -> int:
+    if billing.cycle == "every":
+        return max(1, billing.months or 1)
+    return CYCLE_MONTHS[billing.cycle]
+
+
+def _per_unit_example(price: ast.PerUnitPrice) -> str:
+    text = f"per_unit {format_decimal(price.price)}"
+    return text + (f" per {price.unit}" if price.unit else "")

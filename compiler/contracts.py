@@ -1,0 +1,402 @@
+"""Contracts: customer, dates, term and renewal, the plan version followed with its
+overrides, extra charges, discounts, commitments, indexation, SSP and amendments."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import attrs
+
+from dsl import ast
+from dsl.diagnostics import Diagnostic, Label, error, note, warning
+from dsl.span import Span
+
+from compiler import model
+from compiler.amendments import AmendmentChecker
+from compiler.calendar import MONTH_NAMES
+from compiler.charges import ChargeBuilder, check_not_negative, check_percent
+from compiler.identity import check_currency
+from compiler.terms import apply_set, discount_of, duration, end_of_term, renewal_of
+from compiler.names import did_you_mean, duplicate, resolve
+from compiler.statements import Statements
+
+RENEWALS = (ast.RenewStmt, ast.EvergreenStmt, ast.NoRenewalStmt)
+
+
+@attrs.define
+class ContractContext:
+    customers: Mapping[str, Any]
+    plans: Mapping[str, tuple[model.PlanVersion, ...]]
+    indices: Mapping[str, Any]
+    charges: ChargeBuilder
+    default_currency: str
+    default_due_days: int
+    sink: list[Diagnostic]
+
+
+class ContractBuilder:
+    def __init__(self, ctx: ContractContext) -> None:
+        self.ctx = ctx
+        self.sink = ctx.sink
+
+    def build(self, contract: ast.Contract) -> model.Contract | None:
+        sink = self.sink
+        cid = contract.id
+        st = Statements(f"contract `{cid.name}`", contract.body, sink)
+        customer = st.require(ast.CustomerRef, "customer", cid.span, "customer acme")
+        signed = st.require(ast.SignedStmt, "signing date", cid.span, "signed 2025-12-15")
+        start = st.require(ast.StartStmt, "start date", cid.span, "start 2026-01-01")
+        term = st.one(ast.TermStmt)
+        renewal = st.one(RENEWALS, "renewal rule (`renew`, `evergreen` or `no renewal`)", code="E0308")
+        anchor = st.one(ast.AnchorStmt)
+        due = st.one(ast.DueStmt)
+        po = st.one(ast.PurchaseOrderStmt)
+        reference = st.one(ast.ReferenceStmt)
+        currency = st.one(ast.CurrencyStmt)
+        plan_ref = st.one(ast.PlanRef, "`plan`")
+        minimum = st.one(ast.MinimumStmt)
+
+        if customer is not None:
+            resolve("customer", customer.customer, self.ctx.customers, sink)
+        if currency is not None:
+            check_currency(currency.code, currency.span, sink)
+        if anchor is not None and not 1 <= anchor.day <= 31:
+            sink.append(
+                error(
+                    "E0505",
+                    f"billing anchor {anchor.day} is not a day of the month",
+                    anchor.span,
+                    label="expected 1 to 31",
+                    help="write the day periods start on; 29, 30 and 31 fall on the month's last day when it is shorter",
+                )
+            )
+        if due is not None:
+            check_not_negative(Decimal(due.days), "due days", due.span, sink)
+        if minimum is not None:
+            check_not_negative(minimum.amount, "a minimum commitment", minimum.span, sink)
+        if term is None and not isinstance(renewal, ast.EvergreenStmt):
+            sink.append(
+                error(
+                    "E0504",
+                    f"contract `{cid.name}` has no term",
+                    cid.span,
+                    label="how long does it run?",
+                    help="add `term 12 months`, or `evergreen notice 3 months` for a contract that runs until terminated",
+                )
+            )
+        if signed is not None and start is not None and signed.on > start.on:
+            sink.append(
+                warning(
+                    "W0501",
+                    f"contract `{cid.name}` is signed after it starts",
+                    signed.span,
+                    label=f"signed {signed.on}, starts {start.on}",
+                    help="a back-dated contract is billed from its start date; check the dates if this is a typo",
+                    labels=(Label(start.span, "starts here"),),
+                )
+            )
+
+        choice, version = self._plan(cid, plan_ref, signed, start)
+        contract_currency = self._currency(currency, version, plan_ref)
+        charges = self._charges(st, plan_ref, version)
+        if not charges:
+            sink.append(
+                error(
+                    "E0502",
+                    f"contract `{cid.name}` has nothing to bill",
+                    cid.span,
+                    label="no plan and no charges",
+                    help="add `plan ID` to follow a price plan, or a `charge` of its own",
+                )
+            )
+        ids = {c.id: c for c in charges}
+        term_model = duration(term.duration) if term else None
+        end = end_of_term(start.on, term_model, term.span, sink) if start and term else None
+        discounts = [self._discount(d, ids, start.on if start else None, end) for d in st.all(ast.DiscountStmt)]
+        indexations = [self._indexation(x, ids, start.on if start else None, end) for x in st.all(ast.IndexationStmt)]
+        ssp = self._ssp(st, ids)
+        if customer is None or signed is None or start is None:
+            return None
+        amendments = AmendmentChecker(
+            contract_id=cid.name,
+            signed=signed.on,
+            start=start.on,
+            end=end,
+            renewal=renewal_of(renewal),
+            charges=ids,
+            builder=self.ctx.charges,
+            sink=sink,
+        ).check(st.all(ast.Amendment))
+        return model.Contract(
+            id=cid.name,
+            customer=customer.customer.name,
+            signed=signed.on,
+            start=start.on,
+            term=term_model,
+            renewal=renewal_of(renewal),
+            anchor_day=anchor.day if anchor else None,
+            due_days=due.days if due else self.ctx.default_due_days,
+            purchase_order=po.value if po else None,
+            reference=reference.value if reference else None,
+            currency=contract_currency,
+            plan=choice,
+            charges=tuple(charges),
+            discounts=tuple(d for d in discounts if d is not None),
+            minimum=minimum.amount if minimum else None,
+            indexations=tuple(x for x in indexations if x is not None),
+            ssp=ssp,
+            amendments=amendments,
+            span=contract.span,
+        )
+
+    # ------------------------------------------------------------ plan
+    def _plan(
+        self,
+        cid: ast.Ref,
+        plan_ref: ast.PlanRef | None,
+        signed: ast.SignedStmt | None,
+        start: ast.StartStmt | None,
+    ) -> tuple[model.PlanChoice | None, model.PlanVersion | None]:
+        if plan_ref is None:
+            return None, None
+        versions = resolve("plan", plan_ref.plan, self.ctx.plans, self.sink)
+        if not versions:
+            return None, None
+        name = plan_ref.plan.name
+        dates = ", ".join(f"`{v.effective}`" for v in versions)
+        if plan_ref.version is not None:
+            for v in versions:
+                if v.effective == plan_ref.version:
+                    return model.PlanChoice(plan=name, version=v.effective, pinned=True), v
+            self.sink.append(
+                error(
+                    "E0306",
+                    f"plan `{name}` has no version effective {plan_ref.version}",
+                    plan_ref.span,
+                    label="no such version",
+                    help=f"versions of `{name}` take effect on {dates}",
+                )
+            )
+            return None, None
+        if signed is None or start is None:
+            return None, None
+        in_force = [v for v in versions if v.effective <= signed.on]
+        reason = f"in force when the contract was signed ({signed.on})"
+        if not in_force:
+            in_force = [v for v in versions if v.effective <= start.on][:1]
+            reason = f"the first version in force by the start date ({start.on}); none was in force when signed"
+        if not in_force:
+            self.sink.append(
+                error(
+                    "E0307",
+                    f"no version of plan `{name}` is in force for contract `{cid.name}`",
+                    plan_ref.span,
+                    label=f"signed {signed.on}, starts {start.on}",
+                    help=f"versions of `{name}` take effect on {dates}; pin one with `plan {name} version DATE`",
+                )
+            )
+            return None, None
+        chosen = in_force[-1]
+        newer = [v for v in versions if v.effective > chosen.effective]
+        extra = f"; newer version {newer[-1].effective} exists (grandfathered)" if newer else ""
+        self.sink.append(
+            note(
+                "N0301",
+                f"contract `{cid.name}` follows plan `{name}` version {chosen.effective}",
+                plan_ref.span,
+                label=reason + extra,
+                help=f"pin it with `plan {name} version {chosen.effective}` to make the choice explicit",
+            )
+        )
+        return model.PlanChoice(plan=name, version=chosen.effective, pinned=False), chosen
+
+    def _currency(
+        self, stmt: ast.CurrencyStmt | None, version: model.PlanVersion | None, plan_ref: ast.PlanRef | None
+    ) -> str:
+        if stmt is None:
+            return version.currency if version else self.ctx.default_currency
+        if version is not None and version.currency != stmt.code and plan_ref is not None:
+            self.sink.append(
+                error(
+                    "E0501",
+                    f"the contract is in {stmt.code} but plan `{version.id}` is in {version.currency}",
+                    stmt.span,
+                    label=f"contract currency {stmt.code}",
+                    help=f"write `currency {version.currency}`, or follow a plan priced in {stmt.code}",
+                    labels=(Label(version.span, f"plan priced in {version.currency}"),),
+                )
+            )
+        return stmt.code
+
+    # --------------------------------------------------------- charges
+    def _charges(
+        self, st: Statements, plan_ref: ast.PlanRef | None, version: model.PlanVersion | None
+    ) -> list[model.Charge]:
+        sink = self.sink
+        charges: dict[str, model.Charge] = {c.id: c for c in version.charges} if version else {}
+        if plan_ref is not None and version is not None:
+            for override in plan_ref.overrides or ():
+                target = charges.get(override.charge.name)
+                if target is None:
+                    sink.append(
+                        error(
+                            "E0302",
+                            f"plan `{version.id}` has no charge `{override.charge.name}`",
+                            override.charge.span,
+                            label="unknown charge",
+                            help=did_you_mean(override.charge.name, charges),
+                        )
+                    )
+                    continue
+                charges[target.id] = apply_set(target, override, sink)
+        own_spans: dict[str, ast.Ref] = {}
+        for node in st.all(ast.Charge):
+            built = self.ctx.charges.build(node)
+            if node.id.name in charges or node.id.name in own_spans:
+                first = own_spans.get(node.id.name)
+                if first is not None:
+                    sink.append(duplicate("charge", node.id, first))
+                else:
+                    sink.append(
+                        error(
+                            "E0301",
+                            f"charge `{node.id.name}` is already in plan `{plan_ref.plan.name if plan_ref else ''}`",
+                            node.id.span,
+                            label="same id as a plan charge",
+                            help="give the contract's own charge another id, or override the plan charge's "
+                            "price or quantity in the `plan` block",
+                        )
+                    )
+                continue
+            own_spans[node.id.name] = node.id
+            if built is not None:
+                charges[built.id] = built
+        for charge in charges.values():
+            if isinstance(charge.pricing, model.PerUnitFee) and charge.quantity is None:
+                sink.append(
+                    error(
+                        "E0510",
+                        f"per-unit charge `{charge.id}` has no quantity",
+                        plan_ref.span if plan_ref and charge in (version.charges if version else ()) else charge.span,
+                        label="how many units?",
+                        help=f"write `{charge.id} quantity 10` in the `plan` block (or `quantity 10` in the charge)",
+                    )
+                )
+        return list(charges.values())
+
+    # ------------------------------------------------- discounts and more
+    def _window_check(self, what: str, span: Span, start: date | None, first: date | None, end: date | None) -> None:
+        if start is not None and first is not None and first < start:
+            self.sink.append(
+                error(
+                    "E0503",
+                    f"the {what} starts before the contract",
+                    span,
+                    label=f"{first} is before the start date {start}",
+                    help=f"let the window begin on or after {start}",
+                )
+            )
+        if end is not None and first is not None and first >= end:
+            self.sink.append(
+                error(
+                    "E0503",
+                    f"the {what} starts after the term ends",
+                    span,
+                    label=f"{first} is on or after the end of the term ({end})",
+                    help=f"let the window begin before {end}",
+                )
+            )
+
+    def _discount(
+        self, stmt: ast.DiscountStmt, charges: Mapping[str, model.Charge], start: date | None, end: date | None
+    ) -> model.Discount | None:
+        sink = self.sink
+        check_percent(stmt.percent, "a discount", stmt.span, sink, allow_zero=False)
+        for ref in stmt.charges:
+            resolve("charge", ref, charges, sink, where=" in this contract")
+        if stmt.start is not None and stmt.until is not None and stmt.until <= stmt.start:
+            sink.append(
+                error(
+                    "E0506",
+                    "this discount's window is empty",
+                    stmt.span,
+                    label=f"until {stmt.until} is not after from {stmt.start}",
+                    help="`until` is the first day without the discount; it must come after `from`",
+                )
+            )
+        self._window_check("discount window", stmt.span, start, stmt.start, end)
+        if end is not None and stmt.until is not None and stmt.until > end:
+            sink.append(
+                error(
+                    "E0503",
+                    "the discount window runs past the end of the term",
+                    stmt.span,
+                    label=f"until {stmt.until} is after the term ends ({end})",
+                    help=f"end the window on or before {end}; an amendment can extend it when the term is extended",
+                )
+            )
+        return discount_of(stmt)
+
+    def _indexation(
+        self, stmt: ast.IndexationStmt, charges: Mapping[str, model.Charge], start: date | None, end: date | None
+    ) -> model.Indexation | None:
+        sink = self.sink
+        resolve("index", stmt.index, self.ctx.indices, sink)
+        for ref in stmt.charges:
+            resolve("charge", ref, charges, sink, where=" in this contract")
+        month_name = stmt.compare.name.lower()
+        if month_name not in MONTH_NAMES:
+            sink.append(
+                error(
+                    "E0507",
+                    f"`{stmt.compare.name}` is not a month",
+                    stmt.compare.span,
+                    label="expected a month's English name",
+                    help=did_you_mean(month_name, MONTH_NAMES),
+                )
+            )
+        if stmt.cap is not None and stmt.floor is not None and stmt.floor > stmt.cap:
+            sink.append(
+                error(
+                    "E0508",
+                    "the indexation floor is above its cap",
+                    stmt.span,
+                    label=f"floor {stmt.floor}% > cap {stmt.cap}%",
+                    help="swap them: the floor is the smallest change, the cap the largest",
+                )
+            )
+        if (start is not None and stmt.start < start) or (end is not None and stmt.start >= end):
+            sink.append(
+                error(
+                    "E0512",
+                    "indexation starts outside the contract's term",
+                    stmt.span,
+                    label=f"from {stmt.start}",
+                    help=f"start indexation on an adjustment date between {start} and {end or 'the end'}",
+                )
+            )
+        if month_name not in MONTH_NAMES:
+            return None
+        return model.Indexation(
+            index=stmt.index.name,
+            on=(stmt.on.month, stmt.on.day),
+            start=stmt.start,
+            compare_month=MONTH_NAMES.index(month_name) + 1,
+            cap=stmt.cap,
+            floor=stmt.floor,
+            charges=tuple(r.name for r in stmt.charges),
+            span=stmt.span,
+        )
+
+    def _ssp(self, st: Statements, charges: Mapping[str, model.Charge]) -> tuple[tuple[str, Decimal], ...]:
+        seen: dict[str, ast.ContractSspStmt] = {}
+        for stmt in st.all(ast.ContractSspStmt):
+            resolve("charge", stmt.charge, charges, self.sink, where=" in this contract")
+            check_not_negative(stmt.amount, "a standalone selling price", stmt.span, self.sink)
+            if stmt.charge.name in seen:
+                self.sink.append(duplicate("ssp for charge", stmt.charge, seen[stmt.charge.name].charge))
+            seen[stmt.charge.name] = stmt
+        return tuple((name, stmt.amount) for name, stmt in seen.items())

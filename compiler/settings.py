@@ -1,0 +1,101 @@
+"""avtale.toml: workspace settings. An empty file is valid; every key has a default."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from typing import Any
+
+import attrs
+
+from dsl.diagnostics import Diagnostic, error, warning
+from dsl.span import Span
+
+SETTINGS_FILE = "avtale.toml"
+
+
+@attrs.frozen
+class Settings:
+    sources: tuple[str, ...] = (".",)
+    """Folders (relative to the workspace root) searched for .avt files."""
+    usage: str = "usage"
+    """Folder holding usage event files (CSV, JSON Lines, Parquet)."""
+    ledger: str = "ledger.sqlite"
+    """The SQLite ledger of issued documents."""
+    output: str = "out"
+    """Where documents (EHF XML, PDF) are written."""
+    cache: str = ".avtale/cache"
+    """Parse and check cache; safe to delete."""
+    jobs: int = 0
+    """Parallel parser processes; 0 means one per core."""
+
+
+_TYPES: dict[str, type] = {"sources": list, "usage": str, "ledger": str, "output": str, "cache": str, "jobs": int}
+
+
+def _key_span(text: str, key: str) -> Span:
+    for number, line in enumerate(text.splitlines(), start=1):
+        if re.match(rf"\s*{re.escape(key)}\s*=", line):
+            return Span(SETTINGS_FILE, number, 1, number, len(line) + 1)
+    return Span(SETTINGS_FILE, 1, 1, 1, 1)
+
+
+def parse_settings(text: str) -> tuple[Settings, list[Diagnostic]]:
+    sink: list[Diagnostic] = []
+    try:
+        raw: dict[str, Any] = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        match = re.search(r"line (\d+), column (\d+)", str(exc))
+        line, column = (int(match.group(1)), int(match.group(2))) if match else (1, 1)
+        sink.append(
+            error(
+                "E0703",
+                "avtale.toml is not valid TOML",
+                Span(SETTINGS_FILE, line, column, line, column + 1),
+                label=str(exc).split(" (at")[0],
+                help='write settings as `key = "value"`; an empty avtale.toml is valid',
+            )
+        )
+        return Settings(), sink
+    values: dict[str, Any] = {}
+    for key, value in raw.items():
+        span = _key_span(text, key)
+        expected = _TYPES.get(key)
+        if expected is None:
+            sink.append(
+                warning(
+                    "W0701",
+                    f"avtale.toml has an unknown setting `{key}`",
+                    span,
+                    label="ignored",
+                    help="known settings: " + ", ".join(f"`{k}`" for k in _TYPES),
+                )
+            )
+            continue
+        ok = isinstance(value, expected) and not isinstance(value, bool)
+        if ok and expected is list:
+            ok = all(isinstance(v, str) for v in value) and bool(value)
+        if ok and key == "jobs":
+            ok = value >= 0
+        if not ok:
+            shape = {list: "a list of folder names", str: "a string", int: "a whole number, 0 or more"}[expected]
+            sink.append(
+                error(
+                    "E0703",
+                    f"the setting `{key}` must be {shape}",
+                    span,
+                    label=f"found {value!r}",
+                    help=f"for example `{key} = {_example(key)}`",
+                )
+            )
+            continue
+        values[key] = tuple(value) if expected is list else value
+    return Settings(**values), sink
+
+
+def _example(key: str) -> str:
+    defaults = Settings()
+    value = getattr(defaults, key)
+    if isinstance(value, tuple):
+        return "[" + ", ".join(f'"{v}"' for v in value) + "]"
+    return f'"{value}"' if isinstance(value, str) else str(value)

@@ -1,0 +1,104 @@
+"""Shared pieces of contract terms: durations, renewal, term end, discounts and
+the `quantity`/`price` changes that plan overrides and amendments both make."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import attrs
+
+from dsl import ast
+from dsl.diagnostics import Diagnostic, error
+from dsl.span import Span
+
+from compiler import model
+from compiler.calendar import add_duration
+from compiler.charges import check_not_negative
+
+
+def renewal_of(stmt: ast.RenewStmt | ast.EvergreenStmt | ast.NoRenewalStmt | None) -> model.Renewal:
+    if isinstance(stmt, ast.RenewStmt):
+        return model.Renewal(kind="renew", length=duration(stmt.length), notice=duration(stmt.notice))
+    if isinstance(stmt, ast.EvergreenStmt):
+        return model.Renewal(kind="evergreen", notice=duration(stmt.notice))
+    return model.Renewal(kind="none")
+
+
+def duration(d: ast.Duration) -> model.Duration:
+    return model.Duration(count=d.count, unit=d.unit)
+
+
+def end_of_term(start: date, term: model.Duration | None, span: Span, sink: list[Diagnostic]) -> date | None:
+    if term is None:
+        return None
+    try:
+        return add_duration(start, term)
+    except (ValueError, OverflowError):
+        sink.append(
+            error(
+                "E0513",
+                "this term runs past the year 9999",
+                span,
+                label="too long",
+                help="write the term in months or years a calendar can hold, such as `term 36 months`",
+            )
+        )
+        return None
+
+
+def discount_of(stmt: ast.DiscountStmt) -> model.Discount:
+    return model.Discount(
+        label=stmt.label,
+        percent=stmt.percent,
+        charges=tuple(r.name for r in stmt.charges),
+        start=stmt.start,
+        until=stmt.until,
+        span=stmt.span,
+    )
+
+
+def apply_set(charge: model.Charge, change: ast.ChargeSet, sink: list[Diagnostic]) -> model.Charge:
+    """A charge with `quantity` and `price` changes applied, checking that they fit it."""
+    for item in change.items:
+        if isinstance(item, ast.QuantityStmt):
+            check_not_negative(item.quantity, "a quantity", item.span, sink)
+            if not isinstance(charge.pricing, model.PerUnitFee):
+                sink.append(
+                    error(
+                        "E0509",
+                        f"charge `{charge.id}` is not priced per unit",
+                        item.span,
+                        label="a quantity does not apply",
+                        help="only `per_unit` charges have a quantity; change the price with `price AMOUNT`",
+                    )
+                )
+                continue
+            charge = attrs.evolve(charge, quantity=item.quantity)
+        else:
+            check_not_negative(item.price, "a price", item.span, sink)
+            pricing = repriced(charge.pricing, item.price)
+            if pricing is None:
+                sink.append(
+                    error(
+                        "E0511",
+                        f"charge `{charge.id}` has no single price to override",
+                        item.span,
+                        label="tiered and percentage prices have several figures",
+                        help="give the contract its own charge with the tiers or percentage it should have",
+                    )
+                )
+                continue
+            charge = attrs.evolve(charge, pricing=pricing)
+    return charge
+
+
+def repriced(pricing: model.Pricing, price: Decimal) -> model.Pricing | None:
+    if isinstance(pricing, (model.FlatFee, model.OneTimeFee)):
+        return attrs.evolve(pricing, amount=price)
+    if isinstance(pricing, model.PerUnitFee):
+        return attrs.evolve(pricing, price=price)
+    if isinstance(pricing, model.UsageFee):
+        if isinstance(pricing.rule, (model.UnitRate, model.Package)):
+            return attrs.evolve(pricing, rule=attrs.evolve(pricing.rule, price=price))
+    return None

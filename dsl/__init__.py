@@ -1,0 +1,1 @@
+"""Text <-> AST for the .avt language: grammar, parser, AST, spans, diagnostics, printer."""

@@ -1,0 +1,651 @@
+"""The typed AST of .avt files.
+
+Every node is a frozen attrs class whose first field is its span. Spans take no
+part in equality, so `parse(format(ast)) == ast` compares meaning, not layout.
+Declarations hold their statements in source order; the compiler decides which
+statements may appear and how often, so that mistakes become diagnostics rather
+than parse errors.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Literal, TypeAlias, Union
+
+import attrs
+
+from dsl.span import NO_SPAN, Span
+
+
+def _span() -> Span:
+    return attrs.field(eq=False, default=NO_SPAN, repr=False)  # type: ignore[no-any-return]
+
+
+frozen = attrs.frozen(kw_only=True)
+
+
+# ------------------------------------------------------------------ values
+@frozen
+class Ref:
+    """A name as written: a declaration's id or a reference to one."""
+
+    name: str
+    span: Span = _span()
+
+
+@attrs.frozen(order=True)
+class YearMonth:
+    year: int
+    month: int
+
+    def __str__(self) -> str:
+        return f"{self.year:04d}-{self.month:02d}"
+
+
+@attrs.frozen(order=True)
+class MonthDay:
+    month: int
+    day: int
+
+    def __str__(self) -> str:
+        return f"{self.month:02d}-{self.day:02d}"
+
+
+DurationUnit = Literal["day", "month", "year"]
+Period = Literal["month", "quarter", "year"]
+
+
+@frozen
+class Duration:
+    count: int
+    unit: DurationUnit
+    span: Span = _span()
+
+
+@frozen
+class Comment:
+    text: str
+    """Including the leading `#`."""
+    span: Span = _span()
+
+
+# ------------------------------------------------- statements shared by decls
+@frozen
+class NameStmt:
+    value: str
+    span: Span = _span()
+
+
+@frozen
+class OrgnrStmt:
+    value: str
+    span: Span = _span()
+
+
+@frozen
+class MvaStmt:
+    span: Span = _span()
+
+
+@frozen
+class ForetaksregisteretStmt:
+    span: Span = _span()
+
+
+@frozen
+class AddressStmt:
+    street: str
+    postcode: str
+    city: str
+    country: str
+    span: Span = _span()
+
+
+@frozen
+class BankStmt:
+    account: str
+    span: Span = _span()
+
+
+@frozen
+class EmailStmt:
+    value: str
+    span: Span = _span()
+
+
+@frozen
+class PeppolStmt:
+    value: str
+    span: Span = _span()
+
+
+@frozen
+class SeriesStmt:
+    kind: Literal["invoice", "credit_note"]
+    first: int
+    span: Span = _span()
+
+
+@frozen
+class KidStmt:
+    scheme: Literal["mod10", "mod11"]
+    length: int
+    span: Span = _span()
+
+
+@frozen
+class DueStmt:
+    days: int
+    span: Span = _span()
+
+
+@frozen
+class RevenuePolicyStmt:
+    policy: Literal["ifrs15", "invoiced"]
+    span: Span = _span()
+
+
+@frozen
+class AccountEntry:
+    role: Ref
+    number: int
+    span: Span = _span()
+
+
+@frozen
+class AccountsStmt:
+    entries: tuple[AccountEntry, ...]
+    span: Span = _span()
+
+
+@frozen
+class CurrencyStmt:
+    code: str
+    span: Span = _span()
+
+
+@frozen
+class ConsumerStmt:
+    span: Span = _span()
+
+
+@frozen
+class ReferenceStmt:
+    value: str
+    span: Span = _span()
+
+
+@frozen
+class LanguageStmt:
+    code: str
+    span: Span = _span()
+
+
+# ------------------------------------------------------------------ metric
+@frozen
+class EventsStmt:
+    names: tuple[str, ...]
+    span: Span = _span()
+
+
+Aggregation = Literal["count", "sum", "max", "unique", "latest"]
+
+
+@frozen
+class AggregateStmt:
+    function: Aggregation
+    field: str | None
+    """None for `count`, the event field otherwise."""
+    span: Span = _span()
+
+
+# ------------------------------------------------------------------- index
+@frozen
+class IndexValue:
+    month: YearMonth
+    value: Decimal
+    span: Span = _span()
+
+
+# ------------------------------------------------------------------ charge
+@frozen
+class FlatPrice:
+    amount: Decimal
+    period: Period
+    span: Span = _span()
+
+
+@frozen
+class PerUnitPrice:
+    price: Decimal
+    unit: str | None
+    """The unit named after the price (`per seat`), if any."""
+    period: Period | None
+    """Recurring charges say `per month`; usage prices have no period."""
+    span: Span = _span()
+
+
+@frozen
+class OneTimePrice:
+    amount: Decimal
+    on: date | None
+    """None means `on start`."""
+    span: Span = _span()
+
+
+@frozen
+class UsageStmt:
+    metric: Ref
+    span: Span = _span()
+
+
+@frozen
+class Tier:
+    up_to: Decimal | None
+    """None for the final `above` tier."""
+    price: Decimal
+    flat: Decimal | None
+    span: Span = _span()
+
+
+@frozen
+class GraduatedPrice:
+    tiers: tuple[Tier, ...]
+    span: Span = _span()
+
+
+@frozen
+class VolumePrice:
+    tiers: tuple[Tier, ...]
+    span: Span = _span()
+
+
+@frozen
+class PackagePrice:
+    size: Decimal
+    price: Decimal
+    span: Span = _span()
+
+
+@frozen
+class PercentagePrice:
+    percent: Decimal
+    minimum: Decimal | None
+    maximum: Decimal | None
+    span: Span = _span()
+
+
+Cycle = Literal["monthly", "quarterly", "yearly", "every"]
+Timing = Literal["advance", "arrears"]
+
+
+@frozen
+class BillingStmt:
+    cycle: Cycle
+    months: int | None
+    """The N of `every N months`; None for the named cycles."""
+    timing: Timing | None
+    span: Span = _span()
+
+
+@frozen
+class TrialStmt:
+    duration: Duration
+    span: Span = _span()
+
+
+RevenueMethod = Literal[
+    "ratably_daily", "ratably_monthly", "at_start", "on_date", "as_consumed", "over_term", "milestones"
+]
+
+
+@frozen
+class Milestone:
+    on: date
+    percent: Decimal
+    span: Span = _span()
+
+
+@frozen
+class RevenueStmt:
+    method: RevenueMethod
+    on: date | None = None
+    milestones: tuple[Milestone, ...] = ()
+    span: Span = _span()
+
+
+VatCategory = Literal["standard", "medium", "low", "zero", "exempt", "reverse_charge", "outside"]
+
+
+@frozen
+class VatStmt:
+    category: VatCategory
+    reason: str | None = None
+    span: Span = _span()
+
+
+@frozen
+class SspStmt:
+    amount: Decimal
+    period: Period | None
+    span: Span = _span()
+
+
+@frozen
+class UnitStmt:
+    code: str
+    span: Span = _span()
+
+
+@frozen
+class AccountStmt:
+    number: int
+    span: Span = _span()
+
+
+@frozen
+class QuantityStmt:
+    quantity: Decimal
+    span: Span = _span()
+
+
+@frozen
+class PriceStmt:
+    price: Decimal
+    span: Span = _span()
+
+
+ChargeStmt: TypeAlias = Union[
+    FlatPrice,
+    PerUnitPrice,
+    OneTimePrice,
+    UsageStmt,
+    GraduatedPrice,
+    VolumePrice,
+    PackagePrice,
+    PercentagePrice,
+    BillingStmt,
+    TrialStmt,
+    RevenueStmt,
+    VatStmt,
+    SspStmt,
+    UnitStmt,
+    AccountStmt,
+    QuantityStmt,
+]
+
+
+@frozen
+class Charge:
+    id: Ref
+    label: str
+    body: tuple[ChargeStmt, ...]
+    span: Span = _span()
+
+
+# ---------------------------------------------------------------- contract
+@frozen
+class CustomerRef:
+    customer: Ref
+    span: Span = _span()
+
+
+@frozen
+class SignedStmt:
+    on: date
+    span: Span = _span()
+
+
+@frozen
+class StartStmt:
+    on: date
+    span: Span = _span()
+
+
+@frozen
+class TermStmt:
+    duration: Duration
+    span: Span = _span()
+
+
+@frozen
+class RenewStmt:
+    length: Duration
+    notice: Duration
+    span: Span = _span()
+
+
+@frozen
+class EvergreenStmt:
+    notice: Duration
+    span: Span = _span()
+
+
+@frozen
+class NoRenewalStmt:
+    span: Span = _span()
+
+
+@frozen
+class AnchorStmt:
+    day: int
+    span: Span = _span()
+
+
+@frozen
+class PurchaseOrderStmt:
+    value: str
+    span: Span = _span()
+
+
+@frozen
+class ChargeSet:
+    """`seats quantity 25` or `setup price 20_000.00`: a change to one charge."""
+
+    charge: Ref
+    items: tuple[QuantityStmt | PriceStmt, ...]
+    span: Span = _span()
+
+
+@frozen
+class PlanRef:
+    plan: Ref
+    version: date | None
+    overrides: tuple[ChargeSet, ...] | None
+    """None when the statement has no block; () for an empty block."""
+    span: Span = _span()
+
+
+@frozen
+class DiscountStmt:
+    label: str
+    percent: Decimal
+    charges: tuple[Ref, ...]
+    start: date | None
+    until: date | None
+    span: Span = _span()
+
+
+@frozen
+class MinimumStmt:
+    amount: Decimal
+    span: Span = _span()
+
+
+@frozen
+class IndexationStmt:
+    index: Ref
+    on: MonthDay
+    start: date
+    compare: Ref
+    """The compare month's name, as written (`october`)."""
+    cap: Decimal | None
+    floor: Decimal | None
+    charges: tuple[Ref, ...]
+    span: Span = _span()
+
+
+@frozen
+class ContractSspStmt:
+    charge: Ref
+    amount: Decimal
+    span: Span = _span()
+
+
+@frozen
+class RemoveStmt:
+    charge: Ref
+    span: Span = _span()
+
+
+@frozen
+class TerminateStmt:
+    span: Span = _span()
+
+
+@frozen
+class ProrateStmt:
+    span: Span = _span()
+
+
+@frozen
+class AccountingStmt:
+    treatment: Literal["prospective", "catch_up", "separate"]
+    span: Span = _span()
+
+
+AmendStmt: TypeAlias = Union[
+    ChargeSet,
+    Charge,
+    RemoveStmt,
+    DiscountStmt,
+    TermStmt,
+    RenewStmt,
+    EvergreenStmt,
+    NoRenewalStmt,
+    TerminateStmt,
+    ProrateStmt,
+    AccountingStmt,
+]
+
+
+@frozen
+class Amendment:
+    number: int
+    reason: str
+    signed: date
+    effective: date
+    body: tuple[AmendStmt, ...]
+    span: Span = _span()
+
+
+ContractStmt: TypeAlias = Union[
+    CustomerRef,
+    SignedStmt,
+    StartStmt,
+    TermStmt,
+    RenewStmt,
+    EvergreenStmt,
+    NoRenewalStmt,
+    AnchorStmt,
+    DueStmt,
+    PurchaseOrderStmt,
+    ReferenceStmt,
+    CurrencyStmt,
+    PlanRef,
+    Charge,
+    DiscountStmt,
+    MinimumStmt,
+    IndexationStmt,
+    ContractSspStmt,
+    Amendment,
+]
+
+SellerStmt: TypeAlias = Union[
+    NameStmt,
+    OrgnrStmt,
+    MvaStmt,
+    ForetaksregisteretStmt,
+    AddressStmt,
+    BankStmt,
+    EmailStmt,
+    PeppolStmt,
+    SeriesStmt,
+    KidStmt,
+    DueStmt,
+    RevenuePolicyStmt,
+    AccountsStmt,
+    CurrencyStmt,
+]
+
+CustomerStmt: TypeAlias = Union[
+    NameStmt,
+    OrgnrStmt,
+    ConsumerStmt,
+    PeppolStmt,
+    AddressStmt,
+    EmailStmt,
+    ReferenceStmt,
+    LanguageStmt,
+]
+
+MetricStmt: TypeAlias = Union[EventsStmt, AggregateStmt]
+PlanStmt: TypeAlias = Union[CurrencyStmt, Charge]
+
+
+# ------------------------------------------------------------- declarations
+@frozen
+class Seller:
+    id: Ref
+    body: tuple[SellerStmt, ...]
+    span: Span = _span()
+
+
+@frozen
+class Customer:
+    id: Ref
+    body: tuple[CustomerStmt, ...]
+    span: Span = _span()
+
+
+@frozen
+class Metric:
+    id: Ref
+    label: str
+    body: tuple[MetricStmt, ...]
+    span: Span = _span()
+
+
+@frozen
+class Index:
+    id: Ref
+    label: str
+    values: tuple[IndexValue, ...]
+    span: Span = _span()
+
+
+@frozen
+class Plan:
+    id: Ref
+    label: str
+    effective: date
+    body: tuple[PlanStmt, ...]
+    span: Span = _span()
+
+
+@frozen
+class Contract:
+    id: Ref
+    body: tuple[ContractStmt, ...]
+    span: Span = _span()
+
+
+Decl: TypeAlias = Union[Seller, Customer, Metric, Index, Plan, Contract]
+
+
+@frozen
+class SourceFile:
+    path: str
+    decls: tuple[Decl, ...]
+    comments: tuple[Comment, ...] = ()

@@ -1,0 +1,108 @@
+"""Diagnostics rendered for people (rustc style) and for programs (JSON)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from dsl.diagnostics import Diagnostic, Severity
+from dsl.span import Span
+
+_COLORS = {"error": "\x1b[1;31m", "warning": "\x1b[1;33m", "note": "\x1b[1;36m", "help": "\x1b[1;32m", "dim": "\x1b[1;34m"}
+_RESET = "\x1b[0m"
+
+SourceLines = Callable[[str], list[str] | None]
+"""Given a file name, its lines (or None when the text is not available)."""
+
+
+def lines_from(sources: Mapping[str, str]) -> SourceLines:
+    cache: dict[str, list[str]] = {}
+
+    def get(file: str) -> list[str] | None:
+        if file not in sources:
+            return None
+        if file not in cache:
+            cache[file] = sources[file].split("\n")
+        return cache[file]
+
+    return get
+
+
+def _paint(text: str, style: str, color: bool) -> str:
+    return f"{_COLORS[style]}{text}{_RESET}" if color else text
+
+
+def _snippet(span: Span, mark: str, label: str, lines: list[str] | None, gutter: int, style: str, color: bool) -> list[str]:
+    bar = _paint(" " * gutter + " |", "dim", color)
+    if lines is None or not 1 <= span.line <= len(lines):
+        return []
+    text = lines[span.line - 1].rstrip("\r").expandtabs(1)
+    start = max(span.column, 1)
+    end = span.end_column if span.end_line == span.line else len(text) + 1
+    width = max(1, end - start)
+    number = _paint(str(span.line).rjust(gutter) + " |", "dim", color)
+    underline = " " * (start - 1) + mark * width + (f" {label}" if label else "")
+    return [f"{number} {text}", f"{bar} {_paint(underline, style, color)}"]
+
+
+def render_text(diagnostic: Diagnostic, source_lines: SourceLines, *, color: bool = False) -> str:
+    severity = diagnostic.severity.value
+    span = diagnostic.span
+    gutter = len(str(max([span.line, *(lab.span.line for lab in diagnostic.labels)])))
+    head = _paint(f"{severity}[{diagnostic.code}]", severity, color)
+    out = [f"{head}: {diagnostic.message}", f"{' ' * gutter}{_paint('-->', 'dim', color)} {span}"]
+    bar = _paint(" " * gutter + " |", "dim", color)
+    shown: list[tuple[Span, str, str, str]] = [(span, "^", diagnostic.label, severity)]
+    shown += [(lab.span, "-", lab.message, "dim") for lab in diagnostic.labels]
+    body: list[str] = []
+    for item_span, mark, label, style in sorted(shown, key=lambda x: (x[0].file != span.file, x[0].line, x[0].column)):
+        if item_span.file != span.file:
+            body.append(f"{' ' * gutter}{_paint(':::', 'dim', color)} {item_span}")
+        body += _snippet(item_span, mark, label, source_lines(item_span.file), gutter, style, color)
+    if body:
+        out += [bar, *body]
+    if diagnostic.help:
+        out += [bar, f"{' ' * gutter} {_paint('=', 'dim', color)} {_paint('help', 'help', color)}: {diagnostic.help}"]
+    return "\n".join(out)
+
+
+def _span_json(span: Span) -> dict[str, Any]:
+    return {
+        "file": span.file,
+        "line": span.line,
+        "column": span.column,
+        "end_line": span.end_line,
+        "end_column": span.end_column,
+    }
+
+
+def to_json(diagnostic: Diagnostic) -> dict[str, Any]:
+    return {
+        "code": diagnostic.code,
+        "severity": diagnostic.severity.value,
+        "message": diagnostic.message,
+        "span": _span_json(diagnostic.span),
+        "label": diagnostic.label,
+        "help": diagnostic.help,
+        "labels": [{"span": _span_json(lab.span), "message": lab.message} for lab in diagnostic.labels],
+    }
+
+
+def render_json(diagnostics: Iterable[Diagnostic], **summary: Any) -> str:
+    items = [to_json(d) for d in diagnostics]
+    counts = {s.value + "s": sum(1 for d in items if d["severity"] == s.value) for s in Severity}
+    return json.dumps({"diagnostics": items, "summary": {**counts, **summary}}, ensure_ascii=False, indent=2)
+
+
+def summary_line(diagnostics: Iterable[Diagnostic]) -> str:
+    errors = warnings = 0
+    for d in diagnostics:
+        errors += d.severity is Severity.ERROR
+        warnings += d.severity is Severity.WARNING
+    parts = []
+    if errors:
+        parts.append(f"{errors} error{'s' if errors != 1 else ''}")
+    if warnings:
+        parts.append(f"{warnings} warning{'s' if warnings != 1 else ''}")
+    return ", ".join(parts)

@@ -1,0 +1,29 @@
+"""Source positions carried by every AST node, schedule line and diagnostic."""
+
+from __future__ import annotations
+
+import attrs
+
+
+@attrs.frozen(order=True)
+class Span:
+    """A region of a source file: 1-based lines and columns, end column exclusive."""
+
+    file: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+    def merge(self, other: Span) -> Span:
+        """The smallest span covering both (same file assumed)."""
+        start = min((self.line, self.column), (other.line, other.column))
+        end = max((self.end_line, self.end_column), (other.end_line, other.end_column))
+        return Span(self.file, start[0], start[1], end[0], end[1])
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+NO_SPAN = Span("<generated>", 0, 0, 0, 0)
+"""The span of nodes built by code rather than parsed (tests, generators)."""

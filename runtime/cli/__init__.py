@@ -1,0 +1,1 @@
+"""The `avtale` command line: the composition root that wires the layers together."""

@@ -1,0 +1,73 @@
+"""`avtale fmt`: rewrite .avt files in their canonical form, comments kept."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from dsl.parser import parse_bytes
+from dsl.printer import format_source
+from dsl.render import render_text
+from runtime.cli.options import Context
+from runtime.loader import SKIP_DIRS, find_root
+
+
+def _avt_files(paths: tuple[Path, ...]) -> list[Path]:
+    files: set[Path] = set()
+    for path in paths:
+        if path.is_file():
+            files.add(path)
+            continue
+        for folder, dirs, names in os.walk(path):
+            dirs[:] = [d for d in dirs if d not in SKIP_DIRS and not d.startswith(".")]
+            files.update(Path(folder, n) for n in names if n.endswith(".avt"))
+    return sorted(files)
+
+
+@click.command()
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option("--check", "check_only", is_flag=True, help="Change nothing; exit 1 if any file would change.")
+@click.pass_obj
+def fmt(ctx: Context, paths: tuple[Path, ...], check_only: bool) -> None:
+    """Format .avt files canonically, so that diffs show only changes of meaning.
+
+    One statement per line, two-space indentation, `_` between thousands,
+    aligned tier tables; comments stay where they were. PATHs are files or
+    folders (default: the workspace, or the current folder). A file with
+    syntax errors is left untouched and its errors are shown.
+    """
+    if not paths:
+        root = ctx.workspace or find_root(Path.cwd()) or Path.cwd()
+        paths = (root,)
+    cwd = Path.cwd()
+    changed: list[Path] = []
+    broken = 0
+    for file in _avt_files(paths):
+        shown = os.path.relpath(file, cwd)
+        data = file.read_bytes()
+        result = parse_bytes(data, shown)
+        if result.file is None:
+            broken += 1
+            lines = data.decode("utf-8", errors="replace").split("\n")
+            for diagnostic in result.diagnostics:
+                click.echo(render_text(diagnostic, lambda _f, lines=lines: lines, color=ctx.color), err=True)
+                click.echo(err=True)
+            continue
+        text = format_source(result.file)
+        if text.encode("utf-8") != data:
+            changed.append(file)
+            if check_only:
+                click.echo(f"would reformat {shown}")
+            else:
+                temporary = file.with_name(f".{file.name}.fmt-tmp")
+                temporary.write_text(text, encoding="utf-8")
+                temporary.replace(file)  # atomic: a crash never leaves half a file
+                click.echo(f"reformatted {shown}")
+    if broken:
+        click.echo(f"{broken} file{'s' if broken != 1 else ''} not formatted because of syntax errors", err=True)
+    if check_only and changed:
+        click.echo(f"{len(changed)} file{'s' if len(changed) != 1 else ''} would be reformatted; run `avtale fmt`")
+    sys.exit(1 if broken or (check_only and changed) else 0)

@@ -1,0 +1,71 @@
+"""`avtale`: contracts and price plans as code."""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from pathlib import Path
+
+import click
+
+from runtime.cli.check import check
+from runtime.cli.fmt import fmt
+from runtime.cli.init import init
+from runtime.cli.options import Context
+
+
+@click.group(
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+    epilog="Run `avtale COMMAND --help` for a command's options. Docs: docs/language.md, docs/errors.md.",
+)
+@click.option(
+    "--workspace",
+    "-w",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The workspace folder (holding avtale.toml). Default: searched upward from the current folder.",
+)
+@click.option(
+    "--color",
+    type=click.Choice(["auto", "always", "never"]),
+    default="auto",
+    show_default=True,
+    help="Colour in terminal output.",
+)
+@click.version_option(package_name="avtale")
+@click.pass_context
+def cli(ctx: click.Context, workspace: Path | None, color: str) -> None:
+    """Avtale checks, formats and (in later versions) bills contracts written in .avt files.
+
+    \b
+    Typical use:
+      avtale check                 check the workspace you are in
+      avtale check --json          the same, as JSON for editors and CI
+      avtale fmt                   rewrite files in canonical form
+      avtale fmt --check           fail (exit 1) if any file is not formatted
+      avtale init my-company       start a new workspace
+    """
+    use_color = color == "always" or (color == "auto" and sys.stdout.isatty() and "NO_COLOR" not in os.environ)
+    ctx.obj = Context(workspace=workspace, color=use_color)
+
+
+cli.add_command(check)
+cli.add_command(fmt)
+cli.add_command(init)
+
+
+def main() -> None:
+    """Entry point: user mistakes are diagnostics; anything else is reported as a bug, briefly."""
+    try:
+        cli.main(standalone_mode=True)
+    except SystemExit:
+        raise
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        sys.exit(130)
+    except Exception as exc:  # noqa: BLE001 - the last line of defence against tracebacks
+        if os.environ.get("AVTALE_DEBUG"):
+            traceback.print_exc()
+        click.echo(f"error[internal]: {type(exc).__name__}: {exc}", err=True)
+        click.echo("  = help: this is a bug in avtale, not in your files; run with AVTALE_DEBUG=1 and report the output", err=True)
+        sys.exit(70)
