@@ -18,6 +18,7 @@ from compiler import model
 from compiler.amendments import AmendmentChecker
 from compiler.calendar import MONTH_NAMES
 from compiler.charges import ChargeBuilder, check_not_negative, check_percent
+from compiler import identity
 from compiler.identity import check_currency
 from compiler.terms import apply_set, discount_of, duration, end_of_term, renewal_of
 from compiler.names import did_you_mean, duplicate, resolve
@@ -102,7 +103,7 @@ class ContractBuilder:
         choice, version = self._plan(cid, plan_ref, signed, start)
         contract_currency = self._currency(currency, version, plan_ref)
         charges = self._charges(st, plan_ref, version)
-        if not charges:
+        if not charges and plan_ref is None:
             sink.append(
                 error(
                     "E0502",
@@ -218,7 +219,8 @@ class ContractBuilder:
     ) -> str:
         if stmt is None:
             return version.currency if version else self.ctx.default_currency
-        if version is not None and version.currency != stmt.code and plan_ref is not None:
+        known = stmt.code in identity.CURRENCIES
+        if known and version is not None and version.currency != stmt.code and plan_ref is not None:
             self.sink.append(
                 error(
                     "E0501",

@@ -148,8 +148,10 @@ def _recover(parser: _Parser, text: str, path: str) -> list[Diagnostic]:
             parser.run(chunk_text, path, chunk.first_line - 1)
         except UnexpectedInput as exc:
             at_eof = isinstance(exc, UnexpectedEOF) or getattr(getattr(exc, "token", None), "type", "") == "$END"
-            if not (at_eof and braces.unclosed):
-                diagnostics.append(parser.errors.translate(exc, text, path, chunk.first_line - 1))
+            found = parser.errors.translate(exc, text, path, chunk.first_line - 1)
+            at_stray_brace = (found.span.line, found.span.column) in braces.unmatched
+            if not (at_eof and braces.unclosed) and not at_stray_brace:
+                diagnostics.append(found)
         else:
             diagnostics.extend(parser.builder.diagnostics)
     if not diagnostics:  # pragma: no cover - a whole-file error always shows in some chunk

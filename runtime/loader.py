@@ -182,9 +182,8 @@ def load(
             diagnostics.append(
                 error(
                     "E0109",
-                    f"cannot read {path}",
+                    f"cannot read {path}: {exc.strerror or exc}",
                     Span(path, 1, 1, 1, 1),
-                    label=exc.strerror or str(exc),
                     help="check the file's permissions, or move it out of the workspace",
                 )
             )
