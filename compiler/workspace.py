@@ -54,7 +54,7 @@ def _seller(sellers: list[ast.Seller], sink: list[Diagnostic]) -> model.Seller |
             error(
                 "E0701",
                 "the workspace has no seller",
-                Span(SETTINGS_FILE, 1, 1, 1, 1),
+                Span(SETTINGS_FILE, 0, 0, 0, 0),
                 label="who issues the invoices?",
                 help='declare one: `seller acme { name "Acme AS"  orgnr "923609016" ... }` in any .avt file',
             )

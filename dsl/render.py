@@ -51,7 +51,8 @@ def render_text(diagnostic: Diagnostic, source_lines: SourceLines, *, color: boo
     span = diagnostic.span
     gutter = len(str(max([span.line, *(lab.span.line for lab in diagnostic.labels)])))
     head = _paint(f"{severity}[{diagnostic.code}]", severity, color)
-    out = [f"{head}: {diagnostic.message}", f"{' ' * gutter}{_paint('-->', 'dim', color)} {span}"]
+    where = str(span) if span.line else span.file  # line 0: the file as a whole
+    out = [f"{head}: {diagnostic.message}", f"{' ' * gutter}{_paint('-->', 'dim', color)} {where}"]
     bar = _paint(" " * gutter + " |", "dim", color)
     shown: list[tuple[Span, str, str, str]] = [(span, "^", diagnostic.label, severity)]
     shown += [(lab.span, "-", lab.message, "dim") for lab in diagnostic.labels]

@@ -7,7 +7,8 @@ import attrs
 
 @attrs.frozen(order=True)
 class Span:
-    """A region of a source file: 1-based lines and columns, end column exclusive."""
+    """A region of a source file: 1-based lines and columns, end column exclusive.
+    Line 0 stands for the file as a whole (a missing seller, a skipped pass)."""
 
     file: str
     line: int

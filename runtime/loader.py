@@ -207,7 +207,7 @@ def load(
             note(
                 "N0101",
                 "semantic checks did not run because of the syntax errors above",
-                Span(SETTINGS_FILE, 1, 1, 1, 1),
+                Span(SETTINGS_FILE, 0, 0, 0, 0),
                 help="fix the syntax errors and run the check again",
             )
         ]
