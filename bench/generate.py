@@ -33,10 +33,70 @@ CONTRACTS_PER_FOLDER = 100
 SHARED_FILE_EVERY = 7
 """The contracts of every 7th customer share one file."""
 
-FIRST_NAMES = "Kari Ola Ingrid Lars Sigrid Nils Astrid Håkon Solveig Øystein Marit Bjørn Åse Eirik Liv Tor".split()
-LAST_NAMES = "Nordmann Hansen Johansen Olsen Larsen Andersen Pedersen Nilsen Kristiansen Jensen Berg Haugen".split()
-WORDS = "Fjord Nord Vest Øst Sør Berg Dal Skog Havn Elv Lys Stein Vind Bølge Tind Ås".split()
-KINDS = "Logistikk Regnskap Bygg Data Eiendom Transport Helse Handel Energi Marin Reklame Rådgivning".split()
+FIRST_NAMES = [
+    "Kari",
+    "Ola",
+    "Ingrid",
+    "Lars",
+    "Sigrid",
+    "Nils",
+    "Astrid",
+    "Håkon",
+    "Solveig",
+    "Øystein",
+    "Marit",
+    "Bjørn",
+    "Åse",
+    "Eirik",
+    "Liv",
+    "Tor",
+]
+LAST_NAMES = [
+    "Nordmann",
+    "Hansen",
+    "Johansen",
+    "Olsen",
+    "Larsen",
+    "Andersen",
+    "Pedersen",
+    "Nilsen",
+    "Kristiansen",
+    "Jensen",
+    "Berg",
+    "Haugen",
+]
+WORDS = [
+    "Fjord",
+    "Nord",
+    "Vest",
+    "Øst",
+    "Sør",
+    "Berg",
+    "Dal",
+    "Skog",
+    "Havn",
+    "Elv",
+    "Lys",
+    "Stein",
+    "Vind",
+    "Bølge",
+    "Tind",
+    "Ås",
+]
+KINDS = [
+    "Logistikk",
+    "Regnskap",
+    "Bygg",
+    "Data",
+    "Eiendom",
+    "Transport",
+    "Helse",
+    "Handel",
+    "Energi",
+    "Marin",
+    "Reklame",
+    "Rådgivning",
+]
 CITIES = [
     ("0155", "Oslo"),
     ("5003", "Bergen"),
@@ -47,7 +107,18 @@ CITIES = [
     ("4610", "Kristiansand"),
     ("8006", "Bodø"),
 ]
-STREETS = "Storgata Kongens gate Dronningens gate Havnegata Kirkegata Strandgata Torggata Parkveien".split(" ")
+STREETS = [
+    "Storgata",
+    "Kongens",
+    "gate",
+    "Dronningens",
+    "gate",
+    "Havnegata",
+    "Kirkegata",
+    "Strandgata",
+    "Torggata",
+    "Parkveien",
+]
 
 
 def money(value: float) -> str:
@@ -296,7 +367,9 @@ def contract_block(index: int, customer: str, rng: random.Random) -> str:
     if rng.random() < 0.35:
         months = 12 if (term or 36) >= 24 else 6
         on = ", ".join(recurring[: rng.randint(1, 2)])
-        out.append(f'  discount "Lanseringsrabatt" {rng.choice([5, 10, 15, 20])}% on {on} until {add_months(start, months)}')
+        out.append(
+            f'  discount "Lanseringsrabatt" {rng.choice([5, 10, 15, 20])}% on {on} until {add_months(start, months)}'
+        )
     if rng.random() < 0.3:
         first_jan = date(start.year + 1, 1, 1)
         if end is None or first_jan < end:
@@ -351,7 +424,9 @@ def _amendments(
                 "    }",
             ]
         elif kind == "discount":
-            out.append(f'    discount "Kampanje" 10% on {recurring[0]} from {effective} until {add_months(effective, 6)}')
+            out.append(
+                f'    discount "Kampanje" 10% on {recurring[0]} from {effective} until {add_months(effective, 6)}'
+            )
         elif kind == "price":
             out.append(f"    {recurring[0]} price {money(rng.randint(30, 600) * 10)}")
             if rng.random() < 0.5:

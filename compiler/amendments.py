@@ -8,13 +8,12 @@ from datetime import date
 
 import attrs
 
-from dsl import ast
-from dsl.diagnostics import Diagnostic, Label, error, warning
-
 from compiler import model
 from compiler.charges import ChargeBuilder
 from compiler.names import did_you_mean, duplicate
 from compiler.terms import apply_set, discount_of, duration, end_of_term, renewal_of
+from dsl import ast
+from dsl.diagnostics import Diagnostic, Label, error, warning
 
 CHARGE_CHANGES = (ast.ChargeSet, ast.RemoveStmt)
 
@@ -97,7 +96,9 @@ class AmendmentChecker:
                             live[current.id] = updated
                             for item in stmt.items:
                                 if isinstance(item, ast.QuantityStmt):
-                                    changes.append(model.SetQuantity(charge=current.id, quantity=item.quantity, span=item.span))
+                                    changes.append(
+                                        model.SetQuantity(charge=current.id, quantity=item.quantity, span=item.span)
+                                    )
                                 else:
                                     changes.append(model.SetPrice(charge=current.id, price=item.price, span=item.span))
                     case ast.RemoveStmt():

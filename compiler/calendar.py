@@ -7,9 +7,20 @@ from datetime import date, timedelta
 
 from compiler.model import Duration
 
-MONTH_NAMES = (
-    "january february march april may june july august september october november december"
-).split()
+MONTH_NAMES = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+]
 
 
 def add_months(day: date, months: int, anchor: int | None = None) -> date:

@@ -11,16 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any
-
-from dsl import ast
-from dsl.diagnostics import Diagnostic, error
-from dsl.printer import format_decimal
-from dsl.span import Span
+from typing import Any, Literal
 
 from compiler import model
 from compiler.names import check_lower_id, resolve
 from compiler.statements import Statements
+from dsl import ast
+from dsl.diagnostics import Diagnostic, Label, error
+from dsl.printer import format_decimal
+from dsl.span import Span
 
 PRICE_KINDS = (
     ast.FlatPrice,
@@ -34,6 +33,7 @@ PRICE_KINDS = (
 USAGE_ONLY = (ast.GraduatedPrice, ast.VolumePrice, ast.PackagePrice, ast.PercentagePrice)
 PERIOD_MONTHS = {"month": 1, "quarter": 3, "year": 12}
 CYCLE_MONTHS = {"monthly": 1, "quarterly": 3, "yearly": 12}
+PERIOD_CYCLE: dict[str, ast.Cycle] = {"month": "monthly", "quarter": "quarterly", "year": "yearly"}
 HUNDRED = Decimal(100)
 
 
@@ -89,17 +89,22 @@ def check_tiers(tiers: tuple[ast.Tier, ...], span: Span, sink: list[Diagnostic])
                     help="the first bound must be above 0",
                 )
             )
-        elif previous is not None and previous.up_to is not None and tier.up_to is not None:
-            if tier.up_to <= previous.up_to:
-                sink.append(
-                    error(
-                        "E0203",
-                        "tier bounds must increase",
-                        tier.span,
-                        label=f"{tier.up_to} is not above the previous bound {previous.up_to}",
-                        help="write the tiers in increasing order of their bounds, each bound above the last",
-                    )
+        elif (
+            previous is not None
+            and previous.up_to is not None
+            and tier.up_to is not None
+            and tier.up_to <= previous.up_to
+        ):
+            sink.append(
+                error(
+                    "E0203",
+                    "tier bounds must increase",
+                    tier.span,
+                    label=f"{tier.up_to} is not above the previous bound {previous.up_to}",
+                    help="write the tiers in increasing order of their bounds, each bound above the last",
+                    labels=(Label(previous.span, "previous tier"),),
                 )
+            )
         previous = tier
     if not tiers or tiers[-1].up_to is not None:
         where = tiers[-1].span if tiers else span
@@ -154,9 +159,8 @@ class ChargeBuilder:
             )
             return None
         metric_id: str | None = None
-        if usage is not None:
-            if resolve("metric", usage.metric, self.metrics, sink) is not None:
-                metric_id = usage.metric.name
+        if usage is not None and resolve("metric", usage.metric, self.metrics, sink) is not None:
+            metric_id = usage.metric.name
         pricing = self._pricing(charge, price, usage, metric_id)
         self._check_amounts(price, ssp, quantity)
         if trial is not None and isinstance(pricing, (model.OneTimeFee, model.UsageFee)):
@@ -187,7 +191,12 @@ class ChargeBuilder:
 
     def _check_amounts(self, price: Any, ssp: ast.SspStmt | None, quantity: ast.QuantityStmt | None) -> None:
         sink = self.sink
-        for attr, what in (("amount", "a price"), ("price", "a price"), ("minimum", "a minimum"), ("maximum", "a maximum")):
+        for attr, what in (
+            ("amount", "a price"),
+            ("price", "a price"),
+            ("minimum", "a minimum"),
+            ("maximum", "a maximum"),
+        ):
             value = getattr(price, attr, None)
             if isinstance(value, Decimal):
                 check_not_negative(value, what, price.span, sink)
@@ -264,7 +273,7 @@ class ChargeBuilder:
             return model.UnitRate(price=price.price)
         if isinstance(price, (ast.GraduatedPrice, ast.VolumePrice)):
             check_tiers(price.tiers, price.span, sink)
-            mode = "graduated" if isinstance(price, ast.GraduatedPrice) else "volume"
+            mode: Literal["graduated", "volume"] = "graduated" if isinstance(price, ast.GraduatedPrice) else "volume"
             return model.Tiered(mode=mode, tiers=_tier_rows(price.tiers))
         if isinstance(price, ast.PackagePrice):
             if price.size <= 0:
@@ -292,7 +301,9 @@ class ChargeBuilder:
             )
         return model.Percentage(percent=price.percent, minimum=price.minimum, maximum=price.maximum)
 
-    def _billing(self, price: Any, usage: ast.UsageStmt | None, billing: ast.BillingStmt | None) -> model.Billing | None:
+    def _billing(
+        self, price: Any, usage: ast.UsageStmt | None, billing: ast.BillingStmt | None
+    ) -> model.Billing | None:
         sink = self.sink
         if isinstance(price, ast.OneTimePrice) and usage is None:
             if billing is not None:
@@ -327,14 +338,12 @@ class ChargeBuilder:
                         help="write `in arrears`, or leave the timing out: usage defaults to arrears",
                     )
                 )
-            months = _months(billing) if billing else 1
-            cycle = billing.cycle if billing else "monthly"
-            return model.Billing(months=months, cycle=cycle, timing="arrears")
+            if billing is None:
+                return model.Billing(months=1, cycle="monthly", timing="arrears")
+            return model.Billing(months=_months(billing), cycle=billing.cycle, timing="arrears")
         if billing is None:
             period = getattr(price, "period", None) or "month"
-            months = PERIOD_MONTHS[period]
-            cycle = {1: "monthly", 3: "quarterly", 12: "yearly"}[months]
-            return model.Billing(months=months, cycle=cycle, timing="advance")  # type: ignore[arg-type]
+            return model.Billing(months=PERIOD_MONTHS[period], cycle=PERIOD_CYCLE[period], timing="advance")
         return model.Billing(months=_months(billing), cycle=billing.cycle, timing=billing.timing or "advance")
 
     def _revenue(self, price: Any, usage: ast.UsageStmt | None, revenue: ast.RevenueStmt | None) -> model.Revenue:
@@ -393,7 +402,7 @@ class ChargeBuilder:
                     "`vat outside` is for sellers that are not MVA-registered",
                     vat.span,
                     label="the seller is MVA-registered",
-                    help="use `vat zero`, `vat exempt \"reason\"` or `vat reverse_charge` for sales without VAT",
+                    help='use `vat zero`, `vat exempt "reason"` or `vat reverse_charge` for sales without VAT',
                 )
             )
         return model.Vat(category=vat.category, reason=vat.reason)

@@ -6,23 +6,21 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 import attrs
 
-from dsl import ast
-from dsl.diagnostics import Diagnostic, Label, error, note, warning
-from dsl.span import Span
-
-from compiler import model
+from compiler import identity, model
 from compiler.amendments import AmendmentChecker
 from compiler.calendar import MONTH_NAMES
 from compiler.charges import ChargeBuilder, check_not_negative, check_percent
-from compiler import identity
 from compiler.identity import check_currency
-from compiler.terms import apply_set, discount_of, duration, end_of_term, renewal_of
 from compiler.names import did_you_mean, duplicate, resolve
 from compiler.statements import Statements
+from compiler.terms import apply_set, discount_of, duration, end_of_term, renewal_of
+from dsl import ast
+from dsl.diagnostics import Diagnostic, Label, error, note, warning
+from dsl.span import Span
 
 RENEWALS = (ast.RenewStmt, ast.EvergreenStmt, ast.NoRenewalStmt)
 
@@ -51,7 +49,10 @@ class ContractBuilder:
         signed = st.require(ast.SignedStmt, "signing date", cid.span, "signed 2025-12-15")
         start = st.require(ast.StartStmt, "start date", cid.span, "start 2026-01-01")
         term = st.one(ast.TermStmt)
-        renewal = st.one(RENEWALS, "renewal rule (`renew`, `evergreen` or `no renewal`)", code="E0308")
+        renewal = cast(
+            "ast.RenewStmt | ast.EvergreenStmt | ast.NoRenewalStmt | None",
+            st.one(RENEWALS, "renewal rule (`renew`, `evergreen` or `no renewal`)", code="E0308"),
+        )
         anchor = st.one(ast.AnchorStmt)
         due = st.one(ast.DueStmt)
         po = st.one(ast.PurchaseOrderStmt)
@@ -71,7 +72,7 @@ class ContractBuilder:
                     f"billing anchor {anchor.day} is not a day of the month",
                     anchor.span,
                     label="expected 1 to 31",
-                    help="write the day periods start on; 29, 30 and 31 fall on the month's last day when it is shorter",
+                    help="write the day periods start on; 29, 30 and 31 fall on the last day of shorter months",
                 )
             )
         if due is not None:
@@ -85,7 +86,7 @@ class ContractBuilder:
                     f"contract `{cid.name}` has no term",
                     cid.span,
                     label="how long does it run?",
-                    help="add `term 12 months`, or `evergreen notice 3 months` for a contract that runs until terminated",
+                    help="add `term 12 months`, or `evergreen notice 3 months` for a contract running until terminated",
                 )
             )
         if signed is not None and start is not None and signed.on > start.on:

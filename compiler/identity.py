@@ -16,9 +16,7 @@ from dsl.diagnostics import Diagnostic, error
 from dsl.span import Span
 
 # ISO 4217 codes a Norwegian seller plausibly invoices in; extend as needed.
-CURRENCIES = frozenset(
-    "NOK SEK DKK EUR USD GBP CHF ISK PLN JPY CAD AUD".split()
-)
+CURRENCIES = frozenset(["NOK", "SEK", "DKK", "EUR", "USD", "GBP", "CHF", "ISK", "PLN", "JPY", "CAD", "AUD"])
 LANGUAGES = frozenset({"nb", "nn", "en", "se"})
 COUNTRY = re.compile(r"[A-Z]{2}\Z")
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+\Z")

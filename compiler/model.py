@@ -9,23 +9,21 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Literal, TypeAlias, Union
+from typing import Literal, TypeAlias
 
 import attrs
 
 from dsl.ast import Aggregation, Cycle, DurationUnit, Period, RevenueMethod, Timing, VatCategory, YearMonth
 from dsl.span import Span
 
-frozen = attrs.frozen(kw_only=True)
 
-
-@frozen
+@attrs.frozen(kw_only=True)
 class Duration:
     count: int
     unit: DurationUnit
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class Address:
     street: str
     postcode: str
@@ -33,7 +31,7 @@ class Address:
     country: str
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class Accounts:
     """Ledger accounts; defaults follow Norwegian practice (NS 4102)."""
 
@@ -47,13 +45,13 @@ class Accounts:
 ACCOUNT_ROLES = tuple(a.name for a in attrs.fields(Accounts))
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class Kid:
     scheme: Literal["mod10", "mod11"] = "mod10"
     length: int = 10
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class Seller:
     id: str
     name: str
@@ -74,7 +72,7 @@ class Seller:
     span: Span
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class Customer:
     id: str
     name: str
@@ -88,7 +86,7 @@ class Customer:
     span: Span
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class Metric:
     id: str
     label: str
@@ -98,7 +96,7 @@ class Metric:
     span: Span
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class Index:
     id: str
     label: str
@@ -107,70 +105,70 @@ class Index:
 
 
 # ------------------------------------------------------------------ pricing
-@frozen
+@attrs.frozen(kw_only=True)
 class FlatFee:
     amount: Decimal
     period: Period
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class PerUnitFee:
     price: Decimal
     period: Period
     unit: str | None
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class OneTimeFee:
     amount: Decimal
     on: date | None
     """None: on the contract's start date."""
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class TierRow:
     up_to: Decimal | None
     price: Decimal
     flat: Decimal
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class UnitRate:
     price: Decimal
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class Tiered:
     mode: Literal["graduated", "volume"]
     tiers: tuple[TierRow, ...]
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class Package:
     size: Decimal
     price: Decimal
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class Percentage:
     percent: Decimal
     minimum: Decimal | None
     maximum: Decimal | None
 
 
-UsageRule: TypeAlias = Union[UnitRate, Tiered, Package, Percentage]
+UsageRule: TypeAlias = UnitRate | Tiered | Package | Percentage
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class UsageFee:
     metric: str
     rule: UsageRule
 
 
-Pricing: TypeAlias = Union[FlatFee, PerUnitFee, OneTimeFee, UsageFee]
+Pricing: TypeAlias = FlatFee | PerUnitFee | OneTimeFee | UsageFee
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class Billing:
     months: int
     """Cycle length: monthly 1, quarterly 3, yearly 12, every N months N."""
@@ -178,20 +176,20 @@ class Billing:
     timing: Timing
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class Revenue:
     method: RevenueMethod
     on: date | None = None
     milestones: tuple[tuple[date, Decimal], ...] = ()
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class Vat:
     category: VatCategory
     reason: str | None = None
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class Charge:
     id: str
     label: str
@@ -209,7 +207,7 @@ class Charge:
     span: Span
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class PlanVersion:
     id: str
     label: str
@@ -220,14 +218,14 @@ class PlanVersion:
 
 
 # ----------------------------------------------------------------- contracts
-@frozen
+@attrs.frozen(kw_only=True)
 class Renewal:
     kind: Literal["renew", "evergreen", "none"]
     length: Duration | None = None
     notice: Duration | None = None
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class Discount:
     label: str
     percent: Decimal
@@ -237,7 +235,7 @@ class Discount:
     span: Span
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class Indexation:
     index: str
     on: tuple[int, int]
@@ -250,59 +248,59 @@ class Indexation:
     span: Span
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class SetQuantity:
     charge: str
     quantity: Decimal
     span: Span
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class SetPrice:
     charge: str
     price: Decimal
     span: Span
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class AddCharge:
     charge: Charge
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class RemoveCharge:
     charge: str
     span: Span
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class AddDiscount:
     discount: Discount
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class ChangeTerm:
     term: Duration
     span: Span
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class ChangeRenewal:
     renewal: Renewal
     span: Span
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class Terminate:
     span: Span
 
 
-Change: TypeAlias = Union[
-    SetQuantity, SetPrice, AddCharge, RemoveCharge, AddDiscount, ChangeTerm, ChangeRenewal, Terminate
-]
+Change: TypeAlias = (
+    SetQuantity | SetPrice | AddCharge | RemoveCharge | AddDiscount | ChangeTerm | ChangeRenewal | Terminate
+)
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class Amendment:
     number: int
     reason: str
@@ -314,7 +312,7 @@ class Amendment:
     span: Span
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class PlanChoice:
     plan: str
     version: date
@@ -322,7 +320,7 @@ class PlanChoice:
     """True when the contract names the version; False when chosen by signing date."""
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class Contract:
     id: str
     customer: str
@@ -346,7 +344,7 @@ class Contract:
     span: Span
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class Workspace:
     seller: Seller | None
     customers: dict[str, Customer]

@@ -63,9 +63,7 @@ def check_lower_id(kind: str, ref: Ref, sink: list[Diagnostic]) -> None:
         )
 
 
-def register(
-    kind: str, decls: Iterable[Any], sink: list[Diagnostic], *, lower: bool = True
-) -> dict[str, Any]:
+def register(kind: str, decls: Iterable[Any], sink: list[Diagnostic], *, lower: bool = True) -> dict[str, Any]:
     """Index declarations by id, reporting duplicates (the first one wins)."""
     table: dict[str, Any] = {}
     for decl in decls:

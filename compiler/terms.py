@@ -8,13 +8,12 @@ from decimal import Decimal
 
 import attrs
 
-from dsl import ast
-from dsl.diagnostics import Diagnostic, error
-from dsl.span import Span
-
 from compiler import model
 from compiler.calendar import add_duration
 from compiler.charges import check_not_negative
+from dsl import ast
+from dsl.diagnostics import Diagnostic, error
+from dsl.span import Span
 
 
 def renewal_of(stmt: ast.RenewStmt | ast.EvergreenStmt | ast.NoRenewalStmt | None) -> model.Renewal:
@@ -98,7 +97,6 @@ def repriced(pricing: model.Pricing, price: Decimal) -> model.Pricing | None:
         return attrs.evolve(pricing, amount=price)
     if isinstance(pricing, model.PerUnitFee):
         return attrs.evolve(pricing, price=price)
-    if isinstance(pricing, model.UsageFee):
-        if isinstance(pricing.rule, (model.UnitRate, model.Package)):
-            return attrs.evolve(pricing, rule=attrs.evolve(pricing.rule, price=price))
+    if isinstance(pricing, model.UsageFee) and isinstance(pricing.rule, (model.UnitRate, model.Package)):
+        return attrs.evolve(pricing, rule=attrs.evolve(pricing.rule, price=price))
     return None

@@ -13,16 +13,15 @@ from typing import Any, TypeVar
 
 import attrs
 
-from dsl import ast
-from dsl.diagnostics import Diagnostic, Label, error, sorted_diagnostics
-from dsl.span import Span
-
 from compiler import identity, model
 from compiler.charges import ChargeBuilder, check_not_negative
 from compiler.contracts import ContractBuilder, ContractContext
 from compiler.names import check_lower_id, did_you_mean, duplicate, register
 from compiler.settings import SETTINGS_FILE
 from compiler.statements import Statements
+from dsl import ast
+from dsl.diagnostics import Diagnostic, Label, error, sorted_diagnostics
+from dsl.span import Span
 
 D = TypeVar("D")
 
@@ -87,8 +86,13 @@ def _seller(sellers: list[ast.Seller], sink: list[Diagnostic]) -> model.Seller |
     for kind in ("invoice", "credit_note"):
         repeated = [s for s in st.all(ast.SeriesStmt) if s.kind == kind][1:]
         for stmt in repeated:
-            sink.append(duplicate(f"{kind.replace('_', ' ')} number series", ast.Ref(name=kind, span=stmt.span),
-                                  ast.Ref(name=kind, span=series[kind].span)))
+            sink.append(
+                duplicate(
+                    f"{kind.replace('_', ' ')} number series",
+                    ast.Ref(name=kind, span=stmt.span),
+                    ast.Ref(name=kind, span=series[kind].span),
+                )
+            )
     for stmt in series.values():
         if stmt.first < 1:
             sink.append(
@@ -292,10 +296,7 @@ def _plans(
             )
             continue
         by_date[decl.effective] = (decl, version)
-    return {
-        plan_id: tuple(v for _, (_, v) in sorted(by_date.items()))
-        for plan_id, by_date in sorted(versions.items())
-    }
+    return {plan_id: tuple(v for _, (_, v) in sorted(by_date.items())) for plan_id, by_date in sorted(versions.items())}
 
 
 def check_workspace(files: Sequence[ast.SourceFile]) -> CheckResult:
@@ -325,7 +326,7 @@ def check_workspace(files: Sequence[ast.SourceFile]) -> CheckResult:
         sink=sink,
     )
     contracts_builder = ContractBuilder(ctx)
-    contracts = {k: c for k, d in contract_decls.items() if (c := contracts_builder.build(d)) is not None}
+    contracts = {k: x for k, d in contract_decls.items() if (x := contracts_builder.build(d)) is not None}
     workspace = model.Workspace(
         seller=seller,
         customers=customers,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Literal, TypeAlias, Union
+from typing import Literal, TypeAlias
 
 import attrs
 
@@ -19,14 +19,11 @@ from dsl.span import NO_SPAN, Span
 
 
 def _span() -> Span:
-    return attrs.field(eq=False, default=NO_SPAN, repr=False)  # type: ignore[no-any-return]
-
-
-frozen = attrs.frozen(kw_only=True)
+    return attrs.field(eq=False, default=NO_SPAN, repr=False)
 
 
 # ------------------------------------------------------------------ values
-@frozen
+@attrs.frozen(kw_only=True)
 class Ref:
     """A name as written: a declaration's id or a reference to one."""
 
@@ -56,14 +53,14 @@ DurationUnit = Literal["day", "month", "year"]
 Period = Literal["month", "quarter", "year"]
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class Duration:
     count: int
     unit: DurationUnit
     span: Span = _span()
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class Comment:
     text: str
     """Including the leading `#`."""
@@ -71,29 +68,29 @@ class Comment:
 
 
 # ------------------------------------------------- statements shared by decls
-@frozen
+@attrs.frozen(kw_only=True)
 class NameStmt:
     value: str
     span: Span = _span()
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class OrgnrStmt:
     value: str
     span: Span = _span()
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class MvaStmt:
     span: Span = _span()
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class ForetaksregisteretStmt:
     span: Span = _span()
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class AddressStmt:
     street: str
     postcode: str
@@ -102,88 +99,88 @@ class AddressStmt:
     span: Span = _span()
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class BankStmt:
     account: str
     span: Span = _span()
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class EmailStmt:
     value: str
     span: Span = _span()
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class PeppolStmt:
     value: str
     span: Span = _span()
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class SeriesStmt:
     kind: Literal["invoice", "credit_note"]
     first: int
     span: Span = _span()
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class KidStmt:
     scheme: Literal["mod10", "mod11"]
     length: int
     span: Span = _span()
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class DueStmt:
     days: int
     span: Span = _span()
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class RevenuePolicyStmt:
     policy: Literal["ifrs15", "invoiced"]
     span: Span = _span()
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class AccountEntry:
     role: Ref
     number: int
     span: Span = _span()
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class AccountsStmt:
     entries: tuple[AccountEntry, ...]
     span: Span = _span()
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class CurrencyStmt:
     code: str
     span: Span = _span()
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class ConsumerStmt:
     span: Span = _span()
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class ReferenceStmt:
     value: str
     span: Span = _span()
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class LanguageStmt:
     code: str
     span: Span = _span()
 
 
 # ------------------------------------------------------------------ metric
-@frozen
+@attrs.frozen(kw_only=True)
 class EventsStmt:
     names: tuple[str, ...]
     span: Span = _span()
@@ -192,7 +189,7 @@ class EventsStmt:
 Aggregation = Literal["count", "sum", "max", "unique", "latest"]
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class AggregateStmt:
     function: Aggregation
     field: str | None
@@ -201,7 +198,7 @@ class AggregateStmt:
 
 
 # ------------------------------------------------------------------- index
-@frozen
+@attrs.frozen(kw_only=True)
 class IndexValue:
     month: YearMonth
     value: Decimal
@@ -209,14 +206,14 @@ class IndexValue:
 
 
 # ------------------------------------------------------------------ charge
-@frozen
+@attrs.frozen(kw_only=True)
 class FlatPrice:
     amount: Decimal
     period: Period
     span: Span = _span()
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class PerUnitPrice:
     price: Decimal
     unit: str | None
@@ -226,7 +223,7 @@ class PerUnitPrice:
     span: Span = _span()
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class OneTimePrice:
     amount: Decimal
     on: date | None
@@ -234,13 +231,13 @@ class OneTimePrice:
     span: Span = _span()
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class UsageStmt:
     metric: Ref
     span: Span = _span()
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class Tier:
     up_to: Decimal | None
     """None for the final `above` tier."""
@@ -249,26 +246,26 @@ class Tier:
     span: Span = _span()
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class GraduatedPrice:
     tiers: tuple[Tier, ...]
     span: Span = _span()
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class VolumePrice:
     tiers: tuple[Tier, ...]
     span: Span = _span()
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class PackagePrice:
     size: Decimal
     price: Decimal
     span: Span = _span()
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class PercentagePrice:
     percent: Decimal
     minimum: Decimal | None
@@ -280,7 +277,7 @@ Cycle = Literal["monthly", "quarterly", "yearly", "every"]
 Timing = Literal["advance", "arrears"]
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class BillingStmt:
     cycle: Cycle
     months: int | None
@@ -289,7 +286,7 @@ class BillingStmt:
     span: Span = _span()
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class TrialStmt:
     duration: Duration
     span: Span = _span()
@@ -300,14 +297,14 @@ RevenueMethod = Literal[
 ]
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class Milestone:
     on: date
     percent: Decimal
     span: Span = _span()
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class RevenueStmt:
     method: RevenueMethod
     on: date | None = None
@@ -318,65 +315,65 @@ class RevenueStmt:
 VatCategory = Literal["standard", "medium", "low", "zero", "exempt", "reverse_charge", "outside"]
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class VatStmt:
     category: VatCategory
     reason: str | None = None
     span: Span = _span()
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class SspStmt:
     amount: Decimal
     period: Period | None
     span: Span = _span()
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class UnitStmt:
     code: str
     span: Span = _span()
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class AccountStmt:
     number: int
     span: Span = _span()
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class QuantityStmt:
     quantity: Decimal
     span: Span = _span()
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class PriceStmt:
     price: Decimal
     span: Span = _span()
 
 
-ChargeStmt: TypeAlias = Union[
-    FlatPrice,
-    PerUnitPrice,
-    OneTimePrice,
-    UsageStmt,
-    GraduatedPrice,
-    VolumePrice,
-    PackagePrice,
-    PercentagePrice,
-    BillingStmt,
-    TrialStmt,
-    RevenueStmt,
-    VatStmt,
-    SspStmt,
-    UnitStmt,
-    AccountStmt,
-    QuantityStmt,
-]
+ChargeStmt: TypeAlias = (
+    FlatPrice
+    | PerUnitPrice
+    | OneTimePrice
+    | UsageStmt
+    | GraduatedPrice
+    | VolumePrice
+    | PackagePrice
+    | PercentagePrice
+    | BillingStmt
+    | TrialStmt
+    | RevenueStmt
+    | VatStmt
+    | SspStmt
+    | UnitStmt
+    | AccountStmt
+    | QuantityStmt
+)
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class Charge:
     id: Ref
     label: str
@@ -385,61 +382,61 @@ class Charge:
 
 
 # ---------------------------------------------------------------- contract
-@frozen
+@attrs.frozen(kw_only=True)
 class CustomerRef:
     customer: Ref
     span: Span = _span()
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class SignedStmt:
     on: date
     span: Span = _span()
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class StartStmt:
     on: date
     span: Span = _span()
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class TermStmt:
     duration: Duration
     span: Span = _span()
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class RenewStmt:
     length: Duration
     notice: Duration
     span: Span = _span()
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class EvergreenStmt:
     notice: Duration
     span: Span = _span()
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class NoRenewalStmt:
     span: Span = _span()
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class AnchorStmt:
     day: int
     span: Span = _span()
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class PurchaseOrderStmt:
     value: str
     span: Span = _span()
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class ChargeSet:
     """`seats quantity 25` or `setup price 20_000.00`: a change to one charge."""
 
@@ -448,7 +445,7 @@ class ChargeSet:
     span: Span = _span()
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class PlanRef:
     plan: Ref
     version: date | None
@@ -457,7 +454,7 @@ class PlanRef:
     span: Span = _span()
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class DiscountStmt:
     label: str
     percent: Decimal
@@ -467,13 +464,13 @@ class DiscountStmt:
     span: Span = _span()
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class MinimumStmt:
     amount: Decimal
     span: Span = _span()
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class IndexationStmt:
     index: Ref
     on: MonthDay
@@ -486,51 +483,51 @@ class IndexationStmt:
     span: Span = _span()
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class ContractSspStmt:
     charge: Ref
     amount: Decimal
     span: Span = _span()
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class RemoveStmt:
     charge: Ref
     span: Span = _span()
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class TerminateStmt:
     span: Span = _span()
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class ProrateStmt:
     span: Span = _span()
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class AccountingStmt:
     treatment: Literal["prospective", "catch_up", "separate"]
     span: Span = _span()
 
 
-AmendStmt: TypeAlias = Union[
-    ChargeSet,
-    Charge,
-    RemoveStmt,
-    DiscountStmt,
-    TermStmt,
-    RenewStmt,
-    EvergreenStmt,
-    NoRenewalStmt,
-    TerminateStmt,
-    ProrateStmt,
-    AccountingStmt,
-]
+AmendStmt: TypeAlias = (
+    ChargeSet
+    | Charge
+    | RemoveStmt
+    | DiscountStmt
+    | TermStmt
+    | RenewStmt
+    | EvergreenStmt
+    | NoRenewalStmt
+    | TerminateStmt
+    | ProrateStmt
+    | AccountingStmt
+)
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class Amendment:
     number: int
     reason: str
@@ -540,76 +537,69 @@ class Amendment:
     span: Span = _span()
 
 
-ContractStmt: TypeAlias = Union[
-    CustomerRef,
-    SignedStmt,
-    StartStmt,
-    TermStmt,
-    RenewStmt,
-    EvergreenStmt,
-    NoRenewalStmt,
-    AnchorStmt,
-    DueStmt,
-    PurchaseOrderStmt,
-    ReferenceStmt,
-    CurrencyStmt,
-    PlanRef,
-    Charge,
-    DiscountStmt,
-    MinimumStmt,
-    IndexationStmt,
-    ContractSspStmt,
-    Amendment,
-]
+ContractStmt: TypeAlias = (
+    CustomerRef
+    | SignedStmt
+    | StartStmt
+    | TermStmt
+    | RenewStmt
+    | EvergreenStmt
+    | NoRenewalStmt
+    | AnchorStmt
+    | DueStmt
+    | PurchaseOrderStmt
+    | ReferenceStmt
+    | CurrencyStmt
+    | PlanRef
+    | Charge
+    | DiscountStmt
+    | MinimumStmt
+    | IndexationStmt
+    | ContractSspStmt
+    | Amendment
+)
 
-SellerStmt: TypeAlias = Union[
-    NameStmt,
-    OrgnrStmt,
-    MvaStmt,
-    ForetaksregisteretStmt,
-    AddressStmt,
-    BankStmt,
-    EmailStmt,
-    PeppolStmt,
-    SeriesStmt,
-    KidStmt,
-    DueStmt,
-    RevenuePolicyStmt,
-    AccountsStmt,
-    CurrencyStmt,
-]
+SellerStmt: TypeAlias = (
+    NameStmt
+    | OrgnrStmt
+    | MvaStmt
+    | ForetaksregisteretStmt
+    | AddressStmt
+    | BankStmt
+    | EmailStmt
+    | PeppolStmt
+    | SeriesStmt
+    | KidStmt
+    | DueStmt
+    | RevenuePolicyStmt
+    | AccountsStmt
+    | CurrencyStmt
+)
 
-CustomerStmt: TypeAlias = Union[
-    NameStmt,
-    OrgnrStmt,
-    ConsumerStmt,
-    PeppolStmt,
-    AddressStmt,
-    EmailStmt,
-    ReferenceStmt,
-    LanguageStmt,
-]
+CustomerStmt: TypeAlias = (
+    NameStmt | OrgnrStmt | ConsumerStmt | PeppolStmt | AddressStmt | EmailStmt | ReferenceStmt | LanguageStmt
+)
 
-MetricStmt: TypeAlias = Union[EventsStmt, AggregateStmt]
-PlanStmt: TypeAlias = Union[CurrencyStmt, Charge]
+MetricStmt: TypeAlias = EventsStmt | AggregateStmt
+PlanStmt: TypeAlias = CurrencyStmt | Charge
 
 
 # ------------------------------------------------------------- declarations
-@frozen
+@attrs.frozen(kw_only=True)
 class Seller:
     id: Ref
     body: tuple[SellerStmt, ...]
     span: Span = _span()
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class Customer:
     id: Ref
     body: tuple[CustomerStmt, ...]
     span: Span = _span()
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class Metric:
     id: Ref
     label: str
@@ -617,7 +607,7 @@ class Metric:
     span: Span = _span()
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class Index:
     id: Ref
     label: str
@@ -625,7 +615,7 @@ class Index:
     span: Span = _span()
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class Plan:
     id: Ref
     label: str
@@ -634,17 +624,17 @@ class Plan:
     span: Span = _span()
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class Contract:
     id: Ref
     body: tuple[ContractStmt, ...]
     span: Span = _span()
 
 
-Decl: TypeAlias = Union[Seller, Customer, Metric, Index, Plan, Contract]
+Decl: TypeAlias = Seller | Customer | Metric | Index | Plan | Contract
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class SourceFile:
     path: str
     decls: tuple[Decl, ...]

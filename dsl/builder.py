@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import Any, TypeVar, cast
+from typing import Any, Literal, TypeVar, cast
 
 from lark import Token, Transformer
 
@@ -258,18 +258,18 @@ class AstBuilder(Transformer[Token, Any]):
         return ast.PeppolStmt(value=self.string(c[1]), span=self.sp(c))
 
     def series_stmt(self, c: list[Child]) -> ast.SeriesStmt:
-        kind = "invoice" if c[0] == "invoice_numbers" else "credit_note"
+        kind: Literal["invoice", "credit_note"] = "invoice" if c[0] == "invoice_numbers" else "credit_note"
         return ast.SeriesStmt(kind=kind, first=self.integer(c[2]), span=self.sp(c))
 
     def kid_stmt(self, c: list[Child]) -> ast.KidStmt:
-        scheme = "mod10" if c[1] == "mod10" else "mod11"
+        scheme: Literal["mod10", "mod11"] = "mod10" if c[1] == "mod10" else "mod11"
         return ast.KidStmt(scheme=scheme, length=self.integer(c[3]), span=self.sp(c))
 
     def due_stmt(self, c: list[Child]) -> ast.DueStmt:
         return ast.DueStmt(days=self.integer(c[1]), span=self.sp(c))
 
     def revenue_policy_stmt(self, c: list[Child]) -> ast.RevenuePolicyStmt:
-        policy = "ifrs15" if c[1] == "ifrs15" else "invoiced"
+        policy: Literal["ifrs15", "invoiced"] = "ifrs15" if c[1] == "ifrs15" else "invoiced"
         return ast.RevenuePolicyStmt(policy=policy, span=self.sp(c))
 
     def account_entry(self, c: list[Child]) -> ast.AccountEntry:
@@ -485,4 +485,3 @@ class AstBuilder(Transformer[Token, Any]):
     def accounting_stmt(self, c: list[Child]) -> ast.AccountingStmt:
         treatment = cast(Any, str(c[1]))
         return ast.AccountingStmt(treatment=treatment, span=self.sp(c))
-

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib.resources
 import threading
-from typing import Any
+from typing import Any, cast
 
 import attrs
 from lark import Lark, Token, UnexpectedEOF, UnexpectedInput
@@ -48,7 +48,7 @@ class _Parser:
     def run(self, text: str, path: str, line_offset: int = 0) -> tuple[list[Any], list[Token]]:
         self.builder.reset(path, line_offset)
         self.comments.clear()
-        decls = self.lark.parse(text)
+        decls = cast(list[Any], self.lark.parse(text))
         return decls, list(self.comments)
 
 
@@ -73,9 +73,7 @@ def parse(text: str, path: str = "<input>") -> ParseResult:
     except UnexpectedInput:
         return ParseResult(None, tuple(_recover(parser, text, path)))
     diagnostics = list(parser.builder.diagnostics)
-    comments = tuple(
-        ast.Comment(text=str(t).rstrip(), span=parser.builder.tspan(t)) for t in comment_tokens
-    )
+    comments = tuple(ast.Comment(text=str(t).rstrip(), span=parser.builder.tspan(t)) for t in comment_tokens)
     if not decls and not text.strip():
         diagnostics.append(
             warning(

@@ -23,7 +23,7 @@ def format_decimal(value: Decimal) -> str:
     text = text.lstrip("-")
     whole, dot, frac = text.partition(".")
     if len(whole) >= 4:
-        groups = []
+        groups: list[str] = []
         while len(whole) > 3:
             groups.insert(0, whole[-3:])
             whole = whole[:-3]

@@ -9,7 +9,13 @@ from typing import Any
 from dsl.diagnostics import Diagnostic, Severity
 from dsl.span import Span
 
-_COLORS = {"error": "\x1b[1;31m", "warning": "\x1b[1;33m", "note": "\x1b[1;36m", "help": "\x1b[1;32m", "dim": "\x1b[1;34m"}
+_COLORS = {
+    "error": "\x1b[1;31m",
+    "warning": "\x1b[1;33m",
+    "note": "\x1b[1;36m",
+    "help": "\x1b[1;32m",
+    "dim": "\x1b[1;34m",
+}
 _RESET = "\x1b[0m"
 
 SourceLines = Callable[[str], list[str] | None]
@@ -33,7 +39,9 @@ def _paint(text: str, style: str, color: bool) -> str:
     return f"{_COLORS[style]}{text}{_RESET}" if color else text
 
 
-def _snippet(span: Span, mark: str, label: str, lines: list[str] | None, gutter: int, style: str, color: bool) -> list[str]:
+def _snippet(
+    span: Span, mark: str, label: str, lines: list[str] | None, gutter: int, style: str, color: bool
+) -> list[str]:
     bar = _paint(" " * gutter + " |", "dim", color)
     if lines is None or not 1 <= span.line <= len(lines):
         return []

@@ -41,12 +41,18 @@ EXAMPLES: dict[str, tuple[str, str, list[str]]] = {
     "discount_percent": (
         "a discount needs a percentage such as `10%`",
         'write `discount "Lanseringsrabatt" 10% on platform`',
-        ['contract x { discount "d" 10 ', 'contract x { amendment 1 "r" signed 2026-01-01 effective 2026-01-01 { discount "d" 10 '],
+        [
+            'contract x { discount "d" 10 ',
+            'contract x { amendment 1 "r" signed 2026-01-01 effective 2026-01-01 { discount "d" 10 ',
+        ],
     ),
     "tier_start": (
         "a tier starts with `up to N` or `above`",
         "write each tier as `up to 1_000 0.50` and end with `above 0.25`",
-        ['plan p "P" effective 2026-01-01 { charge c "C" { graduated { 1 ', 'plan p "P" effective 2026-01-01 { charge c "C" { volume { 1 '],
+        [
+            'plan p "P" effective 2026-01-01 { charge c "C" { graduated { 1 ',
+            'plan p "P" effective 2026-01-01 { charge c "C" { volume { 1 ',
+        ],
     ),
     "amendment_number": (
         "an amendment starts with its number",
@@ -98,9 +104,7 @@ class SyntaxErrorTranslator:
             last -= 1
         return last, len(lines[last - 1]) + 1
 
-    def _characters(
-        self, exc: UnexpectedCharacters, lines: list[str], path: str, line: int, column: int
-    ) -> Diagnostic:
+    def _characters(self, exc: UnexpectedCharacters, lines: list[str], path: str, line: int, column: int) -> Diagnostic:
         text = lines[line - 1] if line - 1 < len(lines) else ""
         char = text[column - 1] if 0 < column <= len(text) else "?"
         if char == '"':
@@ -167,7 +171,7 @@ class SyntaxErrorTranslator:
         examples = {label: snippets for label, (_, _, snippets) in EXAMPLES.items()}
         try:
             label = exc.match_examples(self.lark.parse, examples, use_accepts=True)
-        except Exception:  # noqa: BLE001 - a failed lookup only loses the nicer message
+        except Exception:
             return None
         if label is None:
             return None

@@ -139,7 +139,7 @@ class Cache:
         try:
             with path.open("rb") as handle:
                 return pickle.load(handle)
-        except Exception:  # noqa: BLE001 - a damaged cache is rebuilt, never trusted
+        except Exception:
             return None
 
     def write(self, name: str, value: object) -> None:

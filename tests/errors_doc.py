@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from compiler.codes import CODES
-from tests.expect import case_paths, expected_path, source_text
+from tests.expect import case_paths, run_case, source_text
 
 DOC = Path(__file__).parent.parent / "docs" / "errors.md"
 
@@ -55,6 +55,6 @@ def generate() -> str:
             for path in cases.get(code, []):
                 name = path.stem.split("_", 1)[1].replace("_", " ")
                 out += [f"Reproducer (`{path.name}`, {name}):", "", "```avt", source_text(path).rstrip("\n"), "```", ""]
-                output = expected_path(path).read_text(encoding="utf-8").rstrip("\n")
+                output = run_case(path)[0].rstrip("\n")
                 out += ["Output:", "", "```text", output, "```", ""]
     return "\n".join(out).rstrip("\n") + "\n"

@@ -52,11 +52,7 @@ def run_case(path: Path, *, notes: bool | None = None) -> tuple[str, list[str]]:
             shutil.copyfile(PRELUDE, root / "prelude.avt")
         workspace = load(root, use_cache=False)
     show_notes = notes if notes is not None else path.stem.startswith("N")
-    shown = [
-        d
-        for d in sorted_diagnostics(workspace.diagnostics)
-        if show_notes or d.severity is not Severity.NOTE
-    ]
+    shown = [d for d in sorted_diagnostics(workspace.diagnostics) if show_notes or d.severity is not Severity.NOTE]
     text = "\n\n".join(render_text(d, workspace.source_lines) for d in shown)
     summary = summary_line(shown) or "no problems"
     return f"{text}\n\n{summary}\n" if text else f"{summary}\n", [d.code for d in shown]

@@ -10,7 +10,7 @@ import click
 
 from dsl.parser import parse_bytes
 from dsl.printer import format_source
-from dsl.render import render_text
+from dsl.render import lines_from, render_text
 from runtime.cli.options import Context
 from runtime.loader import SKIP_DIRS, find_root
 
@@ -51,9 +51,9 @@ def fmt(ctx: Context, paths: tuple[Path, ...], check_only: bool) -> None:
         result = parse_bytes(data, shown)
         if result.file is None:
             broken += 1
-            lines = data.decode("utf-8", errors="replace").split("\n")
+            source = lines_from({shown: data.decode("utf-8", errors="replace")})
             for diagnostic in result.diagnostics:
-                click.echo(render_text(diagnostic, lambda _f, lines=lines: lines, color=ctx.color), err=True)
+                click.echo(render_text(diagnostic, source, color=ctx.color), err=True)
                 click.echo(err=True)
             continue
         text = format_source(result.file)

@@ -63,9 +63,12 @@ def main() -> None:
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
         sys.exit(130)
-    except Exception as exc:  # noqa: BLE001 - the last line of defence against tracebacks
+    except Exception as exc:
         if os.environ.get("AVTALE_DEBUG"):
             traceback.print_exc()
         click.echo(f"error[internal]: {type(exc).__name__}: {exc}", err=True)
-        click.echo("  = help: this is a bug in avtale, not in your files; run with AVTALE_DEBUG=1 and report the output", err=True)
+        click.echo(
+            "  = help: this is a bug in avtale, not in your files; run with AVTALE_DEBUG=1 and report the output",
+            err=True,
+        )
         sys.exit(70)
