@@ -316,7 +316,7 @@ def contract_block(index: int, customer: str, rng: random.Random) -> str:
     quantity = rng.randint(1, 250)
 
     out: list[str] = []
-    if rng.random() < 0.3:
+    if rng.random() < 0.5:
         out.append(f"# Kundeansvarlig: {rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}")
     out += [f"contract {cid} {{", f"  customer {customer}", f"  signed {signed}", f"  start {start}"]
     if term:
@@ -364,7 +364,7 @@ def contract_block(index: int, customer: str, rng: random.Random) -> str:
         ]
     if plan == "enterprise" and rng.random() < 0.5:
         out.append(f"  minimum {money(rng.randint(10, 50) * 10_000)} per contract year")
-    if rng.random() < 0.35:
+    if rng.random() < 0.45:
         months = 12 if (term or 36) >= 24 else 6
         on = ", ".join(recurring[: rng.randint(1, 2)])
         out.append(

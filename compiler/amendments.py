@@ -9,9 +9,19 @@ from datetime import date
 import attrs
 
 from compiler import model
-from compiler.charges import ChargeBuilder
+from compiler.calendar import add_duration, is_period_start
+from compiler.charges import ChargeBuilder, check_duration
 from compiler.names import did_you_mean, duplicate
-from compiler.terms import apply_set, discount_of, duration, end_of_term, renewal_of
+from compiler.terms import (
+    apply_set,
+    check_charge_dates,
+    check_discount,
+    check_renewal,
+    discount_of,
+    duration,
+    end_of_term,
+    renewal_of,
+)
 from dsl import ast
 from dsl.diagnostics import Diagnostic, Label, error, warning
 
@@ -23,6 +33,7 @@ class AmendmentChecker:
     contract_id: str
     signed: date
     start: date
+    anchor: int | None
     end: date | None
     """End of the term in force (exclusive); None when it renews or is evergreen."""
     renewal: model.Renewal
@@ -51,16 +62,14 @@ class AmendmentChecker:
                         labels=(Label(terminated.span, "terminated here"),),
                     )
                 )
-            bounded_end = end if renewal.kind == "none" else None
-            if amendment.effective < self.start or (bounded_end is not None and amendment.effective > bounded_end):
-                life = f"{self.start} to {bounded_end}" if bounded_end else f"from {self.start}"
+            if amendment.effective < self.start:
                 sink.append(
                     error(
                         "E0603",
-                        f"amendment {amendment.number} takes effect outside the contract's life",
+                        f"amendment {amendment.number} takes effect before the contract starts",
                         amendment.span,
-                        label=f"effective {amendment.effective}",
-                        help=f"the contract runs {life}; choose an effective date inside it",
+                        label=f"effective {amendment.effective}, the contract starts {self.start}",
+                        help=f"choose an effective date on or after {self.start}",
                     )
                 )
             if amendment.signed < self.signed:
@@ -87,11 +96,13 @@ class AmendmentChecker:
             prorate = True
             accounting: str = "prospective"
             added: dict[str, ast.Ref] = {}
+            touched: dict[str, model.Charge] = {}  # charges whose billing this amendment changes
             for stmt in amendment.body:
                 match stmt:
                     case ast.ChargeSet():
                         current = self._existing(stmt.charge, live, amendment)
                         if current is not None:
+                            touched[current.id] = current
                             updated = apply_set(current, stmt, sink)
                             live[current.id] = updated
                             for item in stmt.items:
@@ -103,7 +114,7 @@ class AmendmentChecker:
                                     changes.append(model.SetPrice(charge=current.id, price=item.price, span=item.span))
                     case ast.RemoveStmt():
                         if self._existing(stmt.charge, live, amendment) is not None:
-                            del live[stmt.charge.name]
+                            touched[stmt.charge.name] = live.pop(stmt.charge.name)
                             changes.append(model.RemoveCharge(charge=stmt.charge.name, span=stmt.span))
                     case ast.Charge():
                         built = self.builder.build(stmt)
@@ -122,6 +133,7 @@ class AmendmentChecker:
                                 )
                             )
                         elif built is not None:
+                            check_charge_dates(built, self.start, end, sink)
                             added[stmt.id.name] = stmt.id
                             live[built.id] = built
                             changes.append(model.AddCharge(charge=built))
@@ -131,19 +143,39 @@ class AmendmentChecker:
                                 self._existing(ref, live, amendment)
                         changes.append(model.AddDiscount(discount=discount_of(stmt)))
                     case ast.TermStmt():
+                        check_duration(stmt.duration, "a term", sink)
                         new_term = duration(stmt.duration)
                         end = end_of_term(self.start, new_term, stmt.span, sink)
                         changes.append(model.ChangeTerm(term=new_term, span=stmt.span))
                     case ast.RenewStmt() | ast.EvergreenStmt() | ast.NoRenewalStmt():
+                        check_renewal(stmt, sink)
                         renewal = renewal_of(stmt)
                         changes.append(model.ChangeRenewal(renewal=renewal, span=stmt.span))
                     case ast.TerminateStmt():
                         terminated = amendment
+                        touched.update(live)
+                        self._notice(amendment, renewal)
                         changes.append(model.Terminate(span=stmt.span))
                     case ast.ProrateStmt():
                         prorate = False
                     case ast.AccountingStmt():
                         accounting = stmt.treatment
+            bounded_end = end if renewal.kind == "none" else None
+            for stmt in amendment.body:
+                if isinstance(stmt, ast.DiscountStmt):
+                    check_discount(stmt, self.start, end, sink)
+            if bounded_end is not None and amendment.effective > bounded_end:
+                sink.append(
+                    error(
+                        "E0603",
+                        f"amendment {amendment.number} takes effect after the contract ends",
+                        amendment.span,
+                        label=f"effective {amendment.effective}, the term ends {bounded_end} without renewal",
+                        help="choose an effective date inside the term, or extend the term in this amendment",
+                    )
+                )
+            if not prorate:
+                self._boundary(amendment, touched)
             result.append(
                 model.Amendment(
                     number=amendment.number,
@@ -158,6 +190,44 @@ class AmendmentChecker:
             )
             previous = amendment
         return tuple(result)
+
+    def _boundary(self, amendment: ast.Amendment, touched: Mapping[str, model.Charge]) -> None:
+        """`prorate none` needs each changed recurring charge to start a period on the effective date."""
+        for charge in touched.values():
+            billing = charge.billing
+            if billing is None or is_period_start(amendment.effective, self.start, billing.months, self.anchor):
+                continue
+            sink = self.sink
+            sink.append(
+                error(
+                    "E0607",
+                    f"amendment {amendment.number} says `prorate none` but takes effect mid-period",
+                    amendment.span,
+                    label=f"{amendment.effective} is inside a billing period of charge `{charge.id}`",
+                    help="choose an effective date on which a billing period starts, or remove `prorate none`",
+                )
+            )
+            return
+
+    def _notice(self, amendment: ast.Amendment, renewal: model.Renewal) -> None:
+        notice = renewal.notice
+        if notice is None or notice.count <= 0:
+            return
+        try:
+            earliest = add_duration(amendment.signed, notice)
+        except (ValueError, OverflowError):
+            return
+        if amendment.effective < earliest:
+            self.sink.append(
+                warning(
+                    "W0602",
+                    f"amendment {amendment.number} terminates with less notice than agreed",
+                    amendment.span,
+                    label=f"signed {amendment.signed}, effective {amendment.effective}",
+                    help=f"the notice is {notice.count} {notice.unit}s: the earliest end for a termination "
+                    f"signed {amendment.signed} is {earliest}; fine if both parties agreed to end sooner",
+                )
+            )
 
     def _order(self, amendment: ast.Amendment, previous: ast.Amendment | None) -> None:
         expected = previous.number + 1 if previous else 1

@@ -32,6 +32,26 @@ def add_months(day: date, months: int, anchor: int | None = None) -> date:
     return date(year, month + 1, min(anchor or day.day, last))
 
 
+def is_period_start(day: date, start: date, months: int, anchor: int | None) -> bool:
+    """Whether a billing period of `months` months starts on `day`.
+
+    The first period starts on the contract's start date. Later periods start on
+    the anchor day (default: the start date's day, clamped to short months),
+    every `months` months from the first anchor date after the start; a first
+    period shorter than a cycle is a partial period.
+    """
+    if day <= start:
+        return day == start
+    anchor_day = anchor or start.day
+    first = add_months(start.replace(day=1), 0, anchor_day)
+    if first <= start:
+        first = add_months(start.replace(day=1), 1, anchor_day)
+    elapsed = (day.year - first.year) * 12 + day.month - first.month
+    if elapsed < 0:
+        return False
+    return add_months(first.replace(day=1), elapsed - elapsed % months, anchor_day) == day
+
+
 def add_duration(day: date, duration: Duration) -> date:
     if duration.unit == "day":
         return day + timedelta(days=duration.count)

@@ -50,6 +50,19 @@ def check_not_negative(value: Decimal | None, what: str, span: Span, sink: list[
         )
 
 
+def check_duration(d: ast.Duration, what: str, sink: list[Diagnostic], *, allow_zero: bool = False) -> None:
+    if d.count < 0 or (d.count == 0 and not allow_zero):
+        sink.append(
+            error(
+                "E0514",
+                f"{what} must be {'zero or more' if allow_zero else 'longer than zero'}",
+                d.span,
+                label=f"{d.count} {d.unit}s",
+                help=f"write a positive length, such as `12 months`{' or `0 months`' if allow_zero else ''}",
+            )
+        )
+
+
 def check_percent(value: Decimal, what: str, span: Span, sink: list[Diagnostic], *, allow_zero: bool = True) -> None:
     low_ok = value >= 0 if allow_zero else value > 0
     if not low_ok or value > HUNDRED:
@@ -163,14 +176,26 @@ class ChargeBuilder:
             metric_id = usage.metric.name
         pricing = self._pricing(charge, price, usage, metric_id)
         self._check_amounts(price, ssp, quantity)
+        if trial is not None:
+            check_duration(trial.duration, "a trial", sink)
         if trial is not None and isinstance(pricing, (model.OneTimeFee, model.UsageFee)):
             sink.append(
                 error(
-                    "E0216",
+                    "E0220",
                     "a trial applies to recurring charges only",
                     trial.span,
                     label="this charge does not recur",
                     help="remove the trial, or put it on the recurring charges of the contract",
+                )
+            )
+        if quantity is not None and pricing is not None and not isinstance(pricing, model.PerUnitFee):
+            sink.append(
+                error(
+                    "E0509",
+                    f"charge `{charge.id.name}` is not priced per unit",
+                    quantity.span,
+                    label="a quantity does not apply",
+                    help="only `per_unit` charges have a quantity; delete this line",
                 )
             )
         return model.Charge(

@@ -13,14 +13,22 @@ import attrs
 from compiler import identity, model
 from compiler.amendments import AmendmentChecker
 from compiler.calendar import MONTH_NAMES
-from compiler.charges import ChargeBuilder, check_not_negative, check_percent
+from compiler.charges import ChargeBuilder, check_duration, check_not_negative
 from compiler.identity import check_currency
 from compiler.names import did_you_mean, duplicate, resolve
 from compiler.statements import Statements
-from compiler.terms import apply_set, discount_of, duration, end_of_term, renewal_of
+from compiler.terms import (
+    apply_set,
+    check_charge_dates,
+    check_discount,
+    check_renewal,
+    discount_of,
+    duration,
+    end_of_term,
+    renewal_of,
+)
 from dsl import ast
 from dsl.diagnostics import Diagnostic, Label, error, note, warning
-from dsl.span import Span
 
 RENEWALS = (ast.RenewStmt, ast.EvergreenStmt, ast.NoRenewalStmt)
 
@@ -79,6 +87,9 @@ class ContractBuilder:
             check_not_negative(Decimal(due.days), "due days", due.span, sink)
         if minimum is not None:
             check_not_negative(minimum.amount, "a minimum commitment", minimum.span, sink)
+        if term is not None:
+            check_duration(term.duration, "a term", sink)
+        check_renewal(renewal, sink)
         if term is None and not isinstance(renewal, ast.EvergreenStmt):
             sink.append(
                 error(
@@ -117,6 +128,10 @@ class ContractBuilder:
         ids = {c.id: c for c in charges}
         term_model = duration(term.duration) if term else None
         end = end_of_term(start.on, term_model, term.span, sink) if start and term else None
+        own = {node.id.name for node in st.all(ast.Charge)}
+        for charge in charges:
+            if charge.id in own:
+                check_charge_dates(charge, start.on if start else None, end, sink)
         discounts = [self._discount(d, ids, start.on if start else None, end) for d in st.all(ast.DiscountStmt)]
         indexations = [self._indexation(x, ids, start.on if start else None, end) for x in st.all(ast.IndexationStmt)]
         ssp = self._ssp(st, ids)
@@ -126,6 +141,7 @@ class ContractBuilder:
             contract_id=cid.name,
             signed=signed.on,
             start=start.on,
+            anchor=anchor.day if anchor else None,
             end=end,
             renewal=renewal_of(renewal),
             charges=ids,
@@ -146,7 +162,7 @@ class ContractBuilder:
             currency=contract_currency,
             plan=choice,
             charges=tuple(charges),
-            discounts=tuple(d for d in discounts if d is not None),
+            discounts=tuple(discounts),
             minimum=minimum.amount if minimum else None,
             indexations=tuple(x for x in indexations if x is not None),
             ssp=ssp,
@@ -291,56 +307,12 @@ class ContractBuilder:
         return list(charges.values())
 
     # ------------------------------------------------- discounts and more
-    def _window_check(self, what: str, span: Span, start: date | None, first: date | None, end: date | None) -> None:
-        if start is not None and first is not None and first < start:
-            self.sink.append(
-                error(
-                    "E0503",
-                    f"the {what} starts before the contract",
-                    span,
-                    label=f"{first} is before the start date {start}",
-                    help=f"let the window begin on or after {start}",
-                )
-            )
-        if end is not None and first is not None and first >= end:
-            self.sink.append(
-                error(
-                    "E0503",
-                    f"the {what} starts after the term ends",
-                    span,
-                    label=f"{first} is on or after the end of the term ({end})",
-                    help=f"let the window begin before {end}",
-                )
-            )
-
     def _discount(
         self, stmt: ast.DiscountStmt, charges: Mapping[str, model.Charge], start: date | None, end: date | None
-    ) -> model.Discount | None:
-        sink = self.sink
-        check_percent(stmt.percent, "a discount", stmt.span, sink, allow_zero=False)
+    ) -> model.Discount:
         for ref in stmt.charges:
-            resolve("charge", ref, charges, sink, where=" in this contract")
-        if stmt.start is not None and stmt.until is not None and stmt.until <= stmt.start:
-            sink.append(
-                error(
-                    "E0506",
-                    "this discount's window is empty",
-                    stmt.span,
-                    label=f"until {stmt.until} is not after from {stmt.start}",
-                    help="`until` is the first day without the discount; it must come after `from`",
-                )
-            )
-        self._window_check("discount window", stmt.span, start, stmt.start, end)
-        if end is not None and stmt.until is not None and stmt.until > end:
-            sink.append(
-                error(
-                    "E0503",
-                    "the discount window runs past the end of the term",
-                    stmt.span,
-                    label=f"until {stmt.until} is after the term ends ({end})",
-                    help=f"end the window on or before {end}; an amendment can extend it when the term is extended",
-                )
-            )
+            resolve("charge", ref, charges, self.sink, where=" in this contract")
+        check_discount(stmt, start, end, self.sink)
         return discount_of(stmt)
 
     def _indexation(

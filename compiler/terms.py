@@ -10,7 +10,7 @@ import attrs
 
 from compiler import model
 from compiler.calendar import add_duration
-from compiler.charges import check_not_negative
+from compiler.charges import check_duration, check_not_negative, check_percent
 from dsl import ast
 from dsl.diagnostics import Diagnostic, error
 from dsl.span import Span
@@ -44,6 +44,82 @@ def end_of_term(start: date, term: model.Duration | None, span: Span, sink: list
             )
         )
         return None
+
+
+def check_renewal(stmt: ast.RenewStmt | ast.EvergreenStmt | ast.NoRenewalStmt | None, sink: list[Diagnostic]) -> None:
+    if isinstance(stmt, ast.RenewStmt):
+        check_duration(stmt.length, "a renewal", sink)
+        check_duration(stmt.notice, "a notice period", sink, allow_zero=True)
+    elif isinstance(stmt, ast.EvergreenStmt):
+        check_duration(stmt.notice, "a notice period", sink, allow_zero=True)
+
+
+def check_discount(stmt: ast.DiscountStmt, start: date | None, end: date | None, sink: list[Diagnostic]) -> None:
+    """Percentage in range; window non-empty and inside [start, end] of the term."""
+    check_percent(stmt.percent, "a discount", stmt.span, sink, allow_zero=False)
+    if stmt.start is not None and stmt.until is not None and stmt.until <= stmt.start:
+        sink.append(
+            error(
+                "E0506",
+                "this discount's window is empty",
+                stmt.span,
+                label=f"until {stmt.until} is not after from {stmt.start}",
+                help="`until` is the first day without the discount; it must come after `from`",
+            )
+        )
+    first = stmt.start
+    if start is not None and first is not None and first < start:
+        sink.append(
+            error(
+                "E0503",
+                "the discount window starts before the contract",
+                stmt.span,
+                label=f"{first} is before the start date {start}",
+                help=f"let the window begin on or after {start}",
+            )
+        )
+    if end is not None and first is not None and first >= end:
+        sink.append(
+            error(
+                "E0503",
+                "the discount window starts after the term ends",
+                stmt.span,
+                label=f"{first} is on or after the end of the term ({end})",
+                help=f"let the window begin before {end}",
+            )
+        )
+    if end is not None and stmt.until is not None and stmt.until > end:
+        sink.append(
+            error(
+                "E0503",
+                "the discount window runs past the end of the term",
+                stmt.span,
+                label=f"until {stmt.until} is after the term ends ({end})",
+                help=f"end the window on or before {end}; an amendment can extend it when the term is extended",
+            )
+        )
+
+
+def check_charge_dates(charge: model.Charge, start: date | None, end: date | None, sink: list[Diagnostic]) -> None:
+    """A one-time fee's date and revenue dates must fall inside the term."""
+    dates: list[date] = []
+    if isinstance(charge.pricing, model.OneTimeFee) and charge.pricing.on is not None:
+        dates.append(charge.pricing.on)
+    if charge.revenue.on is not None:
+        dates.append(charge.revenue.on)
+    dates += [on for on, _ in charge.revenue.milestones]
+    for day in dates:
+        if (start is not None and day < start) or (end is not None and day >= end):
+            sink.append(
+                error(
+                    "E0515",
+                    f"charge `{charge.id}` has a date outside the contract's term",
+                    charge.span,
+                    label=f"{day} is outside {start} to {end or 'the end'}",
+                    help="move the date inside the term, or extend the term",
+                )
+            )
+            return
 
 
 def discount_of(stmt: ast.DiscountStmt) -> model.Discount:
