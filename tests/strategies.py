@@ -207,6 +207,10 @@ decls = st.one_of(
         effective=dates,
         body=st.lists(st.builds(ast.CurrencyStmt, code=names) | charges, max_size=4).map(tuple),
     ),
-    st.builds(ast.Contract, id=contract_ids.map(lambda n: ast.Ref(name=n)), body=st.lists(contract_stmts, max_size=8).map(tuple)),
+    st.builds(
+        ast.Contract,
+        id=contract_ids.map(lambda n: ast.Ref(name=n)),
+        body=st.lists(contract_stmts, max_size=8).map(tuple),
+    ),
 )
 source_files = st.builds(ast.SourceFile, path=st.just("gen.avt"), decls=st.lists(decls, max_size=4).map(tuple))

@@ -43,9 +43,7 @@ def test_unterminated_string_and_block() -> None:
 
 def test_several_syntax_errors_in_one_run() -> None:
     text = (
-        "contract A {\n  signed tomorrow\n}\n\n"
-        "contract B {\n  start 2026-13-01\n}\n\n"
-        'customer c {\n  name "C" @\n}\n'
+        'contract A {\n  signed tomorrow\n}\n\ncontract B {\n  start 2026-13-01\n}\n\ncustomer c {\n  name "C" @\n}\n'
     )
     assert codes(text) == ["E0100", "E0104", "E0102"]
 

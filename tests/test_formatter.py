@@ -18,8 +18,15 @@ def fmt(text: str) -> str:
 
 @pytest.mark.parametrize(
     ("value", "text"),
-    [("4990.00", "4_990.00"), ("100", "100"), ("1000000", "1_000_000"), ("-12345.5", "-12_345.5"),
-     ("0.012", "0.012"), ("1E+3", "1_000"), ("999", "999")],
+    [
+        ("4990.00", "4_990.00"),
+        ("100", "100"),
+        ("1000000", "1_000_000"),
+        ("-12345.5", "-12_345.5"),
+        ("0.012", "0.012"),
+        ("1E+3", "1_000"),
+        ("999", "999"),
+    ],
 )
 def test_numbers_group_thousands(value: str, text: str) -> None:
     assert format_decimal(Decimal(value)) == text
@@ -28,7 +35,7 @@ def test_numbers_group_thousands(value: str, text: str) -> None:
 def test_layout_is_canonical() -> None:
     messy = (
         'plan team "Team"   effective 2026-01-01 { currency NOK charge a "A" { flat 4990.00 per month '
-        "billed monthly in advance } }\n\n\n\nmetric m \"M\" {\n events \"e\"\n count\n}\n"
+        'billed monthly in advance } }\n\n\n\nmetric m "M" {\n events "e"\n count\n}\n'
     )
     assert fmt(messy) == (
         'plan team "Team" effective 2026-01-01 {\n'
@@ -44,7 +51,9 @@ def test_layout_is_canonical() -> None:
 
 
 def test_tier_tables_are_aligned() -> None:
-    text = fmt('plan p "P" effective 2026-01-01 { charge c "C" { usage m volume { up to 10 1 up to 1000 0.5 above 0.1 } } }')
+    text = fmt(
+        'plan p "P" effective 2026-01-01 { charge c "C" { usage m volume { up to 10 1 up to 1000 0.5 above 0.1 } } }'
+    )
     assert "      up to 10     1\n      up to 1_000  0.5\n      above        0.1\n" in text
 
 

@@ -72,8 +72,13 @@ def test_customer() -> None:
 
 @pytest.mark.parametrize(
     ("text", "function", "field"),
-    [("count", "count", None), ("sum amount", "sum", "amount"), ("max value", "max", "value"),
-     ("unique user_id", "unique", "user_id"), ("latest value", "latest", "value")],
+    [
+        ("count", "count", None),
+        ("sum amount", "sum", "amount"),
+        ("max value", "max", "value"),
+        ("unique user_id", "unique", "user_id"),
+        ("latest value", "latest", "value"),
+    ],
 )
 def test_metric_aggregations(text: str, function: str, field: str | None) -> None:
     metric = one(f'metric m "M" {{ events "a.b", "c.d"  {text} }}')
@@ -84,7 +89,10 @@ def test_metric_aggregations(text: str, function: str, field: str | None) -> Non
 def test_index() -> None:
     index = one('index kpi "KPI" { 2025-10 138.1  2026-10 141.6 }')
     assert isinstance(index, ast.Index)
-    assert [(str(v.month), v.value) for v in index.values] == [("2025-10", Decimal("138.1")), ("2026-10", Decimal("141.6"))]
+    assert [(str(v.month), v.value) for v in index.values] == [
+        ("2025-10", Decimal("138.1")),
+        ("2026-10", Decimal("141.6")),
+    ]
 
 
 def test_plan_version_and_currency() -> None:
@@ -106,7 +114,10 @@ def test_plan_version_and_currency() -> None:
         ("one_time 100 on 2026-03-01", ast.OneTimePrice(amount=Decimal("100"), on=date(2026, 3, 1))),
         ("usage api_calls", ast.UsageStmt(metric=ast.Ref(name="api_calls"))),
         ("package 1_000 for 50.00", ast.PackagePrice(size=Decimal("1000"), price=Decimal("50.00"))),
-        ("percentage 1.5% min 100 max 2_000", ast.PercentagePrice(percent=Decimal("1.5"), minimum=Decimal(100), maximum=Decimal(2000))),
+        (
+            "percentage 1.5% min 100 max 2_000",
+            ast.PercentagePrice(percent=Decimal("1.5"), minimum=Decimal(100), maximum=Decimal(2000)),
+        ),
         ("percentage 2%", ast.PercentagePrice(percent=Decimal(2), minimum=None, maximum=None)),
         ("percentage 2% max 9", ast.PercentagePrice(percent=Decimal(2), minimum=None, maximum=Decimal(9))),
         ("billed monthly in advance", ast.BillingStmt(cycle="monthly", months=None, timing="advance")),
@@ -247,8 +258,15 @@ def test_amendment_changes() -> None:
     assert (amendment.signed, amendment.effective) == (date(2026, 5, 20), date(2026, 6, 1))
     kinds = [type(s) for s in amendment.body]
     assert kinds == [
-        ast.ChargeSet, ast.Charge, ast.RemoveStmt, ast.DiscountStmt, ast.TermStmt,
-        ast.RenewStmt, ast.TerminateStmt, ast.ProrateStmt, ast.AccountingStmt,
+        ast.ChargeSet,
+        ast.Charge,
+        ast.RemoveStmt,
+        ast.DiscountStmt,
+        ast.TermStmt,
+        ast.RenewStmt,
+        ast.TerminateStmt,
+        ast.ProrateStmt,
+        ast.AccountingStmt,
     ]
 
 

@@ -17,7 +17,21 @@ EXAMPLES = sorted(Path(__file__).parent.parent.joinpath("contracts_examples").rg
     Path(__file__).parent.joinpath("cases", "good").glob("*.avt")
 )
 SEED_TEXTS = [p.read_text(encoding="utf-8") for p in EXAMPLES]
-FRAGMENTS = ["{", "}", '"', "#", "plan", "charge", "up to", "-", "2026-02-30", "%", "\n", "amendment", "99999999999999999999"]
+FRAGMENTS = [
+    "{",
+    "}",
+    '"',
+    "#",
+    "plan",
+    "charge",
+    "up to",
+    "-",
+    "2026-02-30",
+    "%",
+    "\n",
+    "amendment",
+    "99999999999999999999",
+]
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -73,7 +73,7 @@ def test_statement_and_name_spans() -> None:
 
 
 def test_comment_spans() -> None:
-    result = parse("customer c { name \"C\" }  # note\n", "c.avt")
+    result = parse('customer c { name "C" }  # note\n', "c.avt")
     assert result.file is not None
     assert result.file.comments[0].span == Span("c.avt", 1, 26, 1, 32)
 
