@@ -43,13 +43,13 @@ def is_period_start(day: date, start: date, months: int, anchor: int | None) -> 
     if day <= start:
         return day == start
     anchor_day = anchor or start.day
-    first = add_months(start.replace(day=1), 0, anchor_day)
-    if first <= start:
+    first = add_months(start.replace(day=1), 0, anchor_day)  # the first anchor date on or after the start
+    if first < start:
         first = add_months(start.replace(day=1), 1, anchor_day)
     elapsed = (day.year - first.year) * 12 + day.month - first.month
-    if elapsed < 0:
+    if elapsed < 0 or elapsed % months:
         return False
-    return add_months(first.replace(day=1), elapsed - elapsed % months, anchor_day) == day
+    return add_months(first.replace(day=1), elapsed, anchor_day) == day
 
 
 def add_duration(day: date, duration: Duration) -> date:

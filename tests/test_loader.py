@@ -1,0 +1,81 @@
+"""Workspace loading: discovery, settings, the cache and parallel parsing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from compiler.settings import Settings, parse_settings
+from runtime import loader
+
+
+def write_workspace(root: Path, contracts: int) -> None:
+    (root / "avtale.toml").write_text("")
+    (root / "seller.avt").write_text(
+        'seller s {\n  name "S AS"\n  orgnr "976240391"\n}\n\ncustomer c {\n  name "C AS"\n  orgnr "922152799"\n}\n'
+        'plan p "P" effective 2026-01-01 {\n  charge base "Base" {\n    flat 100.00 per month\n  }\n}\n'
+    )
+    folder = root / "contracts"
+    folder.mkdir()
+    for i in range(contracts):
+        (folder / f"c{i:04d}.avt").write_text(
+            f"contract C-{i} {{\n  customer c\n  signed 2026-01-01\n  start 2026-01-01\n  term 12 months\n  plan p\n}}\n"
+        )
+
+
+def test_empty_settings_are_all_defaults() -> None:
+    assert parse_settings("") == (Settings(), [])
+
+
+def test_settings_types_are_checked() -> None:
+    settings, diagnostics = parse_settings('sources = ["src"]\njobs = -1\nfoo = 1\n')
+    assert settings.sources == ("src",)
+    assert sorted(d.code for d in diagnostics) == ["E0703", "W0701"]
+    assert {d.span.line for d in diagnostics} == {2, 3}
+
+
+def test_discovery_skips_hidden_and_respects_sources(tmp_path: Path) -> None:
+    write_workspace(tmp_path, 2)
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".git" / "x.avt").write_text("garbage {")
+    assert loader.discover(tmp_path, Settings()) == ["contracts/c0000.avt", "contracts/c0001.avt", "seller.avt"]
+    assert loader.discover(tmp_path, Settings(sources=("contracts",))) == ["contracts/c0000.avt", "contracts/c0001.avt"]
+
+
+def test_find_root_searches_upward(tmp_path: Path) -> None:
+    write_workspace(tmp_path, 1)
+    assert loader.find_root(tmp_path / "contracts" / "c0000.avt") == tmp_path.resolve()
+    assert loader.find_root(Path("/")) is None
+
+
+def test_parallel_parse_matches_serial(tmp_path: Path, monkeypatch: object) -> None:
+    write_workspace(tmp_path, 60)
+    serial = loader.load(tmp_path, use_cache=False)
+    import pytest
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(loader, "PARALLEL_MIN_BYTES", 0)
+        parallel = loader.load(tmp_path, use_cache=False)
+    assert serial.ok and parallel.ok
+    assert serial.result is not None and parallel.result is not None
+    assert serial.result.workspace == parallel.result.workspace
+
+
+def test_cache_serves_unchanged_and_notices_changes(tmp_path: Path) -> None:
+    write_workspace(tmp_path, 3)
+    first = loader.load(tmp_path, need_model=False)
+    assert not first.cached and first.ok
+    second = loader.load(tmp_path, need_model=False)
+    assert second.cached and second.diagnostics == first.diagnostics
+    (tmp_path / "contracts" / "c0001.avt").write_text("contract C-1 {\n  customer nobody\n}\n")
+    third = loader.load(tmp_path, need_model=False)
+    assert not third.cached and not third.ok
+    assert {d.code for d in third.diagnostics} >= {"E0302"}
+
+
+def test_damaged_cache_is_rebuilt(tmp_path: Path) -> None:
+    write_workspace(tmp_path, 2)
+    loader.load(tmp_path)
+    for path in (tmp_path / ".avtale" / "cache").glob("*.pickle"):
+        path.write_bytes(b"not a pickle")
+    again = loader.load(tmp_path, need_model=False)
+    assert again.ok and not again.cached
