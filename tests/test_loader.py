@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from compiler.settings import Settings, parse_settings
 from runtime import loader
 
@@ -18,7 +20,8 @@ def write_workspace(root: Path, contracts: int) -> None:
     folder.mkdir()
     for i in range(contracts):
         (folder / f"c{i:04d}.avt").write_text(
-            f"contract C-{i} {{\n  customer c\n  signed 2026-01-01\n  start 2026-01-01\n  term 12 months\n  plan p\n}}\n"
+            f"contract C-{i} {{\n  customer c\n  signed 2026-01-01\n  start 2026-01-01\n"
+            "  term 12 months\n  plan p\n}\n"
         )
 
 
@@ -47,14 +50,11 @@ def test_find_root_searches_upward(tmp_path: Path) -> None:
     assert loader.find_root(Path("/")) is None
 
 
-def test_parallel_parse_matches_serial(tmp_path: Path, monkeypatch: object) -> None:
+def test_parallel_parse_matches_serial(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     write_workspace(tmp_path, 60)
     serial = loader.load(tmp_path, use_cache=False)
-    import pytest
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(loader, "PARALLEL_MIN_BYTES", 0)
-        parallel = loader.load(tmp_path, use_cache=False)
+    monkeypatch.setattr(loader, "PARALLEL_MIN_BYTES", 0)
+    parallel = loader.load(tmp_path, use_cache=False)
     assert serial.ok and parallel.ok
     assert serial.result is not None and parallel.result is not None
     assert serial.result.workspace == parallel.result.workspace
