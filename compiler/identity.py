@@ -8,6 +8,7 @@ home-made copy.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from stdnum.exceptions import InvalidChecksum, InvalidFormat, InvalidLength, ValidationError
 from stdnum.no import kontonr, orgnr
@@ -34,34 +35,21 @@ def _reason(exc: ValidationError) -> str:
     return "not a valid number"
 
 
-def check_orgnr(value: str, span: Span, sink: list[Diagnostic]) -> None:
+def _validate(module: Any, code: str, what: str, how: str, value: str, span: Span, sink: list[Diagnostic]) -> None:
     try:
-        orgnr.validate(value)
+        module.validate(value)
     except ValidationError as exc:
-        sink.append(
-            error(
-                "E0401",
-                f"`{value}` is not a valid organisation number",
-                span,
-                label=_reason(exc),
-                help="an organisation number has 9 digits with a MOD11 check digit; copy it from Brønnøysundregistrene",
-            )
-        )
+        sink.append(error(code, f"`{value}` is not a valid {what}", span, label=_reason(exc), help=how))
+
+
+def check_orgnr(value: str, span: Span, sink: list[Diagnostic]) -> None:
+    how = "an organisation number has 9 digits with a MOD11 check digit; copy it from Brønnøysundregistrene"
+    _validate(orgnr, "E0401", "organisation number", how, value, span, sink)
 
 
 def check_bank(value: str, span: Span, sink: list[Diagnostic]) -> None:
-    try:
-        kontonr.validate(value)
-    except ValidationError as exc:
-        sink.append(
-            error(
-                "E0402",
-                f"`{value}` is not a valid Norwegian bank account number",
-                span,
-                label=_reason(exc),
-                help="a bank account number has 11 digits (often written 1234.56.78903) with a MOD11 check digit",
-            )
-        )
+    how = "a bank account number has 11 digits (often written 1234.56.78903) with a MOD11 check digit"
+    _validate(kontonr, "E0402", "Norwegian bank account number", how, value, span, sink)
 
 
 def check_kid_length(length: int, span: Span, sink: list[Diagnostic]) -> None:

@@ -54,16 +54,9 @@ def error(
     return Diagnostic(code, Severity.ERROR, message, span, label, help, labels)
 
 
-def warning(
-    code: str,
-    message: str,
-    span: Span,
-    *,
-    label: str = "",
-    help: str = "",
-    labels: tuple[Label, ...] = (),
-) -> Diagnostic:
-    return Diagnostic(code, Severity.WARNING, message, span, label, help, labels)
+def warning(code: str, message: str, span: Span, **details: str | tuple[Label, ...]) -> Diagnostic:
+    """Like `error`, at warning severity."""
+    return attrs.evolve(error(code, message, span, **details), severity=Severity.WARNING)  # type: ignore[arg-type]
 
 
 def note(code: str, message: str, span: Span, *, label: str = "", help: str = "") -> Diagnostic:
