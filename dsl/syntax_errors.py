@@ -31,7 +31,12 @@ EXAMPLES: dict[str, tuple[str, str, list[str]]] = {
     "charge_label": (
         "a charge needs a label in double quotes after its id",
         'the label is what the customer sees on the invoice: `charge seats "Brukerlisenser" {`',
-        ['plan p "P" effective 2026-01-01 { charge c {', "contract x { charge c {"],
+        [
+            'plan p "P" effective 2026-01-01 { charge c {',
+            'plan p "P" effective 2026-01-01 { currency NOK charge c {',
+            "contract x { charge c {",
+            "contract x { start 2026-01-01 charge c {",
+        ],
     ),
     "metric_label": (
         "a metric needs a label in double quotes after its id",
@@ -50,14 +55,16 @@ EXAMPLES: dict[str, tuple[str, str, list[str]]] = {
         "a tier starts with `up to N` or `above`",
         "write each tier as `up to 1_000 0.50` and end with `above 0.25`",
         [
-            'plan p "P" effective 2026-01-01 { charge c "C" { graduated { 1 ',
-            'plan p "P" effective 2026-01-01 { charge c "C" { volume { 1 ',
+            f'plan p "P" effective 2026-01-01 {{ charge c "C" {{ {before}{kind} {{ {tier}1 '
+            for kind in ("graduated", "volume")
+            for before in ("", "usage m ")
+            for tier in ("", "up to 1 1 ")
         ],
     ),
     "amendment_number": (
         "an amendment starts with its number",
         'write `amendment 1 "Reason" signed 2026-02-10 effective 2026-03-01 {`',
-        ['contract x { amendment "r"'],
+        ['contract x { amendment "r"', 'contract x { start 2026-01-01 amendment "r"'],
     ),
 }
 
