@@ -321,14 +321,19 @@ def contract_block(index: int, customer: str, rng: random.Random) -> str:
     out += [f"contract {cid} {{", f"  customer {customer}", f"  signed {signed}", f"  start {start}"]
     if term:
         out.append(f"  term {term} months")
+    notice: int | None = None
     if renewal == "renew":
-        out.append(f"  renew 12 months notice {rng.choice([1, 2, 3])} months")
+        notice = rng.choice([1, 2, 3])
+        out.append(f"  renew 12 months notice {notice} months")
     elif renewal == "evergreen":
+        notice = 3
         out.append("  evergreen notice 3 months")
     else:
         out.append("  no renewal")
+    anchor: int | None = None
     if rng.random() < 0.4:
-        out.append(f"  billing anchor {rng.choice([1, 1, 1, 15])}")
+        anchor = rng.choice([1, 1, 1, 15])
+        out.append(f"  billing anchor {anchor}")
     if rng.random() < 0.3:
         out.append(f"  due {rng.choice([10, 20, 30])} days")
     if rng.random() < 0.5:
@@ -375,10 +380,11 @@ def contract_block(index: int, customer: str, rng: random.Random) -> str:
         if end is None or first_jan < end:
             cap = f" cap {rng.choice([3, 4, 5])}%" if rng.random() < 0.7 else ""
             floor = " floor 0%" if rng.random() < 0.2 else ""
-            out.append(
-                f"  indexation kpi yearly on 01-01 from {first_jan} compare october{cap}{floor} on {', '.join(recurring)}"
-            )
-    out += _amendments(rng, start, plan, recurring, unit_charge, quantity, charges)
+            on = ", ".join(recurring)
+            out.append(f"  indexation kpi yearly on 01-01 from {first_jan} compare october{cap}{floor} on {on}")
+    # `prorate none` needs every recurring charge to start a billing period on the effective date.
+    monthly = plan == "start" and start.day == 1 and anchor in (None, 1)
+    out += _amendments(rng, start, end, notice, monthly, plan, recurring, unit_charge, quantity, charges)
     out.append("}")
     return "\n".join(out) + "\n"
 
@@ -386,23 +392,33 @@ def contract_block(index: int, customer: str, rng: random.Random) -> str:
 def _amendments(
     rng: random.Random,
     start: date,
+    end: date | None,
+    notice: int | None,
+    monthly: bool,
     plan: str,
     recurring: tuple[str, ...],
     unit_charge: str,
     quantity: int,
     charges: set[str],
 ) -> list[str]:
-    """Up to three amendments, three months apart, inside any term (the shortest is 12 months)."""
+    """Up to three amendments, three months apart, inside any term (the shortest is 12 months).
+
+    A termination is signed with the notice the contract asks for; a discount
+    window ends with the term at the latest; `prorate none` only where every
+    charge is billed monthly from the first of the month."""
     count = rng.choices([0, 1, 2, 3], weights=[40, 32, 18, 10])[0]
     out: list[str] = []
     for number in range(1, count + 1):
         effective = add_months(start, 3 * number)
-        signed = effective - timedelta(days=rng.randint(5, 25))
         kind = rng.choices(["seats", "support", "discount", "price", "terminate"], weights=[50, 15, 15, 15, 5])[0]
         if kind == "terminate" and number != count:
             kind = "seats"
         if kind == "support" and "support" in charges:
             kind = "seats"
+        if kind == "terminate" and notice:
+            signed = add_months(effective, -notice)
+        else:
+            signed = effective - timedelta(days=rng.randint(5, 25))
         reason = {
             "seats": "Endret antall brukere",
             "support": "Premium support",
@@ -424,15 +440,16 @@ def _amendments(
                 "    }",
             ]
         elif kind == "discount":
-            out.append(
-                f'    discount "Kampanje" 10% on {recurring[0]} from {effective} until {add_months(effective, 6)}'
-            )
+            until = min(add_months(effective, 6), end) if end else add_months(effective, 6)
+            out.append(f'    discount "Kampanje" 10% on {recurring[0]} from {effective} until {until}')
         elif kind == "price":
             out.append(f"    {recurring[0]} price {money(rng.randint(30, 600) * 10)}")
             if rng.random() < 0.5:
                 out.append("    accounting catch_up")
         else:
-            out += ["    terminate", "    prorate none"]
+            out.append("    terminate")
+            if monthly:
+                out.append("    prorate none")
         out.append("  }")
     return out
 

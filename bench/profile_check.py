@@ -1,16 +1,18 @@
-"""Break a cold `avtale check` into its phases, in one process, to see where the time goes.
+"""Break `avtale check` into its phases, in one process, to see where the time goes.
 
     python bench/profile_check.py WORKSPACE [--cprofile N]
 
 Runs each phase of runtime/loader.py's `load` on its own, serially, and times it:
-interpreter start and imports, finding and reading the files, hashing them,
-parsing (the CPU time the worker processes share between them), pickling the
-parse results in the workers and unpickling them in the parent (what
-ProcessPoolExecutor does to send them back), the semantic checks, and writing
-the two cache files. Then the warm path (reading the check cache) and the
-path after one file changed (reading the parse cache, checking everything,
-rewriting both caches). With --cprofile N it also profiles a whole serial cold
-load with cProfile and prints the N most expensive functions.
+finding, reading and hashing the files, parsing (the CPU time the worker
+processes share between them), pickling the parse results in the workers and
+unpickling them in the parent (what ProcessPoolExecutor does to send them
+back), the semantic checks, and writing the two cache files; then what the
+unchanged and one-file-changed runs read; then the alternative of pickling each
+file's result on its own. Every phase runs twice, with Python's cyclic garbage
+collector on (as the loader runs today) and off, since the collector's full
+passes over millions of live AST objects are a large share of the time. The
+interpreter start and imports are timed in a subprocess. With --cprofile N it
+also profiles a whole serial cold load and prints the N costliest functions.
 
 Uses the loader's own functions, so it measures the code in this checkout (or,
 with AVTALE_BENCH_CODE=DIR, the copy of dsl/, compiler/ and runtime/ in DIR).
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import gc
 import hashlib
 import io
 import os
@@ -44,8 +47,10 @@ from compiler.workspace import check_workspace  # noqa: E402
 from dsl.parser import ParseResult, parse_bytes  # noqa: E402
 from runtime import loader  # noqa: E402
 
+Row = tuple[str, float, str]
 
-def timed(what: str, rows: list[tuple[str, float, str]], fn: Callable[[], T], note: str = "") -> T:
+
+def timed(what: str, rows: list[Row], fn: Callable[[], T], note: str = "") -> T:
     start = time.perf_counter()
     value = fn()
     rows.append((what, time.perf_counter() - start, note))
@@ -63,29 +68,32 @@ def startup_seconds(runs: int = 5) -> float:
     return sorted(times)[len(times) // 2]
 
 
-def phases(root: Path) -> list[tuple[str, float, str]]:
-    rows: list[tuple[str, float, str]] = []
-    rows.append(("interpreter start + imports (subprocess)", startup_seconds(), ""))
+def _write(path: Path, value: object) -> int:
+    with path.open("wb") as handle:
+        pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
+    return path.stat().st_size
+
+
+def phases(root: Path) -> list[Row]:
+    """Each phase of a cold load, then of the unchanged and one-file-changed loads, timed on its own."""
+    rows: list[Row] = []
     settings, _ = parse_settings((root / SETTINGS_FILE).read_text("utf-8"))
     paths = timed("discover .avt files (os.walk)", rows, lambda: loader.discover(root, settings))
     sources = timed("read files", rows, lambda: {p: (root / p).read_bytes() for p in paths})
     total = sum(len(v) for v in sources.values())
-    timed(
+    digests = timed(
         "sha256 of every file",
         rows,
         lambda: {p: hashlib.sha256(d).hexdigest() for p, d in sources.items()},
         f"{len(paths)} files, {total / 1e6:.1f} MB",
     )
     parsed: list[ParseResult] = timed(
-        "parse, serial (CPU the workers share)",
-        rows,
-        lambda: [parse_bytes(sources[p], p) for p in paths],
+        "parse, serial (CPU the workers share)", rows, lambda: [parse_bytes(sources[p], p) for p in paths]
     )
-    workers = os.cpu_count() or 1
-    stride = workers * 4
+    stride = (os.cpu_count() or 1) * 4
     batches = [parsed[i::stride] for i in range(stride)]
     blobs: list[bytes] = timed(
-        f"pickle results in workers ({stride} batches)",
+        f"pickle results in the workers ({stride} batches)",
         rows,
         lambda: [pickle.dumps(b, protocol=pickle.HIGHEST_PROTOCOL) for b in batches],
     )
@@ -94,24 +102,45 @@ def phases(root: Path) -> list[tuple[str, float, str]]:
     result = timed(
         "semantic checks (check_workspace)", rows, lambda: check_workspace([r.file for r in parsed if r.file])
     )
-    digests = {p: hashlib.sha256(d).hexdigest() for p, d in sources.items()}
     parse_cache = {p: (digests[p], r) for p, r in zip(paths, parsed, strict=True)}
     check_cache = ("key", tuple(result.diagnostics), {"files": len(paths)})
     with tempfile.TemporaryDirectory() as folder:
-        parse_file = Path(folder, "parse.pickle")
-        check_file = Path(folder, "check.pickle")
-
-        def write(path: Path, value: object) -> None:
-            with path.open("wb") as handle:
-                pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
-
-        timed("write parse cache (pickle.dump)", rows, lambda: write(parse_file, parse_cache))
-        rows[-1] = (*rows[-1][:2], f"{parse_file.stat().st_size / 1e6:.1f} MB")
-        timed("write check cache (pickle.dump)", rows, lambda: write(check_file, check_cache))
-        rows[-1] = (*rows[-1][:2], f"{check_file.stat().st_size / 1e6:.1f} MB")
-        timed("warm: read check cache (pickle.load)", rows, lambda: pickle.loads(check_file.read_bytes()))
+        parse_file, check_file, blob_file = (Path(folder, n) for n in ("parse", "check", "blobs"))
+        written = timed("write parse cache (pickle.dump)", rows, lambda: _write(parse_file, parse_cache))
+        rows[-1] = (*rows[-1][:2], f"{written / 1e6:.1f} MB")
+        written = timed("write check cache (pickle.dump)", rows, lambda: _write(check_file, check_cache))
+        rows[-1] = (*rows[-1][:2], f"{written / 1e6:.1f} MB")
+        timed("unchanged: read check cache (pickle.load)", rows, lambda: pickle.loads(check_file.read_bytes()))
         timed("one file changed: read parse cache (pickle.load)", rows, lambda: pickle.loads(parse_file.read_bytes()))
+        # The alternative: each file's result pickled on its own (in the worker that parsed it), and the
+        # cache a dict of those bytes, so that the parent never pickles an AST.
+        per_file = timed(
+            "alternative: pickle each file's result alone",
+            rows,
+            lambda: {
+                p: (digests[p], pickle.dumps(r, protocol=pickle.HIGHEST_PROTOCOL)) for p, r in parse_cache.items()
+            },
+        )
+        written = timed("alternative: write those bytes as the parse cache", rows, lambda: _write(blob_file, per_file))
+        rows[-1] = (*rows[-1][:2], f"{written / 1e6:.1f} MB")
+        timed(
+            "alternative: read the cache and unpickle every file",
+            rows,
+            lambda: [pickle.loads(b) for _, b in pickle.loads(blob_file.read_bytes()).values()],
+        )
     return rows
+
+
+def both(root: Path) -> list[tuple[str, float, float, str]]:
+    """The phases with Python's cyclic garbage collector on (as the loader runs today) and off."""
+    on = phases(root)
+    gc.collect()
+    gc.disable()
+    try:
+        off = phases(root)
+    finally:
+        gc.enable()
+    return [(a[0], a[1], b[1], a[2] or b[2]) for a, b in zip(on, off, strict=True)]
 
 
 def profile(root: Path, top: int) -> str:
@@ -135,11 +164,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cprofile", type=int, default=0, metavar="N", help="also print the N costliest functions")
     args = parser.parse_args(argv)
     root = args.workspace.resolve()
-    rows = phases(root)
+    print(f"interpreter start + imports (python -c 'import runtime.cli.main'): {startup_seconds():.3f} s")
+    rows = both(root)
     width = max(len(r[0]) for r in rows)
-    print(f"{'phase':<{width}}  {'seconds':>8}  note")
-    for what, seconds, note in rows:
-        print(f"{what:<{width}}  {seconds:8.3f}  {note}")
+    print(f"{'phase':<{width}}  {'gc on s':>8}  {'gc off s':>8}  note")
+    for what, on, off, note in rows:
+        print(f"{what:<{width}}  {on:8.3f}  {off:8.3f}  {note}")
     if args.cprofile:
         print(profile(root, args.cprofile))
     return 0

@@ -69,13 +69,18 @@ class AstBuilder(Transformer[Token, Any]):
             cast(int, tok.end_column),
         )
 
-    def span_of(self, child: Child) -> Span:
-        if isinstance(child, Token):
-            return self.tspan(child)
-        return cast(Span, child.span)
-
     def sp(self, children: list[Child]) -> Span:
-        return self.span_of(children[0]).merge(self.span_of(children[-1]))
+        """From the start of the first child to the end of the last (children are in source order)."""
+        first, last = children[0], children[-1]
+        if isinstance(first, Token):
+            line, column = cast(int, first.line) + self.line_offset, cast(int, first.column)
+        else:
+            line, column = first.span.line, first.span.column
+        if isinstance(last, Token):
+            end_line, end_column = cast(int, last.end_line) + self.line_offset, cast(int, last.end_column)
+        else:
+            end_line, end_column = last.span.end_line, last.span.end_column
+        return Span(self.file, line, column, end_line, end_column)
 
     @staticmethod
     def vals(children: list[Child], kind: str) -> list[Token]:

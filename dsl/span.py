@@ -16,12 +16,6 @@ class Span:
     end_line: int
     end_column: int
 
-    def merge(self, other: Span) -> Span:
-        """The smallest span covering both (same file assumed)."""
-        start = min((self.line, self.column), (other.line, other.column))
-        end = max((self.end_line, self.end_column), (other.end_line, other.end_column))
-        return Span(self.file, start[0], start[1], end[0], end[1])
-
     def __str__(self) -> str:
         return f"{self.file}:{self.line}:{self.column}"
 
