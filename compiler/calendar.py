@@ -32,24 +32,28 @@ def add_months(day: date, months: int, anchor: int | None = None) -> date:
     return date(year, month + 1, min(anchor or day.day, last))
 
 
+def first_anchor(start: date, anchor: int | None) -> date:
+    """The first anchor date on or after the start: where full billing cycles begin."""
+    anchor_day = anchor or start.day
+    first = add_months(start.replace(day=1), 0, anchor_day)
+    return first if first >= start else add_months(start.replace(day=1), 1, anchor_day)
+
+
 def is_period_start(day: date, start: date, months: int, anchor: int | None) -> bool:
     """Whether a billing period of `months` months starts on `day`.
 
     The first period starts on the contract's start date. Later periods start on
     the anchor day (default: the start date's day, clamped to short months),
-    every `months` months from the first anchor date after the start; a first
-    period shorter than a cycle is a partial period.
+    every `months` months from the first anchor date on or after the start; a
+    first period shorter than a cycle is a partial period.
     """
     if day <= start:
         return day == start
-    anchor_day = anchor or start.day
-    first = add_months(start.replace(day=1), 0, anchor_day)  # the first anchor date on or after the start
-    if first < start:
-        first = add_months(start.replace(day=1), 1, anchor_day)
+    first = first_anchor(start, anchor)
     elapsed = (day.year - first.year) * 12 + day.month - first.month
     if elapsed < 0 or elapsed % months:
         return False
-    return add_months(first.replace(day=1), elapsed, anchor_day) == day
+    return add_months(first.replace(day=1), elapsed, anchor or start.day) == day
 
 
 def add_duration(day: date, duration: Duration) -> date:

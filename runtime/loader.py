@@ -187,6 +187,7 @@ def _load(
     use_cache: bool,
     progress: Callable[[str], None] | None,
 ) -> Workspace:
+    root = root.resolve()
     settings_path = root / SETTINGS_FILE
     try:
         settings_text = settings_path.read_text("utf-8")

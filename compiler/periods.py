@@ -1,0 +1,74 @@
+"""Billing periods and proration by actual days."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from decimal import Decimal
+
+import attrs
+
+from compiler.calendar import add_months, first_anchor
+
+
+@attrs.frozen
+class Period:
+    """A billing period [start, end), and the full cycle [cycle_start, cycle_end) containing it.
+
+    A partial period (the first one before the anchor date, or one cut short by
+    termination or the horizon) is prorated against the days of its full cycle.
+    """
+
+    start: date
+    end: date
+    cycle_start: date
+    cycle_end: date
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days
+
+    @property
+    def cycle_days(self) -> int:
+        return (self.cycle_end - self.cycle_start).days
+
+    @property
+    def partial(self) -> bool:
+        return (self.start, self.end) != (self.cycle_start, self.cycle_end)
+
+
+def billing_periods(
+    start: date, end: date | None, months: int, anchor: int | None, until: date
+) -> Iterator[Period]:
+    """The periods of a `months`-month cycle from `start` that begin before `until`.
+
+    Only the contract's end (exclusive, None when open) cuts a period short; the
+    horizon `until` decides which periods are listed, never how long they are.
+    """
+    stop = min(end, until) if end else until
+    if stop <= start:
+        return
+    anchor_day = anchor or start.day
+    first = first_anchor(start, anchor)
+    base = first.replace(day=1)
+    if first > start:
+        yield Period(start, min(first, end) if end else first, add_months(base, -months, anchor_day), first)
+    k = 0
+    while True:
+        cycle_start = add_months(base, k * months, anchor_day)
+        if cycle_start >= stop:
+            return
+        cycle_end = add_months(base, (k + 1) * months, anchor_day)
+        yield Period(cycle_start, min(cycle_end, end) if end else cycle_end, cycle_start, cycle_end)
+        k += 1
+
+
+def split(period: Period, cuts: list[date]) -> list[Period]:
+    """The period cut at the given dates (those strictly inside it), same full cycle."""
+    points = [period.start, *sorted(d for d in set(cuts) if period.start < d < period.end), period.end]
+    return [Period(a, b, period.cycle_start, period.cycle_end) for a, b in zip(points, points[1:], strict=False)]
+
+
+def fraction(piece: Period) -> Decimal:
+    """Days in the piece over days in its full cycle: exact, rounded only on the invoice."""
+    return Decimal(piece.days) / Decimal(piece.cycle_days)
