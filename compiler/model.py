@@ -233,6 +233,8 @@ class Discount:
     start: date | None
     until: date | None
     span: Span
+    amendment: int | None = None
+    """The amendment that added it; None for the contract's own discounts."""
 
 
 @attrs.frozen(kw_only=True)

@@ -37,9 +37,7 @@ class Period:
         return (self.start, self.end) != (self.cycle_start, self.cycle_end)
 
 
-def billing_periods(
-    start: date, end: date | None, months: int, anchor: int | None, until: date
-) -> Iterator[Period]:
+def billing_periods(start: date, end: date | None, months: int, anchor: int | None, until: date) -> Iterator[Period]:
     """The periods of a `months`-month cycle from `start` that begin before `until`.
 
     Only the contract's end (exclusive, None when open) cuts a period short; the

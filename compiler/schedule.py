@@ -250,6 +250,7 @@ def _discount_lines(timeline: Timeline, lines: list[ScheduleLine]) -> list[Sched
                     cycle_days=line_days,
                     amount=amount,
                     percent=discount.percent,
+                    amendment=discount.amendment,
                     span=discount.span,
                     note=f"discount {_percent(discount.percent)} on {line.charge}",
                 )

@@ -124,7 +124,7 @@ def build(contract: model.Contract, indices: Mapping[str, model.Index], until: d
                     case model.RemoveCharge(charge=cid):
                         push(cid, Version(day, None, event.number))
                     case model.AddDiscount(discount=discount):
-                        discounts.append(attrs.evolve(discount, start=discount.start or day))
+                        discounts.append(attrs.evolve(discount, start=discount.start or day, amendment=event.number))
                     case model.ChangeTerm(term=new_term):
                         term = new_term
                     case model.ChangeRenewal(renewal=new_renewal):

@@ -13,6 +13,7 @@ from runtime.cli.check import check
 from runtime.cli.fmt import fmt
 from runtime.cli.init import init
 from runtime.cli.options import Context
+from runtime.cli.schedule import schedule
 
 
 @click.group(
@@ -52,6 +53,7 @@ def cli(ctx: click.Context, workspace: Path | None, color: str) -> None:
 cli.add_command(check)
 cli.add_command(fmt)
 cli.add_command(init)
+cli.add_command(schedule)
 
 
 def main() -> None:
