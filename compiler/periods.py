@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
@@ -64,7 +65,7 @@ def billing_periods(start: date, end: date | None, months: int, anchor: int | No
 def split(period: Period, cuts: list[date]) -> list[Period]:
     """The period cut at the given dates (those strictly inside it), same full cycle."""
     points = [period.start, *sorted(d for d in set(cuts) if period.start < d < period.end), period.end]
-    return [Period(a, b, period.cycle_start, period.cycle_end) for a, b in zip(points, points[1:], strict=False)]
+    return [Period(a, b, period.cycle_start, period.cycle_end) for a, b in itertools.pairwise(points)]
 
 
 def fraction(piece: Period) -> Decimal:
