@@ -1,0 +1,91 @@
+"""A bill run: plan what is due by an as-of date, then (on apply) issue exactly that.
+
+Planning changes nothing. Applying re-plans against the ledger inside the
+ledger's write lock, so that two runs planned on the same inputs can never
+issue the same line twice: the second finds everything already issued.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date
+from decimal import Decimal
+
+import attrs
+
+from compiler import model
+from runtime.billing.expected import Blocked, UsageKey, expected_lines, schedules, usage_requests
+from runtime.billing.reconcile import reconcile
+from runtime.ledger.documents import DraftDocument, IssuedDocument, IssuedLine
+from runtime.ledger.store import Ledger
+from runtime.ledger.totals import Totals, compute_totals
+
+Meter = Callable[[Sequence[UsageKey]], Mapping[UsageKey, Decimal]]
+"""Metered totals for the requested (contract, metric, start, end) periods."""
+Progress = Callable[[str, int, int], None]
+
+
+@attrs.frozen(kw_only=True)
+class PlannedDocument:
+    draft: DraftDocument
+    totals: Totals
+
+
+@attrs.frozen(kw_only=True)
+class BillPlan:
+    as_of: date
+    documents: tuple[PlannedDocument, ...]
+    blocked: tuple[Blocked, ...]
+    contracts: int
+    """How many contracts were looked at."""
+
+    @property
+    def invoices(self) -> list[PlannedDocument]:
+        return [d for d in self.documents if d.draft.kind == "invoice"]
+
+    @property
+    def credit_notes(self) -> list[PlannedDocument]:
+        return [d for d in self.documents if d.draft.kind == "credit_note"]
+
+
+def plan(
+    workspace: model.Workspace,
+    issued: Sequence[IssuedLine],
+    meter: Meter,
+    as_of: date,
+    progress: Progress | None = None,
+) -> BillPlan:
+    """Every document a run at `as_of` would issue. Pure apart from `meter`."""
+    if progress:
+        progress("lowering contracts", 0, len(workspace.contracts))
+    plans = schedules(workspace, as_of)
+    if progress:
+        progress("metering usage", len(plans), len(plans))
+    usage = meter(usage_requests(plans, as_of))
+    expected = expected_lines(workspace, plans, usage, as_of)
+    drafts = reconcile(workspace, expected.lines, issued, as_of)
+    documents = tuple(PlannedDocument(draft=d, totals=compute_totals(d.lines)) for d in drafts)
+    return BillPlan(as_of=as_of, documents=documents, blocked=expected.blocked, contracts=len(plans))
+
+
+def apply(
+    workspace: model.Workspace,
+    ledger: Ledger,
+    meter: Meter,
+    as_of: date,
+    progress: Progress | None = None,
+) -> tuple[BillPlan, list[IssuedDocument]]:
+    """Plan against the ledger as it is now, and issue that plan in one transaction."""
+    seller = workspace.seller
+    assert seller is not None, "a checked workspace has a seller"
+    with ledger.locked():  # read what is issued and issue more under one write lock: no double billing
+        current = plan(workspace, ledger.issued_lines(), meter, as_of, progress)
+        issued = ledger.issue(
+            [d.draft for d in current.documents],
+            as_of=as_of,
+            invoice_start=seller.invoice_numbers_from,
+            credit_note_start=seller.credit_note_numbers_from,
+            kid_scheme=seller.kid.scheme,
+            kid_length=seller.kid.length,
+        )
+    return current, issued

@@ -1,0 +1,86 @@
+"""The values that cross the ledger's boundary: drafts in, issued documents out.
+
+Amounts on a credit note are stated as positive credits, as in a UBL CreditNote;
+`Ledger.issued_lines` gives them a negative sign for reconciliation.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Literal
+
+import attrs
+
+from runtime.ledger.totals import Totals
+
+Kind = Literal["invoice", "credit_note"]
+KINDS: tuple[Kind, ...] = ("invoice", "credit_note")
+
+
+@attrs.frozen(kw_only=True)
+class DraftLine:
+    contract: str
+    charge: str
+    description: str
+    period_start: date
+    period_end: date  # exclusive
+    quantity: Decimal
+    unit_price: Decimal
+    net_amount: Decimal  # rounded to 2 decimals by whoever made the line
+    vat_category: str  # standard, medium, low, zero, exempt, reverse_charge or outside
+    vat_rate: Decimal  # percent: Decimal("25")
+    provenance: str  # JSON text, stored verbatim
+    corrects: int | None = None  # credit-note lines: the invoice number whose line this corrects
+
+
+@attrs.frozen(kw_only=True)
+class DraftDocument:
+    kind: Kind
+    contract: str
+    customer: str
+    currency: str
+    issue_date: date
+    due_date: date
+    buyer_reference: str | None
+    purchase_order: str | None
+    lines: tuple[DraftLine, ...]
+    corrects: tuple[int, ...] = ()  # credit notes: the invoice numbers they reference
+
+
+@attrs.frozen(kw_only=True)
+class IssuedDocument:
+    """A stored document: the draft's fields with its line amounts at 2 decimals, plus what issuing added."""
+
+    kind: Kind
+    contract: str
+    customer: str
+    currency: str
+    issue_date: date
+    due_date: date
+    buyer_reference: str | None
+    purchase_order: str | None
+    lines: tuple[DraftLine, ...]
+    corrects: tuple[int, ...]
+    number: int
+    series: Kind
+    kid: str  # empty for credit notes: nothing is paid against them
+    totals: Totals
+    previous_hash: str
+    hash: str
+    issued_at_run: int
+
+
+@attrs.frozen(kw_only=True)
+class IssuedLine:
+    """One issued line as reconciliation sees it: what was billed for a contract, charge and period."""
+
+    contract: str
+    charge: str
+    period_start: date
+    period_end: date
+    net_amount: Decimal  # negative on credit notes
+    series: Kind
+    number: int
+    line: int  # 1-based position on its document
+    provenance: str

@@ -1,0 +1,153 @@
+"""Documents to table rows and back. Decimals are stored as their exact text, dates as ISO text."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from runtime.ledger.documents import KINDS, DraftLine, IssuedDocument, Kind
+from runtime.ledger.totals import Totals, VatGroup
+
+Row = Sequence[Any]
+Raw = tuple[Row, list[Row], list[Row], list[int]]  # a document row with its lines, VAT groups and references
+
+DOCUMENT_COLUMNS = (
+    "series, number, kind, contract, customer, currency, issue_date, due_date, buyer_reference, "
+    "purchase_order, kid, net, vat, gross, previous_hash, hash, run"
+)
+LINE_COLUMNS = (
+    "series, number, line, contract, charge, description, period_start, period_end, quantity, "
+    "unit_price, net_amount, vat_category, vat_rate, provenance, corrects"
+)
+VAT_COLUMNS = "series, number, position, category, rate, taxable, vat"
+REF_COLUMNS = "series, number, position, invoice"
+
+
+def document_row(doc: IssuedDocument) -> tuple[Any, ...]:
+    return (
+        doc.series,
+        doc.number,
+        doc.kind,
+        doc.contract,
+        doc.customer,
+        doc.currency,
+        doc.issue_date.isoformat(),
+        doc.due_date.isoformat(),
+        doc.buyer_reference,
+        doc.purchase_order,
+        doc.kid,
+        str(doc.totals.net),
+        str(doc.totals.vat),
+        str(doc.totals.gross),
+        doc.previous_hash,
+        doc.hash,
+        doc.issued_at_run,
+    )
+
+
+def line_rows(doc: IssuedDocument) -> list[tuple[Any, ...]]:
+    return [
+        (
+            doc.series,
+            doc.number,
+            position,
+            line.contract,
+            line.charge,
+            line.description,
+            line.period_start.isoformat(),
+            line.period_end.isoformat(),
+            str(line.quantity),
+            str(line.unit_price),
+            str(line.net_amount),
+            line.vat_category,
+            str(line.vat_rate),
+            line.provenance,
+            line.corrects,
+        )
+        for position, line in enumerate(doc.lines, start=1)
+    ]
+
+
+def vat_rows(doc: IssuedDocument) -> list[tuple[Any, ...]]:
+    return [
+        (doc.series, doc.number, position, g.category, str(g.rate), str(g.taxable), str(g.vat))
+        for position, g in enumerate(doc.totals.groups, start=1)
+    ]
+
+
+def ref_rows(doc: IssuedDocument) -> list[tuple[Any, ...]]:
+    return [(doc.series, doc.number, position, invoice) for position, invoice in enumerate(doc.corrects, start=1)]
+
+
+def kind(value: object) -> Kind:
+    for known in KINDS:
+        if value == known:
+            return known
+    raise ValueError(f"unknown document kind {value!r}")
+
+
+def decimal(value: object) -> Decimal:
+    """A stored amount; anything but the text of a finite Decimal means the row was damaged."""
+    if not isinstance(value, str):
+        raise ValueError(f"amount {value!r} is not text")
+    amount = Decimal(value)
+    if not amount.is_finite():
+        raise ValueError(f"amount {value!r} is not a finite number")
+    return amount
+
+
+def day(value: object) -> date:
+    if not isinstance(value, str):
+        raise ValueError(f"date {value!r} is not text")
+    return date.fromisoformat(value)
+
+
+def decode_line(row: Row) -> DraftLine:
+    """A row in LINE_COLUMNS order, from `contract` on."""
+    return DraftLine(
+        contract=row[0],
+        charge=row[1],
+        description=row[2],
+        period_start=day(row[3]),
+        period_end=day(row[4]),
+        quantity=decimal(row[5]),
+        unit_price=decimal(row[6]),
+        net_amount=decimal(row[7]),
+        vat_category=row[8],
+        vat_rate=decimal(row[9]),
+        provenance=row[10],
+        corrects=row[11],
+    )
+
+
+def decode_document(row: Row, lines: list[Row], groups: list[Row], refs: list[int]) -> IssuedDocument:
+    """A row in DOCUMENT_COLUMNS order with its lines (LINE_COLUMNS from `contract`) and VAT groups."""
+    totals = Totals(
+        groups=tuple(
+            VatGroup(category=g[0], rate=decimal(g[1]), taxable=decimal(g[2]), vat=decimal(g[3])) for g in groups
+        ),
+        net=decimal(row[11]),
+        vat=decimal(row[12]),
+        gross=decimal(row[13]),
+    )
+    return IssuedDocument(
+        series=kind(row[0]),
+        number=row[1],
+        kind=kind(row[2]),
+        contract=row[3],
+        customer=row[4],
+        currency=row[5],
+        issue_date=day(row[6]),
+        due_date=day(row[7]),
+        buyer_reference=row[8],
+        purchase_order=row[9],
+        kid=row[10],
+        totals=totals,
+        previous_hash=row[14],
+        hash=row[15],
+        issued_at_run=row[16],
+        lines=tuple(decode_line(line) for line in lines),
+        corrects=tuple(refs),
+    )

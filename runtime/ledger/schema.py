@@ -1,0 +1,181 @@
+"""The ledger's SQLite schema, version 1, embedded so that no data file needs shipping.
+
+Rules that keep the books honest live in the schema itself, so they hold for any
+program that writes the file, not just this one:
+
+- documents, their lines, VAT groups and references, and bill runs are append-only
+  (UPDATE and DELETE abort);
+- a document's number must be its series' next number, and its previous_hash the
+  hash of the document numbered one below it (or 64 zeros for the first);
+- the series counter only ever advances by one, from the document insert itself.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+
+SCHEMA_VERSION = 1
+APPLICATION_ID = 0x41765401  # "AvT" + 1: marks the file as an Avtale ledger (PRAGMA application_id)
+GENESIS_SQL = "'" + "0" * 64 + "'"
+
+APPEND_ONLY = ("bill_runs", "documents", "document_refs", "document_lines", "document_vat")
+
+TABLES = """
+CREATE TABLE bill_runs (
+    id INTEGER PRIMARY KEY CHECK (id >= 1),
+    as_of TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE series (
+    series TEXT PRIMARY KEY CHECK (series IN ('invoice', 'credit_note')),
+    first INTEGER NOT NULL CHECK (first >= 1),
+    next INTEGER NOT NULL,
+    CHECK (next >= first)
+) STRICT;
+
+CREATE TABLE documents (
+    series TEXT NOT NULL REFERENCES series (series),
+    number INTEGER NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('invoice', 'credit_note')),
+    contract TEXT NOT NULL,
+    customer TEXT NOT NULL,
+    currency TEXT NOT NULL,
+    issue_date TEXT NOT NULL,
+    due_date TEXT NOT NULL,
+    buyer_reference TEXT,
+    purchase_order TEXT,
+    kid TEXT NOT NULL,
+    net TEXT NOT NULL,
+    vat TEXT NOT NULL,
+    gross TEXT NOT NULL,
+    previous_hash TEXT NOT NULL CHECK (length(previous_hash) = 64),
+    hash TEXT NOT NULL UNIQUE CHECK (length(hash) = 64),
+    run INTEGER NOT NULL REFERENCES bill_runs (id),
+    PRIMARY KEY (series, number)
+) STRICT;
+
+CREATE INDEX documents_by_contract ON documents (contract);
+
+-- The invoices a credit note corrects. invoice_series is always 'invoice'; it exists
+-- so that the reference can be a foreign key to documents (series, number).
+CREATE TABLE document_refs (
+    series TEXT NOT NULL CHECK (series = 'credit_note'),
+    number INTEGER NOT NULL,
+    position INTEGER NOT NULL CHECK (position >= 1),
+    invoice_series TEXT NOT NULL DEFAULT 'invoice' CHECK (invoice_series = 'invoice'),
+    invoice INTEGER NOT NULL,
+    PRIMARY KEY (series, number, position),
+    UNIQUE (series, number, invoice),
+    FOREIGN KEY (series, number) REFERENCES documents (series, number),
+    FOREIGN KEY (invoice_series, invoice) REFERENCES documents (series, number)
+) STRICT;
+
+-- Amounts are TEXT so that Decimals come back exactly as they went in.
+CREATE TABLE document_lines (
+    series TEXT NOT NULL,
+    number INTEGER NOT NULL,
+    line INTEGER NOT NULL CHECK (line >= 1),
+    contract TEXT NOT NULL,
+    charge TEXT NOT NULL,
+    description TEXT NOT NULL,
+    period_start TEXT NOT NULL,
+    period_end TEXT NOT NULL,
+    quantity TEXT NOT NULL,
+    unit_price TEXT NOT NULL,
+    net_amount TEXT NOT NULL,
+    vat_category TEXT NOT NULL,
+    vat_rate TEXT NOT NULL,
+    provenance TEXT NOT NULL,
+    corrects INTEGER,
+    PRIMARY KEY (series, number, line),
+    FOREIGN KEY (series, number) REFERENCES documents (series, number),
+    -- a corrected invoice must be one the credit note references
+    FOREIGN KEY (series, number, corrects) REFERENCES document_refs (series, number, invoice)
+) STRICT;
+
+CREATE INDEX document_lines_by_contract ON document_lines (contract, charge, period_start);
+
+CREATE TABLE document_vat (
+    series TEXT NOT NULL,
+    number INTEGER NOT NULL,
+    position INTEGER NOT NULL CHECK (position >= 1),
+    category TEXT NOT NULL,
+    rate TEXT NOT NULL,
+    taxable TEXT NOT NULL,
+    vat TEXT NOT NULL,
+    PRIMARY KEY (series, number, position),
+    FOREIGN KEY (series, number) REFERENCES documents (series, number)
+) STRICT;
+"""
+
+INTEGRITY = f"""
+CREATE TRIGGER bill_runs_in_order BEFORE INSERT ON bill_runs
+WHEN NEW.id IS NOT coalesce((SELECT max(id) FROM bill_runs), 0) + 1
+BEGIN
+    SELECT RAISE(ABORT, 'bill runs are numbered in order without gaps');
+END;
+
+CREATE TRIGGER documents_gapless BEFORE INSERT ON documents
+WHEN NEW.number IS NOT (SELECT next FROM series WHERE series = NEW.series)
+BEGIN
+    SELECT RAISE(ABORT, 'a document must take the next number of its series');
+END;
+
+CREATE TRIGGER documents_chained BEFORE INSERT ON documents
+WHEN NEW.previous_hash IS NOT coalesce(
+    (SELECT hash FROM documents WHERE series = NEW.series AND number = NEW.number - 1), {GENESIS_SQL})
+BEGIN
+    SELECT RAISE(ABORT, 'previous_hash must be the hash of the document before it in its series');
+END;
+
+CREATE TRIGGER documents_advance_series AFTER INSERT ON documents
+BEGIN
+    UPDATE series SET next = NEW.number + 1 WHERE series = NEW.series;
+END;
+
+CREATE TRIGGER series_only_advances BEFORE UPDATE ON series
+WHEN NEW.series IS NOT OLD.series OR NEW.first IS NOT OLD.first OR NEW.next IS NOT OLD.next + 1
+BEGIN
+    SELECT RAISE(ABORT, 'a number series only advances one number at a time');
+END;
+
+CREATE TRIGGER series_no_delete BEFORE DELETE ON series
+BEGIN
+    SELECT RAISE(ABORT, 'a number series is never deleted');
+END;
+"""
+
+
+def _append_only(table: str) -> str:
+    return "\n".join(
+        f"CREATE TRIGGER {table}_no_{verb.lower()} BEFORE {verb} ON {table}\n"
+        f"BEGIN\n    SELECT RAISE(ABORT, '{table} is append-only: issued rows are never changed or deleted');\nEND;\n"
+        for verb in ("UPDATE", "DELETE")
+    )
+
+
+SCHEMA = TABLES + INTEGRITY + "".join(_append_only(table) for table in APPEND_ONLY)
+
+# Every trigger the schema defines; verify() reports any that has gone missing.
+TRIGGERS = (
+    "bill_runs_in_order",
+    "documents_gapless",
+    "documents_chained",
+    "documents_advance_series",
+    "series_only_advances",
+    "series_no_delete",
+    *(f"{table}_no_{verb}" for table in APPEND_ONLY for verb in ("update", "delete")),
+)
+
+
+def statements(script: str = SCHEMA) -> Iterator[str]:
+    """The script's statements one by one (trigger bodies kept whole), to run inside one transaction."""
+    pending = ""
+    for line in script.splitlines(keepends=True):
+        pending += line
+        if sqlite3.complete_statement(pending):
+            yield pending.strip()
+            pending = ""
+    if pending.strip():
+        raise ValueError(f"incomplete SQL statement: {pending.strip()[:60]}")

@@ -1,0 +1,81 @@
+"""Document totals per EN 16931: the one place invoice and credit-note totals are computed.
+
+The order is fixed by the standard (BR-CO-10, BR-CO-13..17): round each line's
+net amount; sum the rounded lines per VAT category and rate; round each group's
+VAT once; every total is a sum of rounded figures. Rounding is commercial
+(ROUND_HALF_UP) to 2 decimals, at these points only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Protocol
+
+import attrs
+
+CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
+HUNDRED = Decimal(100)
+
+# The order VAT groups are listed in, as on a Norwegian invoice: highest rate first.
+VAT_CATEGORIES = ("standard", "medium", "low", "zero", "exempt", "reverse_charge", "outside")
+
+
+def round_money(amount: Decimal) -> Decimal:
+    """Commercial rounding to 2 decimals; never a negative zero."""
+    rounded = amount.quantize(CENT, rounding=ROUND_HALF_UP)
+    return rounded if rounded else ZERO
+
+
+def plain_rate(rate: Decimal) -> Decimal:
+    """One spelling per rate (25, 25.0 and 25.00 are one group, shown as 25), without exponents."""
+    return Decimal(format(rate.normalize(), "f")) if rate else Decimal(0)
+
+
+class TaxableLine(Protocol):
+    @property
+    def net_amount(self) -> Decimal: ...
+
+    @property
+    def vat_category(self) -> str: ...
+
+    @property
+    def vat_rate(self) -> Decimal: ...
+
+
+@attrs.frozen(kw_only=True)
+class VatGroup:
+    category: str
+    rate: Decimal
+    taxable: Decimal
+    vat: Decimal
+
+
+@attrs.frozen(kw_only=True)
+class Totals:
+    groups: tuple[VatGroup, ...]
+    net: Decimal
+    vat: Decimal
+    gross: Decimal
+
+
+def _group_order(key: tuple[str, Decimal]) -> tuple[int, str, Decimal]:
+    category, rate = key
+    known = VAT_CATEGORIES.index(category) if category in VAT_CATEGORIES else len(VAT_CATEGORIES)
+    return known, category, -rate
+
+
+def compute_totals(lines: Iterable[TaxableLine]) -> Totals:
+    """Totals of a document's lines; groups ordered by category (as VAT_CATEGORIES), then rate descending."""
+    taxable: dict[tuple[str, Decimal], Decimal] = {}
+    for line in lines:
+        key = (line.vat_category, plain_rate(line.vat_rate))
+        taxable[key] = taxable.get(key, ZERO) + round_money(line.net_amount)
+    groups = tuple(
+        VatGroup(category=category, rate=rate, taxable=round_money(amount), vat=round_money(amount * rate / HUNDRED))
+        for (category, rate), amount in sorted(taxable.items(), key=lambda item: _group_order(item[0]))
+    )
+    net = round_money(sum((g.taxable for g in groups), ZERO))
+    vat = round_money(sum((g.vat for g in groups), ZERO))
+    return Totals(groups=groups, net=net, vat=vat, gross=round_money(net + vat))

@@ -1,0 +1,160 @@
+"""Bill runs end to end on a real ledger: due lines, reconciliation, idempotence, corrections."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from compiler import model
+from runtime.billing.expected import UsageKey
+from runtime.billing.run import apply, plan
+from runtime.ledger.store import Ledger
+from tests.billing.helpers import contract, workspace
+
+D = Decimal
+
+
+def no_usage(requests: Sequence[UsageKey]) -> Mapping[UsageKey, Decimal]:
+    return {}
+
+
+def meter_of(totals: dict[UsageKey, Decimal]):  # type: ignore[no-untyped-def]
+    def meter(requests: Sequence[UsageKey]) -> Mapping[UsageKey, Decimal]:
+        return {key: totals.get(key, D(0)) for key in requests}
+
+    return meter
+
+
+BASE = contract('  charge base "Base" {\n    flat 1_000.00 per month\n  }', term="term 12 months")
+
+
+@pytest.fixture
+def ledger(tmp_path: Path) -> Ledger:
+    return Ledger.open(tmp_path / "ledger.sqlite")
+
+
+def lines_of(ws: model.Workspace, ledger: Ledger, day: date) -> list[tuple[str, date, Decimal]]:
+    result = plan(ws, ledger.issued_lines(), no_usage, day)
+    return [(d.draft.kind, ln.period_start, ln.net_amount) for d in result.documents for ln in d.draft.lines]
+
+
+def test_in_advance_lines_due_by_the_as_of_date(ledger: Ledger) -> None:
+    ws = workspace(BASE)
+    assert lines_of(ws, ledger, date(2025, 12, 31)) == []
+    assert lines_of(ws, ledger, date(2026, 1, 1)) == [("invoice", date(2026, 1, 1), D("1000.00"))]
+    assert [p for _, p, _ in lines_of(ws, ledger, date(2026, 3, 15))] == [
+        date(2026, 1, 1),
+        date(2026, 2, 1),
+        date(2026, 3, 1),
+    ]
+
+
+def test_running_twice_issues_nothing_the_second_time(ledger: Ledger) -> None:
+    ws = workspace(BASE)
+    first, issued = apply(ws, ledger, no_usage, date(2026, 2, 1))
+    assert [d.number for d in issued] == [1]
+    assert issued[0].totals.gross == D("2500.00")  # two months plus 25% VAT
+    second, again = apply(ws, ledger, no_usage, date(2026, 2, 1))
+    assert second.documents == () and again == []
+
+
+def test_daily_and_monthly_runs_bill_the_same_lines(tmp_path: Path) -> None:
+    ws = workspace(BASE)
+    daily = Ledger.open(tmp_path / "daily.sqlite")
+    monthly = Ledger.open(tmp_path / "monthly.sqlite")
+    day = date(2026, 1, 1)
+    while day <= date(2026, 4, 1):
+        apply(ws, daily, no_usage, day)
+        day = date.fromordinal(day.toordinal() + 1)
+    apply(ws, monthly, no_usage, date(2026, 4, 1))
+
+    def billed(led: Ledger) -> list[tuple[date, Decimal]]:
+        return sorted((x.period_start, x.net_amount) for x in led.issued_lines())
+
+    assert billed(daily) == billed(monthly)
+    assert len(daily.documents()) == 4 and len(monthly.documents()) == 1
+
+
+def test_forgotten_contract_is_found(ledger: Ledger) -> None:
+    ws = workspace(BASE)
+    # Nothing was run for months: the first run bills every period still due.
+    _, issued = apply(ws, ledger, no_usage, date(2026, 6, 15))
+    assert len(issued[0].lines) == 6
+
+
+def test_back_dated_amendment_credits_and_rebills(tmp_path: Path) -> None:
+    ledger = Ledger.open(tmp_path / "l.sqlite")
+    before = workspace(
+        contract('  charge seats "Seats" {\n    per_unit 100.00 per seat per month\n    quantity 10\n  }')
+    )
+    apply(before, ledger, no_usage, date(2026, 3, 1))  # January to March billed at 10 seats
+    after = workspace(
+        contract(
+            '  charge seats "Seats" {\n    per_unit 100.00 per seat per month\n    quantity 10\n  }\n'
+            '  amendment 1 "Nedskalert" signed 2026-03-05 effective 2026-02-15 {\n    seats quantity 4\n  }'
+        )
+    )
+    result, issued = apply(after, ledger, no_usage, date(2026, 3, 5))
+    kinds = sorted(d.draft.kind for d in result.documents)
+    assert kinds == ["credit_note", "invoice"]
+    credit = next(d for d in issued if d.kind == "credit_note")
+    invoice = next(d for d in issued if d.kind == "invoice")
+    assert credit.corrects == (1,)
+    # February no longer exists as one line: credited whole and rebilled in two pieces (14 days at 10
+    # seats, 14 at 4). March is still one line, now at 4 seats: 600.00 of it is credited.
+    assert sorted(ln.net_amount for ln in credit.lines) == [D("600.00"), D("1000.00")]
+    assert sorted(ln.net_amount for ln in invoice.lines) == [D("200.00"), D("500.00")]
+    net_now = sum(x.net_amount for x in ledger.issued_lines())
+    assert net_now == D("1000.00") + D("500.00") + D("200.00") + D("400.00")
+    assert apply(after, ledger, no_usage, date(2026, 3, 5))[1] == []
+
+
+def test_termination_with_prorated_credit(ledger: Ledger) -> None:
+    ws = workspace(BASE)
+    apply(ws, ledger, no_usage, date(2026, 3, 1))
+    ended = workspace(
+        BASE.replace(
+            "\n}\n",
+            '\n  amendment 1 "Oppsagt" signed 2026-03-02 effective 2026-03-11 {\n    terminate\n  }\n}\n',
+        )
+    )
+    result, issued = apply(ended, ledger, no_usage, date(2026, 3, 20))
+    assert [d.kind for d in issued] == ["invoice", "credit_note"]
+    credit = next(d for d in issued if d.kind == "credit_note")
+    assert [ln.net_amount for ln in credit.lines] == [D("1000.00")]
+    invoice = next(d for d in issued if d.kind == "invoice")
+    assert [ln.net_amount for ln in invoice.lines] == [D("322.58")]  # 10 of March's 31 days
+
+
+def test_usage_in_arrears_and_late_usage(ledger: Ledger) -> None:
+    ws = workspace(contract('  charge api "API" {\n    usage calls\n    per_unit 0.50\n  }', term="term 12 months"))
+    key = ("C-1", "calls", date(2026, 1, 1), date(2026, 2, 1))
+    _, issued = apply(ws, ledger, meter_of({key: D(100)}), date(2026, 2, 1))
+    assert [ln.net_amount for ln in issued[0].lines] == [D("50.00")]
+    _, issued = apply(ws, ledger, meter_of({key: D(120)}), date(2026, 2, 2))  # 20 late events
+    assert [(d.kind, [ln.net_amount for ln in d.lines]) for d in issued] == [("invoice", [D("10.00")])]
+
+
+def test_minimum_true_up(ledger: Ledger) -> None:
+    ws = workspace(
+        contract(
+            '  charge base "Base" {\n    flat 1_000.00 per month\n  }\n  minimum 15_000.00 per contract year',
+            term="term 12 months",
+        )
+    )
+    _, issued = apply(ws, ledger, no_usage, date(2027, 1, 1))
+    true_up = [ln for d in issued for ln in d.lines if ln.charge == "minimum"]
+    assert [ln.net_amount for ln in true_up] == [D("3000.00")]
+
+
+def test_numbers_gapless_and_chain_valid(ledger: Ledger) -> None:
+    ws = workspace(BASE)
+    for month in range(1, 7):
+        apply(ws, ledger, no_usage, date(2026, month, 1))
+    numbers = [d.number for d in ledger.documents("invoice")]
+    assert numbers == list(range(1, 7))
+    assert ledger.verify() == []
