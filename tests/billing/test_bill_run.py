@@ -55,7 +55,7 @@ def test_in_advance_lines_due_by_the_as_of_date(ledger: Ledger) -> None:
 
 def test_running_twice_issues_nothing_the_second_time(ledger: Ledger) -> None:
     ws = workspace(BASE)
-    first, issued = apply(ws, ledger, no_usage, date(2026, 2, 1))
+    _, issued = apply(ws, ledger, no_usage, date(2026, 2, 1))
     assert [d.number for d in issued] == [1]
     assert issued[0].totals.gross == D("2500.00")  # two months plus 25% VAT
     second, again = apply(ws, ledger, no_usage, date(2026, 2, 1))
@@ -122,7 +122,7 @@ def test_termination_with_prorated_credit(ledger: Ledger) -> None:
             '\n  amendment 1 "Oppsagt" signed 2026-03-02 effective 2026-03-11 {\n    terminate\n  }\n}\n',
         )
     )
-    result, issued = apply(ended, ledger, no_usage, date(2026, 3, 20))
+    _, issued = apply(ended, ledger, no_usage, date(2026, 3, 20))
     assert [d.kind for d in issued] == ["invoice", "credit_note"]
     credit = next(d for d in issued if d.kind == "credit_note")
     assert [ln.net_amount for ln in credit.lines] == [D("1000.00")]
