@@ -4,7 +4,7 @@ rounded to øre, each with the provenance that explains it."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -89,10 +89,18 @@ def round_net(amount: Decimal) -> Decimal:
     return amount.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def schedules(workspace: model.Workspace, as_of: date) -> dict[str, BillingSchedule]:
+def schedules(
+    workspace: model.Workspace, as_of: date, progress: Callable[[int, int], None] | None = None
+) -> dict[str, BillingSchedule]:
     """Each contract's schedule, for every line that can be due on or before `as_of`."""
     horizon = as_of + timedelta(days=1)
-    return {cid: lower(c, workspace.indices, horizon) for cid, c in sorted(workspace.contracts.items())}
+    contracts = sorted(workspace.contracts.items())
+    result: dict[str, BillingSchedule] = {}
+    for done, (cid, contract) in enumerate(contracts, start=1):
+        result[cid] = lower(contract, workspace.indices, horizon)
+        if progress and (done % 500 == 0 or done == len(contracts)):
+            progress(done, len(contracts))
+    return result
 
 
 def usage_requests(plans: Mapping[str, BillingSchedule], as_of: date) -> list[UsageKey]:

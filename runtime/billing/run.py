@@ -56,11 +56,13 @@ def plan(
     progress: Progress | None = None,
 ) -> BillPlan:
     """Every document a run at `as_of` would issue. Pure apart from `meter`."""
+    def lowered(done: int, total: int) -> None:
+        if progress:
+            progress("scheduling contracts", done, total)
+
+    plans = schedules(workspace, as_of, lowered)
     if progress:
-        progress("lowering contracts", 0, len(workspace.contracts))
-    plans = schedules(workspace, as_of)
-    if progress:
-        progress("metering usage", len(plans), len(plans))
+        progress("metering usage", 0, 0)
     usage = meter(usage_requests(plans, as_of))
     expected = expected_lines(workspace, plans, usage, as_of)
     drafts = reconcile(workspace, expected.lines, issued, as_of)
