@@ -73,6 +73,15 @@ def _correction(
     )
 
 
+_RANK = {"recurring": 0, "one_time": 0, "usage": 0, "discount": 1, "minimum": 2, "correction": 3}
+
+
+def _reading_order(line: DraftLine) -> tuple[object, ...]:
+    """Periods in order; within one, each charge followed by its discount, corrections last."""
+    kind = json.loads(line.provenance).get("kind", "")
+    return (line.period_start, _RANK.get(kind, 0) == 3, line.charge, _RANK.get(kind, 0), line.description)
+
+
 def _vat_of(provenance: Mapping[str, object]) -> str:
     return str(provenance.get("vat_category", "standard"))
 
@@ -103,6 +112,9 @@ def reconcile(
             invoice_lines[key.contract].append(_correction(key, difference, target, before, credit=False))
         else:
             credit_lines[key.contract].append(_correction(key, -difference, target, before, credit=True))
+    for found in (invoice_lines, credit_lines):
+        for cid, lines in found.items():
+            lines.sort(key=_reading_order)
     drafts: list[DraftDocument] = []
     for cid in sorted(set(invoice_lines) | set(credit_lines)):
         contract = workspace.contracts.get(cid)

@@ -56,6 +56,7 @@ def plan(
     progress: Progress | None = None,
 ) -> BillPlan:
     """Every document a run at `as_of` would issue. Pure apart from `meter`."""
+
     def lowered(done: int, total: int) -> None:
         if progress:
             progress("scheduling contracts", done, total)

@@ -13,6 +13,8 @@ from runtime.cli.check import check
 from runtime.cli.fmt import fmt
 from runtime.cli.init import init
 from runtime.cli.options import Context
+from runtime.cli.bill import bill
+from runtime.cli.invoice import export, invoice
 from runtime.cli.schedule import schedule
 
 
@@ -54,6 +56,9 @@ cli.add_command(check)
 cli.add_command(fmt)
 cli.add_command(init)
 cli.add_command(schedule)
+cli.add_command(bill)
+cli.add_command(invoice)
+cli.add_command(export)
 
 
 def main() -> None:

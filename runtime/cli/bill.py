@@ -1,0 +1,208 @@
+"""`avtale bill --as-of DATE [--apply]`: plan a bill run, then issue exactly that."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sys
+from collections.abc import Iterator
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from compiler import model
+from runtime.billing.run import BillPlan, Meter, PlannedDocument, apply, plan
+from runtime.cli.options import Context
+from runtime.cli.schedule import money
+from runtime.cli.usage_source import workspace_usage
+from runtime.cli.workspace import load_checked
+from runtime.ledger.documents import IssuedDocument
+from runtime.ledger.errors import LedgerError
+from runtime.ledger.store import Ledger
+
+KIND_NAMES = {"invoice": "invoice", "credit_note": "credit note"}
+
+
+@contextlib.contextmanager
+def progress_bar(enabled: bool) -> Iterator[Any]:
+    """A progress bar on stderr while a person watches; silent otherwise."""
+    if not enabled or not sys.stderr.isatty():
+        yield None
+        return
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("bill run", total=None)
+
+        def update(message: str, done: int, total: int) -> None:
+            bar.update(task, description=message, completed=done, total=total or None)
+
+        yield update
+
+
+def ledger_path(root: Path, settings_ledger: str) -> Path:
+    return (root / settings_ledger).resolve()
+
+
+def _document_json(doc: PlannedDocument, issued: IssuedDocument | None = None) -> dict[str, Any]:
+    draft = doc.draft
+    data: dict[str, Any] = {
+        "kind": draft.kind,
+        "contract": draft.contract,
+        "customer": draft.customer,
+        "currency": draft.currency,
+        "issue_date": draft.issue_date.isoformat(),
+        "due_date": draft.due_date.isoformat(),
+        "buyer_reference": draft.buyer_reference,
+        "purchase_order": draft.purchase_order,
+        "corrects": list(draft.corrects),
+        "lines": [
+            {
+                "charge": line.charge,
+                "description": line.description,
+                "period_start": line.period_start.isoformat(),
+                "period_end": line.period_end.isoformat(),
+                "quantity": f"{line.quantity:f}",
+                "unit_price": f"{line.unit_price:f}",
+                "net_amount": f"{line.net_amount:f}",
+                "vat_category": line.vat_category,
+                "vat_rate": f"{line.vat_rate:f}",
+                "corrects": line.corrects,
+                "provenance": json.loads(line.provenance),
+            }
+            for line in draft.lines
+        ],
+        "totals": {
+            "net": f"{doc.totals.net:f}",
+            "vat": f"{doc.totals.vat:f}",
+            "gross": f"{doc.totals.gross:f}",
+            "groups": [
+                {"category": g.category, "rate": f"{g.rate:f}", "taxable": f"{g.taxable:f}", "vat": f"{g.vat:f}"}
+                for g in doc.totals.groups
+            ],
+        },
+    }
+    if issued is not None:
+        data.update(number=issued.number, series=issued.series, kid=issued.kid, hash=issued.hash)
+    return data
+
+
+def _signed_gross(doc: PlannedDocument) -> Decimal:
+    return doc.totals.gross if doc.draft.kind == "invoice" else -doc.totals.gross
+
+
+def summary(result: BillPlan, currency: str, applied: bool) -> str:
+    invoices, credits = len(result.invoices), len(result.credit_notes)
+    total = sum((_signed_gross(d) for d in result.documents), Decimal(0))
+    verb = "issued" if applied else "to issue"
+    parts = [f"{invoices} invoice{'s' if invoices != 1 else ''} {verb}"]
+    parts.append(f"{credits} credit note{'s' if credits != 1 else ''}")
+    if result.blocked:
+        parts.append(f"{len(result.blocked)} line{'s' if len(result.blocked) != 1 else ''} blocked")
+    head = "Issued" if applied else "Plan"
+    return f"{head}: {', '.join(parts)}, total {currency} {money(total)} (incl. VAT)"
+
+
+def render(console: Console, result: BillPlan, workspace: model.Workspace, issued: list[IssuedDocument] | None) -> None:
+    numbers = {id(d): i for i, d in enumerate(result.documents)}
+    for doc in result.documents:
+        draft = doc.draft
+        customer = workspace.customers[draft.customer]
+        sign = "+" if draft.kind == "invoice" else "-"
+        number = ""
+        if issued is not None:
+            number = f" no. {issued[numbers[id(doc)]].number}"
+        head = f"{sign} {KIND_NAMES[draft.kind]}{number}  {draft.contract}  {customer.name}  due {draft.due_date}"
+        if draft.corrects:
+            head += "  corrects invoice " + ", ".join(str(n) for n in draft.corrects)
+        console.print(f"[bold]{head}[/bold]")
+        for line in draft.lines:
+            last_day = line.period_end - timedelta(days=1)
+            period = str(line.period_start) if last_day == line.period_start else f"{line.period_start} – {last_day}"
+            console.print(
+                f"    {period:<25} {line.description[:38]:<38} {money(line.net_amount):>14}  {line.vat_rate:g}%"
+            )
+        groups = "  ".join(f"VAT {g.rate:g}% of {money(g.taxable)}: {money(g.vat)}" for g in doc.totals.groups)
+        console.print(f"    net {money(doc.totals.net)}  {groups}  total {money(doc.totals.gross)} {draft.currency}")
+        console.print()
+    for blocked in result.blocked:
+        console.print(
+            f"[bold red]blocked[/bold red] {blocked.contract} `{blocked.charge}` from {blocked.period_start}: "
+            f"{blocked.reason}"
+        )
+
+
+@click.command()
+@click.option("--as-of", "as_of", required=True, type=click.DateTime(["%Y-%m-%d"]), help="The bill run's date.")
+@click.option("--apply", "do_apply", is_flag=True, help="Issue the documents (default: only show the plan).")
+@click.option("--json", "as_json", is_flag=True, help="Print the plan (or what was issued) as JSON.")
+@click.pass_obj
+def bill(ctx: Context, as_of: Any, do_apply: bool, as_json: bool) -> None:
+    """Bill everything due on or before --as-of that has not been issued yet.
+
+    Without --apply, shows every invoice and credit note that would be issued,
+    with its lines and totals per VAT rate, and changes nothing. With --apply,
+    issues exactly that in one transaction: numbered without gaps, each with
+    its KID. A second run with the same inputs issues nothing. Lines already
+    billed at another amount than is now due (a back-dated amendment, late
+    usage) are corrected, on the invoice or by a credit note.
+
+    Exit status: 0 when done, 1 when inputs are wrong (nothing is issued) or
+    lines are blocked (the rest is issued).
+    """
+    day: date = as_of.date()
+    workspace, model_ = load_checked(ctx)
+    with workspace_usage(workspace, model_, quiet=as_json) as usage:
+        if usage is None:
+            sys.exit(1)
+        _run(ctx, workspace.root, workspace.settings.ledger, model_, usage.meter, day, do_apply, as_json)
+
+
+def _run(
+    ctx: Context,
+    root: Path,
+    ledger_setting: str,
+    model_: model.Workspace,
+    meter: Meter,
+    day: date,
+    do_apply: bool,
+    as_json: bool,
+) -> None:
+    path = ledger_path(root, ledger_setting)
+    currency = model_.seller.currency if model_.seller else "NOK"
+    console = Console(highlight=False, width=120, color_system="auto" if ctx.color else None)
+    issued: list[IssuedDocument] | None = None
+    try:
+        with progress_bar(not as_json) as update:
+            if do_apply:
+                with Ledger.open(path) as ledger:
+                    result, issued = apply(model_, ledger, meter, day, update)
+            elif path.exists():
+                with Ledger.open(path, create=False) as ledger:
+                    result = plan(model_, ledger.issued_lines(), meter, day, update)
+            else:
+                result = plan(model_, [], meter, day, update)
+    except LedgerError as exc:
+        click.echo(f"error: {exc}\n  = help: {exc.help}", err=True)
+        sys.exit(1)
+    if as_json:
+        documents = [
+            _document_json(doc, issued[i] if issued is not None else None) for i, doc in enumerate(result.documents)
+        ]
+        blocked = [
+            {"contract": b.contract, "charge": b.charge, "period_start": b.period_start.isoformat(), "reason": b.reason}
+            for b in result.blocked
+        ]
+        out = {"as_of": day.isoformat(), "applied": do_apply, "documents": documents, "blocked": blocked}
+        click.echo(json.dumps(out, indent=2, ensure_ascii=False))
+    else:
+        applied = issued is not None
+        title = "issued" if applied else "plan; nothing is issued until you run it with --apply"
+        console.print(f"Bill run as of {day} ({title}), {result.contracts} contracts\n")
+        render(console, result, model_, issued)
+        console.print(summary(result, currency, applied))
+    sys.exit(1 if result.blocked else 0)
