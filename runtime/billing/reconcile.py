@@ -113,7 +113,7 @@ def reconcile(
         else:
             credit_lines[key.contract].append(_correction(key, -difference, target, before, credit=True))
     for found in (invoice_lines, credit_lines):
-        for cid, lines in found.items():
+        for lines in found.values():
             lines.sort(key=_reading_order)
     drafts: list[DraftDocument] = []
     for cid in sorted(set(invoice_lines) | set(credit_lines)):
@@ -134,7 +134,7 @@ def reconcile(
         if invoice_lines.get(cid):
             drafts.append(DraftDocument(kind="invoice", lines=tuple(invoice_lines[cid]), **header))  # type: ignore[arg-type]
         if credit_lines.get(cid):
-            lines = tuple(credit_lines[cid])
-            corrects = tuple(sorted({x.corrects for x in lines if x.corrects is not None}))
-            drafts.append(DraftDocument(kind="credit_note", lines=lines, corrects=corrects, **header))  # type: ignore[arg-type]
+            credits = tuple(credit_lines[cid])
+            corrects = tuple(sorted({x.corrects for x in credits if x.corrects is not None}))
+            drafts.append(DraftDocument(kind="credit_note", lines=credits, corrects=corrects, **header))  # type: ignore[arg-type]
     return drafts

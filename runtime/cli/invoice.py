@@ -146,7 +146,7 @@ def explain_line(data: dict[str, Any]) -> list[str]:
         days, cycle = data["proration"]["days"], data["proration"]["cycle_days"]
         if days != cycle:
             out.append(f"prorated {days}/{cycle} days of the cycle")
-    if "percent" in data and data["percent"]:
+    if data.get("percent"):
         out.append(f"discount of {data['percent']}%")
     if "minimum" in data:
         out.append(f"minimum {data['minimum']} per contract year; billed in the year {data['billed_in_year']}")

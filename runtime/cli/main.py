@@ -9,12 +9,12 @@ from pathlib import Path
 
 import click
 
+from runtime.cli.bill import bill
 from runtime.cli.check import check
 from runtime.cli.fmt import fmt
 from runtime.cli.init import init
-from runtime.cli.options import Context
-from runtime.cli.bill import bill
 from runtime.cli.invoice import export, invoice
+from runtime.cli.options import Context
 from runtime.cli.schedule import schedule
 
 
