@@ -47,6 +47,8 @@ def _correction(
 ) -> DraftLine:
     last = issued[-1]
     previous = json.loads(last.provenance)
+    vat_category = template.vat_category if template else _vat_of(previous)
+    vat_rate = template.vat_rate if template else Decimal(str(previous.get("vat_rate", "0")))
     provenance = {
         "kind": "correction",
         "key": key.as_json(),
@@ -54,9 +56,9 @@ def _correction(
         "issued": f"{sum((x.net_amount for x in issued), ZERO):f}",
         "corrects": [{"series": x.series, "number": x.number, "line": x.line} for x in issued],
         "source": (template.provenance if template else previous).get("source", ""),
+        "vat_category": vat_category,
+        "vat_rate": f"{vat_rate:f}",
     }
-    vat_category = template.vat_category if template else _vat_of(previous)
-    vat_rate = template.vat_rate if template else Decimal(previous.get("vat_rate", "0"))
     return DraftLine(
         contract=key.contract,
         charge=key.charge,

@@ -1,0 +1,141 @@
+"""`avtale usage summary`: check the usage files and show totals per contract and metric."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from runtime.cli.options import Context
+from runtime.cli.workspace import load_checked
+from runtime.usage import Problem, UsageError, UsageReport, UsageSummary, read_usage
+
+MONTH_COLUMNS = 12
+"""Beyond this many months the table shows only totals (narrow the range with --from/--to)."""
+
+_STYLE = {"error": "red", "warning": "yellow", "note": "cyan"}
+
+
+def quantity(value: Decimal) -> str:
+    return f"{value:,f}".replace(",", " ")
+
+
+@click.group()
+def usage() -> None:
+    """Usage events: check the files in the usage folder and see what they add up to."""
+
+
+@usage.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the report and totals as JSON.")
+@click.option("--from", "start", type=click.DateTime(formats=["%Y-%m-%d"]), help="First local date included.")
+@click.option("--to", "end", type=click.DateTime(formats=["%Y-%m-%d"]), help="First local date not included.")
+@click.pass_obj
+def summary(ctx: Context, as_json: bool, start: datetime | None, end: datetime | None) -> None:
+    """Check the usage files and total every metric per contract and calendar month.
+
+    Events are read from the folder the `usage` setting names (default usage/),
+    dated in Europe/Oslo local time, deduplicated by id. Rows that cannot be
+    counted are listed with their file and row. Exit status: 1 when rows were
+    rejected (malformed, or for a contract the workspace does not have), else 0.
+    """
+    first = start.date() if start else None
+    stop = end.date() if end else None
+    if first and stop and stop <= first:
+        raise click.BadParameter(f"--to {stop} is not after --from {first}; the range is [from, to)", param_hint="--to")
+    workspace, model = load_checked(ctx)
+    folder = workspace.root / workspace.settings.usage
+    try:
+        with read_usage(folder, model.metrics.values(), model.contracts, relative_to=workspace.root) as events:
+            report, totals = events.report, events.summary(first, stop)
+    except UsageError as exc:
+        raise click.ClickException(f"{exc}\n  = help: {exc.help}") from exc
+    if as_json:
+        click.echo(json.dumps(_json(report, totals), indent=2, ensure_ascii=False))
+    else:
+        _print(report, totals, workspace.settings.usage, ctx.color)
+    sys.exit(1 if report.blocking else 0)
+
+
+def _json(report: UsageReport, totals: UsageSummary) -> dict[str, Any]:
+    return {
+        "files": list(report.files),
+        "rows": report.rows,
+        "events": report.events,
+        "duplicates": report.duplicates,
+        "rejected": report.rejected,
+        "unknown_contracts": list(report.unknown_contracts),
+        "from": _day(totals.start),
+        "to": _day(totals.end),
+        "problems": [p.as_json() for p in report.problems],
+        "totals": [
+            {
+                "contract": t.contract,
+                "metric": t.metric,
+                "month": t.month,
+                "events": t.events,
+                "total": f"{t.total:f}",
+            }
+            for t in totals.totals
+        ],
+    }
+
+
+def _day(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _print(report: UsageReport, totals: UsageSummary, setting: str, color: bool) -> None:
+    console = Console(highlight=False, width=160, color_system="auto" if color else None)
+    for problem in report.problems:
+        _print_problem(console, problem)
+    if not report.files:
+        console.print(f"no usage files in {setting}/ (the `usage` setting in avtale.toml): nothing to total")
+    elif totals.totals:
+        console.print(_table(totals))
+    else:
+        console.print("no counted events in this range")
+    line = report.summary_line()
+    if report.unknown_contracts:
+        n = len(report.unknown_contracts)
+        line += f" ({n} unknown contract{'s' if n != 1 else ''})"
+    console.print(line)
+
+
+def _print_problem(console: Console, problem: Problem) -> None:
+    style = _STYLE[problem.severity]
+    console.print(f"[bold {style}]{problem.severity}[/]: {problem.location}: {problem.message}", markup=True)
+    console.print(f"  = [bold green]help[/]: {problem.help}", markup=True)
+    console.print()
+
+
+def _table(totals: UsageSummary) -> Table:
+    months = totals.months if len(totals.months) <= MONTH_COLUMNS else ()
+    table = Table(show_edge=False, header_style="bold")
+    table.add_column("contract")
+    table.add_column("metric")
+    table.add_column("events", justify="right")
+    for month in months:
+        table.add_column(month, justify="right")
+    table.add_column("total" if months else f"total ({len(totals.months)} months)", justify="right")
+    rows: dict[tuple[str, str], dict[str | None, str]] = {}
+    counts: dict[tuple[str, str], int] = {}
+    for total in totals.totals:
+        key = (total.contract, total.metric)
+        rows.setdefault(key, {})[total.month] = quantity(total.total)
+        if total.month is None:
+            counts[key] = total.events
+    for (contract, metric), cells in rows.items():
+        table.add_row(
+            contract,
+            metric,
+            f"{counts[(contract, metric)]:,}".replace(",", " "),
+            *(cells.get(month, "–") for month in months),
+            cells[None],
+        )
+    return table

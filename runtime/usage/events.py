@@ -1,0 +1,402 @@
+"""The events of a usage folder, read, checked and deduplicated, ready to meter.
+
+Everything happens inside one in-memory DuckDB database: each file is read and
+checked in one INSERT (in file order, so DuckDB's row ids give row numbers), the
+problems are pulled out (at most a few per file and kind), duplicates are
+resolved, and what is left becomes `measures`: one row per event and metric that
+counts it, which metering.py and summary.py aggregate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import duckdb
+
+from compiler.model import Metric
+from runtime.usage.database import UsageError, connect
+from runtime.usage.files import Discovered, EventFile, discover
+from runtime.usage.layout import Layout, layout
+from runtime.usage.metering import Request, meter_periods
+from runtime.usage.problems import Problem, ProblemKind, UsageReport
+from runtime.usage.readers import REQUIRED, Source, literal, source
+from runtime.usage.reasons import closest, csv_line, describe, missing_column
+from runtime.usage.summary import UsageSummary, summarize
+from runtime.usage.validation import (
+    UNKNOWN_CONTRACT,
+    create_rows_table,
+    insert_sql,
+    install_macros,
+    mark_unknown_contracts,
+)
+
+SHOWN_PER_KIND = 20
+"""Rows reported one by one per file and kind of problem; the rest are counted in one line."""
+
+
+class Usage:
+    """Checked events held in DuckDB; meter them as often as needed, then close."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, layout: Layout, report: UsageReport) -> None:
+        self.con = con
+        self.layout = layout
+        self.report = report
+
+    def meter(self, periods: Iterable[Request]) -> dict[Request, Decimal]:
+        """Each requested period's total, keyed by the request: PeriodRequest or (contract, metric, start, end)."""
+        return meter_periods(self.con, self.layout, periods)
+
+    def summary(self, start: date | None = None, end: date | None = None) -> UsageSummary:
+        """Totals per contract and metric, overall and per month, for local dates in [start, end)."""
+        return summarize(self.con, self.layout, start, end)
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> Usage:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        self.close()
+
+
+def read_usage(
+    folder: Path,
+    metrics: Iterable[Metric],
+    known_contracts: Iterable[str],
+    *,
+    relative_to: Path | None = None,
+) -> Usage:
+    """Read, check and deduplicate every event file under `folder`.
+
+    A missing folder means no usage, not an error. `relative_to` (the workspace
+    root) shapes the file names in the report. Bad records are reported in
+    `Usage.report`; only a DuckDB build without time zones raises (UsageError).
+    """
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"{folder} is a file, not a folder of usage events", "point the `usage` setting at a folder")
+    con = connect()
+    try:
+        return _read(con, folder, layout(metrics), set(known_contracts), relative_to)
+    except BaseException:
+        con.close()
+        raise
+
+
+def _read(
+    con: duckdb.DuckDBPyConnection, folder: Path, lay: Layout, known: set[str], relative_to: Path | None
+) -> Usage:
+    install_macros(con)
+    con.execute("CREATE TEMP TABLE known AS SELECT unnest($1::VARCHAR[]) AS contract", [sorted(known)])
+    pairs = sorted({(m.id, e) for m in lay.metrics for e in m.events})
+    con.execute(
+        "CREATE TEMP TABLE metric_events AS SELECT unnest($1::VARCHAR[]) AS metric, unnest($2::VARCHAR[]) AS event",
+        [[p[0] for p in pairs], [p[1] for p in pairs]],
+    )
+    create_rows_table(con, lay)
+    found = discover(folder, relative_to)
+    reader = _Reader(con, lay, found)
+    for number, file in enumerate(found.files):
+        if file.path.stat().st_size:  # an empty file holds no events, and is no mistake
+            reader.read(number, file)
+    return reader.finish()
+
+
+class _Reader:
+    def __init__(self, con: duckdb.DuckDBPyConnection, lay: Layout, found: Discovered) -> None:
+        self.con = con
+        self.layout = lay
+        self.metrics = {m.id: m for m in lay.metrics}
+        self.found = found
+        self.problems: list[Problem] = [
+            Problem(
+                kind="ignored_file",
+                file=name,
+                row=None,
+                column=None,
+                message="not read: only .csv, .jsonl, .ndjson and .parquet files hold events",
+                help="rename it if it holds events, or move it out of the usage folder",
+            )
+            for name in found.ignored
+        ]
+        self.bases: dict[int, int] = {}
+        self.skipped: dict[int, list[int]] = {}
+        """Per CSV file, the records DuckDB could not split (sorted), which the row ids skip."""
+        self.sources: dict[int, Source] = {}
+        self.unsplit = 0
+        self.unknown: list[str] = []
+        self.more: set[int] = set()
+        """Problems that count the rows not shown: listed after their file's rows."""
+
+    def read(self, number: int, file: EventFile) -> None:
+        try:
+            src = source(self.con, file, self.layout.data_columns, number)
+            (inserted,) = self._one(insert_sql(self.layout, src.sql, number))
+        except duckdb.Error as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            self.problems.append(
+                Problem(
+                    kind="unreadable_file",
+                    file=file.shown,
+                    row=None,
+                    column=None,
+                    message=f"cannot be read as {file.format.upper()}: {first}",
+                    help="check that the file is whole and in the format its suffix says; its events are not counted",
+                )
+            )
+            return
+        self.sources[number] = src
+        for column in REQUIRED:
+            if column in src.missing:
+                message, help = missing_column(column, src.columns, True, inserted)
+                self.problems.append(
+                    Problem(kind="malformed", file=file.shown, row=None, column=None, message=message, help=help)
+                )
+        if inserted:
+            (self.bases[number],) = self._one(f"SELECT min(rowid) FROM rows WHERE file_no = {number}")
+        if src.rejects is not None:
+            self._csv_rejects(number, file, src.rejects)
+
+    def _one(self, sql: str) -> tuple[Any, ...]:
+        row = self.con.execute(sql).fetchone()
+        assert row is not None
+        return row
+
+    def _csv_rejects(self, number: int, file: EventFile, table: str) -> None:
+        exists = self.con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [table]).fetchone()
+        if not exists or not exists[0]:
+            return
+        lines = self.con.execute(
+            f"SELECT line, any_value(error_type), any_value(error_message) FROM {table} GROUP BY line ORDER BY line"
+        ).fetchall()
+        self.con.execute(f"DROP TABLE IF EXISTS {table}; DROP TABLE IF EXISTS {table}_scan")
+        self.unsplit += len(lines)
+        # DuckDB gives these a physical line (the header is line 1); as records they are line - 1
+        self.skipped[number] = [line - 1 for line, _, _ in lines]
+        for line, error_type, detail in lines[:SHOWN_PER_KIND]:
+            message, help = csv_line(str(error_type), str(detail or ""))
+            self.problems.append(
+                Problem(kind="malformed", file=file.shown, row=None, column=None, message=message, help=help, line=line)
+            )
+        if len(lines) > SHOWN_PER_KIND:
+            self.problems.append(
+                self._more(file.shown, len(lines) - SHOWN_PER_KIND, "lines that cannot be read as CSV")
+            )
+
+    def _more(self, file: str, n: int, what: str, kind: ProblemKind = "malformed") -> Problem:
+        more = Problem(
+            kind=kind,
+            file=file,
+            row=None,
+            column=None,
+            message=f"and {n:,} more {what}",
+            help="fix the ones shown above first; the rest usually share their cause",
+        )
+        self.more.add(id(more))
+        return more
+
+    def finish(self) -> Usage:
+        mark_unknown_contracts(self.con)
+        rejected = self.unsplit + self._row_problems() + self._unknown_contracts()
+        duplicates = self._duplicates()
+        self._measures()
+        self._unmetered()
+        (valid,) = self._one("SELECT count(*) FROM rows WHERE problem IS NULL")
+        self.con.execute("DROP TABLE rows; DROP TABLE dups")
+        report = UsageReport(
+            files=tuple(f.shown for f in self.found.files),
+            rows=valid + rejected,
+            events=valid - duplicates,
+            duplicates=duplicates,
+            rejected=rejected,
+            unknown_contracts=tuple(self.unknown),
+            problems=tuple(sorted(self.problems, key=self._order)),
+        )
+        return Usage(self.con, self.layout, report)
+
+    def _where(self, file_no: int, rowid: int) -> tuple[str, int]:
+        """File and 1-based record number of a row; rows after unsplit CSV lines move down past them."""
+        row = rowid - self.bases[file_no] + 1
+        for skipped in self.skipped.get(file_no, ()):
+            if skipped <= row:
+                row += 1
+        return self.found.files[file_no].shown, row
+
+    def _row_problems(self) -> int:
+        groups = self.con.execute(
+            "SELECT file_no, problem, count(*) FROM rows WHERE problem IS NOT NULL AND problem <> ? "
+            "GROUP BY ALL ORDER BY ALL",
+            [UNKNOWN_CONTRACT],
+        ).fetchall()
+        if not groups:
+            return 0
+        shown = self.con.execute(
+            "SELECT file_no, problem, rowid, bad_text FROM rows WHERE problem IS NOT NULL AND problem <> ? "
+            "QUALIFY row_number() OVER (PARTITION BY file_no, problem ORDER BY rowid) <= ? ORDER BY file_no, rowid",
+            [UNKNOWN_CONTRACT, SHOWN_PER_KIND],
+        ).fetchall()
+        whole_file: set[tuple[int, str]] = set()
+        for file_no, code, n in groups:
+            kind, column, _ = code.split("|")
+            missing = self.sources[file_no].missing
+            if kind in ("missing", "missing_field") and column in missing:
+                whole_file.add((file_no, code))
+                if kind == "missing_field":
+                    message, help = missing_column(column, self.sources[file_no].columns, False, n)
+                    file = self.found.files[file_no].shown
+                    self.problems.append(
+                        Problem(kind="malformed", file=file, row=None, column=None, message=message, help=help)
+                    )
+            elif n > SHOWN_PER_KIND:
+                message, _ = describe(code, None, self.metrics)
+                self.problems.append(
+                    self._more(self.found.files[file_no].shown, n - SHOWN_PER_KIND, f"rows like this: {message}")
+                )
+        for file_no, code, rowid, text in shown:
+            if (file_no, code) in whole_file:
+                continue
+            file, row = self._where(file_no, rowid)
+            message, help = describe(code, text, self.metrics)
+            column = code.split("|")[1] or None
+            self.problems.append(
+                Problem(kind="malformed", file=file, row=row, column=column, message=message, help=help)
+            )
+        return sum(n for _, _, n in groups)
+
+    def _unknown_contracts(self) -> int:
+        rows = self.con.execute(
+            "SELECT contract, count(*), arg_min(file_no, rowid), min(rowid) FROM rows WHERE problem = ? "
+            "GROUP BY contract ORDER BY contract",
+            [UNKNOWN_CONTRACT],
+        ).fetchall()
+        known = [c for (c,) in self.con.execute("SELECT contract FROM known").fetchall()]
+        self.unknown = [contract for contract, *_ in rows]
+        for contract, n, file_no, rowid in rows[:SHOWN_PER_KIND]:
+            file, row = self._where(file_no, rowid)
+            events = f"{n:,} event{'s' if n != 1 else ''}"
+            self.problems.append(
+                Problem(
+                    kind="unknown_contract",
+                    file=file,
+                    row=row,
+                    column="contract",
+                    message=f"contract `{contract}` is not in the workspace ({events}; the first is here)",
+                    help=closest(contract, known, "fix the contract id, or add the contract to the workspace")
+                    + "; until then these events are not billed",
+                )
+            )
+        if len(rows) > SHOWN_PER_KIND:
+            file = self.found.files[rows[SHOWN_PER_KIND][2]].shown
+            left = len(rows) - SHOWN_PER_KIND
+            self.problems.append(self._more(file, left, "contracts not in the workspace", "unknown_contract"))
+        return sum(n for _, n, _, _ in rows)
+
+    def _content(self, alias: str) -> str:
+        columns = ["contract", "event", "ts"]
+        columns += [f"d{i}_num" for i in self.layout.numeric] + [f"k{i}" for i in self.layout.keyed]
+        return "row(" + ", ".join(f"{alias}.{c}" for c in columns) + ")"
+
+    def _duplicates(self) -> int:
+        self.con.execute(
+            "CREATE TEMP TABLE dups AS SELECT id, min(rowid) AS keep, count(*) AS n "
+            "FROM rows WHERE problem IS NULL GROUP BY id HAVING count(*) > 1"
+        )
+        (dropped,) = self._one("SELECT coalesce(sum(n - 1), 0)::BIGINT FROM dups")
+        if not dropped:
+            return 0
+        conflicts = self.con.execute(
+            f"""
+            WITH c AS (
+                SELECT r.id, r.rowid AS rid, r.file_no, {self._content("r")} AS content
+                FROM rows r JOIN dups d ON d.id = r.id WHERE r.problem IS NULL
+            ), kept AS (
+                SELECT id, arg_min(content, rid) AS content, min(rid) AS rid, arg_min(file_no, rid) AS file_no
+                FROM c GROUP BY id
+            )
+            SELECT c.id, min(c.rid), arg_min(c.file_no, c.rid), any_value(kept.rid), any_value(kept.file_no), count(*)
+            FROM c JOIN kept ON kept.id = c.id
+            WHERE c.content IS DISTINCT FROM kept.content
+            GROUP BY c.id ORDER BY min(c.rid)
+            """
+        ).fetchall()
+        for id_, rowid, file_no, kept_rowid, kept_file_no, n in conflicts[:SHOWN_PER_KIND]:
+            file, row = self._where(file_no, rowid)
+            kept_file, kept_row = self._where(kept_file_no, kept_rowid)
+            others = f" (and {n - 1} more)" if n > 1 else ""
+            self.problems.append(
+                Problem(
+                    kind="conflicting_duplicate",
+                    file=file,
+                    row=row,
+                    column="id",
+                    message=f"event id `{id_}` was already used, with different content, at {kept_file} row {kept_row}"
+                    f"{others}; the first is counted",
+                    help="give different events different ids; if this one corrects the first, "
+                    "remove the first from the usage files",
+                )
+            )
+        if len(conflicts) > SHOWN_PER_KIND:
+            file = self.found.files[conflicts[SHOWN_PER_KIND][2]].shown
+            left = len(conflicts) - SHOWN_PER_KIND
+            self.problems.append(
+                self._more(file, left, "ids used twice with different content", "conflicting_duplicate")
+            )
+        return int(dropped)
+
+    def _measures(self) -> None:
+        nums = " ".join(
+            f"WHEN {literal(m.id)} THEN d{self.layout.index(m.field)}_num"
+            for m in self.layout.metrics
+            if m.field is not None and m.function != "unique"
+        )
+        keys = " ".join(
+            f"WHEN {literal(m.id)} THEN k{self.layout.index(m.field)}"
+            for m in self.layout.metrics
+            if m.field is not None and m.function == "unique"
+        )
+        num = f"CASE me.metric {nums} END" if nums else "NULL"
+        key = f"CASE me.metric {keys} END" if keys else "NULL"
+        self.con.execute(
+            f"""
+            CREATE TEMP TABLE measures AS
+            SELECT me.metric, r.contract, r.day, r.ts, r.id,
+                   {num}::DECIMAL(38, 10) AS num, {key}::VARCHAR AS key
+            FROM rows r JOIN metric_events me ON me.event = r.event
+            LEFT JOIN dups d ON d.id = r.id
+            WHERE r.problem IS NULL AND (d.id IS NULL OR d.keep = r.rowid)
+            """
+        )
+
+    def _unmetered(self) -> None:
+        rows = self.con.execute(
+            "SELECT event, count(*), arg_min(file_no, rowid), min(rowid) FROM rows "
+            "WHERE problem IS NULL AND event NOT IN (SELECT event FROM metric_events) GROUP BY event ORDER BY event"
+        ).fetchall()
+        events = sorted({e for m in self.layout.metrics for e in m.events})
+        for event, n, file_no, rowid in rows[:SHOWN_PER_KIND]:
+            file, row = self._where(file_no, rowid)
+            self.problems.append(
+                Problem(
+                    kind="unmetered_event",
+                    file=file,
+                    row=row,
+                    column="event",
+                    message=f"no metric counts `{event}` events ({n:,}; the first is here)",
+                    help=closest(event, events, "if these events are billable, list the name in a metric's `events`"),
+                )
+            )
+        if len(rows) > SHOWN_PER_KIND:
+            file = self.found.files[rows[SHOWN_PER_KIND][2]].shown
+            left = len(rows) - SHOWN_PER_KIND
+            self.problems.append(self._more(file, left, "event names no metric counts", "unmetered_event"))
+
+    def _order(self, problem: Problem) -> tuple[str, int, int, str, str]:
+        """By file; whole-file problems first, then by position, then the counts of rows not shown."""
+        rank = 2 if id(problem) in self.more else (0 if problem.row is None and problem.line is None else 1)
+        position = problem.line - 1 if problem.line is not None else problem.row or 0
+        return (problem.file, rank, position, problem.kind, problem.message)

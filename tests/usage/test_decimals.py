@@ -1,0 +1,60 @@
+"""Values are exact decimals from the file's text to the total: never a float on the way."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from runtime.usage.metering import exact
+
+from .helpers import csv, read, total
+
+JAN = (date(2026, 1, 1), date(2026, 2, 1))
+
+
+def _sum(folder: Path, *amounts: str) -> Decimal:
+    rows = [f"e{i},A-1,payment.captured,2026-01-05T10:00:00Z,,{a}," for i, a in enumerate(amounts)]
+    csv(folder, "events.csv", *rows)
+    with read(folder) as usage:
+        assert not usage.report.problems, usage.report.problems
+        return total(usage, "A-1", "volume", *JAN)
+
+
+def test_point_one_plus_point_two_is_point_three(tmp_path: Path) -> None:
+    result = _sum(tmp_path, "0.1", "0.2")
+    assert result == Decimal("0.3") and str(result) == "0.3"
+
+
+def test_ten_decimals_and_twenty_eight_digits_survive(tmp_path: Path) -> None:
+    result = _sum(tmp_path, "1234567890123456789012345678.0000000001", "-0.0000000001", "0.1234567890")
+    assert result == Decimal("1234567890123456789012345678.1234567890")
+
+
+def test_a_hundred_thousand_cents_add_up_to_exactly_one_thousand(tmp_path: Path) -> None:
+    rows = [f"e{i},A-1,payment.captured,2026-01-05T10:00:00Z,,0.01," for i in range(100_000)]
+    csv(tmp_path, "events.csv", *rows)
+    with read(tmp_path) as usage:
+        assert total(usage, "A-1", "volume", *JAN) == Decimal("1000")
+
+
+@pytest.mark.parametrize(
+    ("given", "shown"),
+    [
+        ("1500.0000000000", "1500"),
+        ("0E-10", "0"),
+        ("-0E-10", "0"),
+        ("0.3000000000", "0.3"),
+        ("12.7500000000", "12.75"),
+        ("1234567890123456789012345678.1234567890", "1234567890123456789012345678.123456789"),
+        ("100", "100"),
+    ],
+)
+def test_totals_drop_trailing_zeros_but_never_use_an_exponent(given: str, shown: str) -> None:
+    assert str(exact(Decimal(given))) == shown
+
+
+def test_signs_spaces_and_exponents_that_are_exact(tmp_path: Path) -> None:
+    assert _sum(tmp_path, "+1", " 2 ", "-0.5", "1.5e1", ".25", "3.", "1E-10") == Decimal("20.7500000001")

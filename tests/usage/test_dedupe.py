@@ -1,0 +1,97 @@
+"""An event id counts once: the first by file name, then row, is kept."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from .helpers import csv, problems, read, total, write
+
+JAN = (date(2026, 1, 1), date(2026, 2, 1))
+
+
+def test_an_identical_duplicate_is_dropped_silently_and_counted(tmp_path: Path) -> None:
+    row = "ev-1,A-1,payment.captured,2026-01-05T10:00:00+01:00,1,100.00,"
+    csv(tmp_path, "events.csv", row, "ev-2,A-1,payment.captured,2026-01-06T10:00:00Z,1,5,", row)
+    with read(tmp_path) as usage:
+        assert (usage.report.rows, usage.report.events, usage.report.duplicates) == (3, 2, 1)
+        assert not usage.report.problems
+        assert total(usage, "A-1", "volume", *JAN) == 105
+
+
+def test_the_same_instant_written_differently_is_the_same_content(tmp_path: Path) -> None:
+    csv(
+        tmp_path,
+        "events.csv",
+        "ev-1,A-1,payment.captured,2026-01-05T10:00:00+01:00,1,100.00,",
+        "ev-1,A-1,payment.captured,2026-01-05T09:00:00Z,1,100,",
+    )
+    with read(tmp_path) as usage:
+        assert usage.report.duplicates == 1 and not usage.report.problems
+
+
+def test_the_first_file_by_name_wins_across_files_and_formats(tmp_path: Path) -> None:
+    csv(tmp_path, "b.csv", "ev-1,A-1,payment.captured,2026-01-05T10:00:00Z,1,2,")
+    csv(tmp_path, "a/z.csv", "ev-1,A-1,payment.captured,2026-01-05T10:00:00Z,1,1,")
+    write(
+        tmp_path,
+        "a/y.jsonl",
+        '{"id": "ev-2", "contract": "A-1", "event": "payment.captured", "timestamp": "2026-01-07T10:00:00Z", '
+        '"amount": "10"}\n',
+    )
+    csv(tmp_path, "c.csv", "ev-2,A-1,payment.captured,2026-01-07T10:00:00Z,1,20,")
+    with read(tmp_path) as usage:
+        assert usage.report.files == ("a/y.jsonl", "a/z.csv", "b.csv", "c.csv")
+        assert usage.report.duplicates == 2
+        assert total(usage, "A-1", "volume", *JAN) == 11  # a/z.csv's 1 and a/y.jsonl's 10
+        assert problems(usage) == [
+            (
+                "conflicting_duplicate",
+                "b.csv",
+                1,
+                "event id `ev-1` was already used, with different content, at a/z.csv row 1; the first is counted",
+            ),
+            (
+                "conflicting_duplicate",
+                "c.csv",
+                1,
+                "event id `ev-2` was already used, with different content, at a/y.jsonl row 1; the first is counted",
+            ),
+        ]
+        assert not usage.report.blocking  # reported, but the first is counted and nothing is lost
+
+
+def test_within_a_file_the_earlier_row_wins(tmp_path: Path) -> None:
+    csv(
+        tmp_path,
+        "events.csv",
+        "ev-1,A-1,storage.snapshot,2026-01-05T10:00:00Z,50,,",
+        "ev-1,A-1,storage.snapshot,2026-01-05T10:00:00Z,70,,",
+        "ev-1,A-1,storage.snapshot,2026-01-05T10:00:00Z,90,,",
+    )
+    with read(tmp_path) as usage:
+        assert total(usage, "A-1", "storage", *JAN) == 50
+        (problem,) = usage.report.problems
+        assert (problem.row, problem.column) == (2, "id")
+        assert "at events.csv row 1 (and 1 more)" in problem.message
+
+
+def test_a_rejected_row_does_not_claim_its_id(tmp_path: Path) -> None:
+    csv(
+        tmp_path,
+        "events.csv",
+        "ev-1,A-1,storage.snapshot,2026-01-05T10:00:00,50,,",  # no offset: rejected
+        "ev-1,A-1,storage.snapshot,2026-01-05T10:00:00Z,70,,",
+    )
+    with read(tmp_path) as usage:
+        assert (usage.report.rejected, usage.report.duplicates) == (1, 0)
+        assert total(usage, "A-1", "storage", *JAN) == 70
+
+
+def test_the_example_workspace_drops_its_one_duplicate(tmp_path: Path) -> None:
+    examples = Path(__file__).parents[2] / "contracts_examples" / "usage"
+    contracts = [f"SKT-2025-00{n}" for n in range(1, 7)] + [f"SKT-2026-0{n:02d}" for n in range(7, 13)]
+    with read(examples, contracts=contracts, metrics=()) as usage:
+        report = usage.report
+        assert (report.rows, report.events, report.duplicates, report.rejected) == (477, 476, 1, 0)
+        assert report.summary_line() == "477 events in 1 file, 1 duplicate dropped, 0 rejected"
