@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 import attrs
 
@@ -22,14 +22,16 @@ UsageKey = tuple[str, str, date, date]
 """(contract, metric, period start, period end): one metered total."""
 
 
-@attrs.frozen(order=True)
-class LineKey:
-    """What reconciliation matches on: one charge's line for one period of one contract."""
+class LineKey(NamedTuple):
+    """What reconciliation matches on: one charge's line for one period of one contract.
+
+    A plain tuple, so that sorting and hashing hundreds of thousands of them is cheap.
+    """
 
     contract: str
     charge: str
-    kind: str
     label: str
+    """The line's description: a charge's label, a discount's own label, a true-up's."""
     period_start: date
     period_end: date
 
@@ -37,7 +39,6 @@ class LineKey:
         return {
             "contract": self.contract,
             "charge": self.charge,
-            "kind": self.kind,
             "label": self.label,
             "period_start": self.period_start.isoformat(),
             "period_end": self.period_end.isoformat(),
@@ -48,7 +49,6 @@ class LineKey:
         return cls(
             contract=data["contract"],
             charge=data["charge"],
-            kind=data["kind"],
             label=data["label"],
             period_start=date.fromisoformat(data["period_start"]),
             period_end=date.fromisoformat(data["period_end"]),
@@ -58,6 +58,7 @@ class LineKey:
 @attrs.frozen(kw_only=True)
 class ExpectedLine:
     key: LineKey
+    kind: str
     label: str
     billing_date: date
     quantity: Decimal
@@ -200,16 +201,10 @@ def expected_lines(
 def _make(
     line: ScheduleLine, *, quantity: Decimal, unit_price: Decimal, amount: Decimal, provenance: dict[str, Any]
 ) -> ExpectedLine:
-    key = LineKey(
-        contract=line.contract,
-        charge=line.charge,
-        kind=line.kind,
-        label=line.label,
-        period_start=line.period_start,
-        period_end=line.period_end,
-    )
+    key = LineKey(line.contract, line.charge, line.label, line.period_start, line.period_end)
     return ExpectedLine(
         key=key,
+        kind=line.kind,
         label=line.label,
         billing_date=line.billing_date,
         quantity=quantity,

@@ -15,6 +15,8 @@ from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 from decimal import Decimal
 
+import attrs
+
 from compiler import model
 from runtime.billing.expected import ExpectedLine, LineKey
 from runtime.ledger.documents import DraftDocument, DraftLine, IssuedLine
@@ -22,8 +24,13 @@ from runtime.ledger.documents import DraftDocument, DraftLine, IssuedLine
 ZERO = Decimal(0)
 
 
+CORRECTION = "Korreksjon: "
+
+
 def _key(line: IssuedLine) -> LineKey:
-    return LineKey.from_json(json.loads(line.provenance)["key"])
+    """The key an issued line settles, read from its columns (no JSON parsing: runs see every line ever issued)."""
+    label = line.description.removeprefix(CORRECTION)
+    return LineKey(line.contract, line.charge, label, line.period_start, line.period_end)
 
 
 def _draft_line(expected: ExpectedLine) -> DraftLine:
@@ -62,7 +69,7 @@ def _correction(
     return DraftLine(
         contract=key.contract,
         charge=key.charge,
-        description=f"Korreksjon: {key.label}",
+        description=f"{CORRECTION}{key.label}",
         period_start=key.period_start,
         period_end=key.period_end,
         quantity=Decimal(1),
@@ -75,13 +82,12 @@ def _correction(
     )
 
 
-_RANK = {"recurring": 0, "one_time": 0, "usage": 0, "discount": 1, "minimum": 2, "correction": 3}
+_RANK = {"recurring": 0, "one_time": 0, "usage": 0, "discount": 1, "minimum": 2}
 
 
-def _reading_order(line: DraftLine) -> tuple[object, ...]:
+def _reading_order(key: LineKey, kind: str, correction: bool) -> tuple[object, ...]:
     """Periods in order; within one, each charge followed by its discount, corrections last."""
-    kind = json.loads(line.provenance).get("kind", "")
-    return (line.period_start, _RANK.get(kind, 0) == 3, line.charge, _RANK.get(kind, 0), line.description)
+    return (key.period_start, correction, key.charge, _RANK.get(kind, 0), key.label)
 
 
 def _vat_of(provenance: Mapping[str, object]) -> str:
@@ -95,12 +101,17 @@ def reconcile(
     as_of: date,
 ) -> list[DraftDocument]:
     """The invoices and credit notes that make issued equal expected, in contract order."""
-    wanted = {line.key: line for line in expected}
+    wanted: dict[LineKey, ExpectedLine] = {}
+    for line in expected:
+        twin = wanted.get(line.key)
+        if twin is not None:  # two identical discounts on one line: one line, both amounts
+            line = attrs.evolve(twin, amount=twin.amount + line.amount, net=twin.net + line.net)
+        wanted[line.key] = line
     billed: dict[LineKey, list[IssuedLine]] = defaultdict(list)
     for done in issued:
         billed[_key(done)].append(done)
-    invoice_lines: dict[str, list[DraftLine]] = defaultdict(list)
-    credit_lines: dict[str, list[DraftLine]] = defaultdict(list)
+    invoice_lines: dict[str, list[tuple[tuple[object, ...], DraftLine]]] = defaultdict(list)
+    credit_lines: dict[str, list[tuple[tuple[object, ...], DraftLine]]] = defaultdict(list)
     for key in sorted(set(wanted) | set(billed)):
         target = wanted.get(key)
         before = billed.get(key, [])
@@ -109,14 +120,13 @@ def reconcile(
             continue
         if not before:
             assert target is not None
-            invoice_lines[key.contract].append(_draft_line(target))
+            invoice_lines[key.contract].append((_reading_order(key, target.kind, False), _draft_line(target)))
         elif difference > 0:
-            invoice_lines[key.contract].append(_correction(key, difference, target, before, credit=False))
+            fix = _correction(key, difference, target, before, credit=False)
+            invoice_lines[key.contract].append((_reading_order(key, "", True), fix))
         else:
-            credit_lines[key.contract].append(_correction(key, -difference, target, before, credit=True))
-    for found in (invoice_lines, credit_lines):
-        for lines in found.values():
-            lines.sort(key=_reading_order)
+            fix = _correction(key, -difference, target, before, credit=True)
+            credit_lines[key.contract].append((_reading_order(key, "", True), fix))
     drafts: list[DraftDocument] = []
     for cid in sorted(set(invoice_lines) | set(credit_lines)):
         contract = workspace.contracts.get(cid)
@@ -134,9 +144,10 @@ def reconcile(
             "purchase_order": contract.purchase_order,
         }
         if invoice_lines.get(cid):
-            drafts.append(DraftDocument(kind="invoice", lines=tuple(invoice_lines[cid]), **header))  # type: ignore[arg-type]
+            lines = tuple(line for _, line in sorted(invoice_lines[cid], key=lambda pair: pair[0]))
+            drafts.append(DraftDocument(kind="invoice", lines=lines, **header))  # type: ignore[arg-type]
         if credit_lines.get(cid):
-            credits = tuple(credit_lines[cid])
+            credits = tuple(line for _, line in sorted(credit_lines[cid], key=lambda pair: pair[0]))
             corrects = tuple(sorted({x.corrects for x in credits if x.corrects is not None}))
             drafts.append(DraftDocument(kind="credit_note", lines=credits, corrects=corrects, **header))  # type: ignore[arg-type]
     return drafts

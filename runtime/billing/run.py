@@ -19,6 +19,7 @@ from runtime.billing.reconcile import reconcile
 from runtime.ledger.documents import DraftDocument, IssuedDocument, IssuedLine
 from runtime.ledger.store import Ledger
 from runtime.ledger.totals import Totals, compute_totals
+from runtime.memory import no_cyclic_gc
 
 Meter = Callable[[Sequence[UsageKey]], Mapping[UsageKey, Decimal]]
 """Metered totals for the requested (contract, metric, start, end) periods."""
@@ -56,6 +57,17 @@ def plan(
     progress: Progress | None = None,
 ) -> BillPlan:
     """Every document a run at `as_of` would issue. Pure apart from `meter`."""
+    with no_cyclic_gc():
+        return _plan(workspace, issued, meter, as_of, progress)
+
+
+def _plan(
+    workspace: model.Workspace,
+    issued: Sequence[IssuedLine],
+    meter: Meter,
+    as_of: date,
+    progress: Progress | None,
+) -> BillPlan:
 
     def lowered(done: int, total: int) -> None:
         if progress:

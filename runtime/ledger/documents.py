@@ -84,3 +84,4 @@ class IssuedLine:
     number: int
     line: int  # 1-based position on its document
     provenance: str
+    description: str = ""

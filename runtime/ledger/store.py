@@ -375,7 +375,8 @@ class Ledger:
         """Every issued line (of one contract, if given) for reconciliation; credit-note amounts negative."""
         where, params = ("WHERE contract = ?", (contract,)) if contract is not None else ("", ())
         found = self._db.execute(
-            "SELECT contract, charge, period_start, period_end, net_amount, series, number, line, provenance "
+            "SELECT contract, charge, period_start, period_end, net_amount, series, number, line, provenance, "
+            "description "
             f"FROM document_lines {where} ORDER BY {SERIES_ORDER}, number, line",
             params,
         ).fetchall()
@@ -391,6 +392,7 @@ class Ledger:
                     number=row[6],
                     line=row[7],
                     provenance=row[8],
+                    description=row[9],
                 )
                 for row in found
             ]

@@ -1,0 +1,134 @@
+"""Benchmark a monthly bill run: plan, then apply, for N contracts and M usage events.
+
+    python bench/bill_bench.py [--sizes 10000:1000000] [--runs 3] [--as-of 2026-07-01]
+
+For each size CONTRACTS:EVENTS it generates the workspace with bench/generate.py
+(seed 1) and one month of usage events before the as-of date (CSV, seeded, every
+contract id real, `api.call` counted and `storage.snapshot` maxed), then bills
+every month up to the month before the as-of date, untimed, so that the ledger
+holds the history a monthly run finds. It then times, RUNS times each, as
+subprocesses of `avtale --workspace DIR bill --as-of D`:
+
+- plan:  without --apply (reads the ledger, issues nothing);
+- apply: with --apply, each run on a fresh copy of the pre-filled ledger.
+
+Medians go in a table on stdout and all samples in bench/out/bill.json; peak
+memory is ru_maxrss of the run (the CLI process).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+REPO = BENCH.parent
+OUT = BENCH / "out"
+sys.path.insert(0, str(BENCH))
+
+import generate  # noqa: E402
+
+AVTALE = [sys.executable, "-c", "from runtime.cli.main import main; main()"]
+
+
+def month_before(day: date) -> date:
+    first = day.replace(day=1)
+    return (first - timedelta(days=1)).replace(day=1)
+
+
+def write_events(folder: Path, contracts: int, events: int, start: date, end: date, seed: int = 1) -> None:
+    """`events` rows over [start, end), spread over all contracts; one CSV file."""
+    rng = random.Random(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    base = datetime.combine(start, datetime.min.time())
+    seconds = int((datetime.combine(end, datetime.min.time()) - base).total_seconds())
+    with (folder / "events.csv").open("w", encoding="utf-8") as handle:
+        handle.write("id,contract,event,timestamp,value\n")
+        for n in range(events):
+            cid = f"SKY-{rng.randrange(contracts) + 1:06d}"
+            moment = base + timedelta(seconds=rng.randrange(seconds))
+            if n % 10 == 0:
+                handle.write(f"e{n},{cid},storage.snapshot,{moment.isoformat()}+00:00,{rng.randrange(1, 900)}\n")
+            else:
+                handle.write(f"e{n},{cid},api.call,{moment.isoformat()}+00:00,1\n")
+
+
+def run(root: Path, *args: str) -> tuple[float, float]:
+    """Wall seconds and peak MB of one CLI run (which must exit 0)."""
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    started = time.perf_counter()
+    process = subprocess.Popen([*AVTALE, "--workspace", str(root), "bill", *args], stdout=subprocess.DEVNULL, env=env)
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - started
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"`avtale bill {' '.join(args)}` failed in {root}")
+    return wall, usage.ru_maxrss / 1024
+
+
+def prepare(contracts: int, events: int, as_of: date) -> Path:
+    root = OUT / f"bill-{contracts}-{events}"
+    files, lines, _ = generate.generate(root, contracts, seed=1)
+    write_events(root / "usage", contracts, events, month_before(as_of), as_of)
+    print(f"{contracts} contracts ({files} files, {lines} lines), {events} events in {root}", flush=True)
+    history = month_before(as_of)
+    started = time.perf_counter()
+    run(root, "--as-of", history.isoformat(), "--apply")
+    print(f"  history billed up to {history} in {time.perf_counter() - started:.1f} s", flush=True)
+    shutil.copyfile(root / "ledger.sqlite", root / "ledger.history")
+    return root
+
+
+def measure(root: Path, as_of: date, runs: int) -> dict[str, list[tuple[float, float]]]:
+    samples: dict[str, list[tuple[float, float]]] = {"plan": [], "apply": []}
+    for i in range(runs):
+        samples["plan"].append(run(root, "--as-of", as_of.isoformat()))
+        print(f"  plan {i + 1}/{runs}: {samples['plan'][-1][0]:.2f} s", flush=True)
+    for i in range(runs):
+        for suffix in ("-wal", "-shm"):
+            (root / f"ledger.sqlite{suffix}").unlink(missing_ok=True)
+        shutil.copyfile(root / "ledger.history", root / "ledger.sqlite")
+        samples["apply"].append(run(root, "--as-of", as_of.isoformat(), "--apply"))
+        print(f"  apply {i + 1}/{runs}: {samples['apply'][-1][0]:.2f} s", flush=True)
+    return samples
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="1000:100000,10000:1000000", help="CONTRACTS:EVENTS, comma-separated")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--as-of", default="2026-07-01")
+    args = parser.parse_args()
+    as_of = date.fromisoformat(args.as_of)
+    results = []
+    for size in args.sizes.split(","):
+        contracts, events = (int(x) for x in size.split(":"))
+        root = prepare(contracts, events, as_of)
+        samples = measure(root, as_of, args.runs)
+        results.append({"contracts": contracts, "events": events, "samples": samples})
+    print("\n| contracts | events | step | median s | min-max s | peak RSS MB |")
+    print("| ---: | ---: | --- | ---: | ---: | ---: |")
+    for result in results:
+        for step, values in result["samples"].items():  # type: ignore[attr-defined]
+            walls = [w for w, _ in values]
+            peak = max(m for _, m in values)
+            print(
+                f"| {result['contracts']:,} | {result['events']:,} | {step} | {statistics.median(walls):.2f} "
+                f"| {min(walls):.2f}-{max(walls):.2f} | {peak:.0f} |"
+            )
+    machine = {"nproc": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()}
+    OUT.mkdir(exist_ok=True)
+    (OUT / "bill.json").write_text(json.dumps({"machine": machine, "as_of": args.as_of, "results": results}, indent=1))
+
+
+if __name__ == "__main__":
+    main()
