@@ -64,7 +64,10 @@ def billing_periods(start: date, end: date | None, months: int, anchor: int | No
 
 def split(period: Period, cuts: list[date]) -> list[Period]:
     """The period cut at the given dates (those strictly inside it), same full cycle."""
-    points = [period.start, *sorted(d for d in set(cuts) if period.start < d < period.end), period.end]
+    inside = [d for d in cuts if period.start < d < period.end]
+    if not inside:
+        return [period]
+    points = [period.start, *sorted(set(inside)), period.end]
     return [Period(a, b, period.cycle_start, period.cycle_end) for a, b in itertools.pairwise(points)]
 
 
