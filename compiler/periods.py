@@ -53,12 +53,11 @@ def billing_periods(start: date, end: date | None, months: int, anchor: int | No
     if first > start:
         yield Period(start, min(first, end) if end else first, add_months(base, -months, anchor_day), first)
     k = 0
-    while True:
-        cycle_start = add_months(base, k * months, anchor_day)
-        if cycle_start >= stop:
-            return
+    cycle_start = add_months(base, 0, anchor_day)
+    while cycle_start < stop:
         cycle_end = add_months(base, (k + 1) * months, anchor_day)
         yield Period(cycle_start, min(cycle_end, end) if end else cycle_end, cycle_start, cycle_end)
+        cycle_start = cycle_end
         k += 1
 
 

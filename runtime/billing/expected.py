@@ -69,7 +69,20 @@ class ExpectedLine:
     """Rounded to øre (ROUND_HALF_UP): the invoice line's net amount."""
     vat_category: str
     vat_rate: Decimal
-    provenance: dict[str, Any]
+    source: ScheduleLine
+    extra: dict[str, Any]
+    """What this kind of line adds to its provenance (usage totals, tier arithmetic)."""
+
+    @property
+    def provenance(self) -> dict[str, Any]:
+        """Built when the line is drafted: most expected lines are settled and never need it."""
+        return {
+            **_provenance(self.source),
+            **{name: f"{v:f}" if isinstance(v, Decimal) else v for name, v in self.extra.items()},
+            "key": self.key.as_json(),
+            "vat_category": self.vat_category,
+            "vat_rate": f"{self.vat_rate:f}",
+        }
 
 
 @attrs.frozen(kw_only=True)
@@ -114,7 +127,7 @@ def usage_requests(plans: Mapping[str, BillingSchedule], as_of: date) -> list[Us
     return sorted(wanted)
 
 
-def _provenance(line: ScheduleLine, **extra: Any) -> dict[str, Any]:
+def _provenance(line: ScheduleLine) -> dict[str, Any]:
     data: dict[str, Any] = {
         "source": f"{line.span.file}:{line.span.line}",
         "kind": line.kind,
@@ -126,7 +139,6 @@ def _provenance(line: ScheduleLine, **extra: Any) -> dict[str, Any]:
         data["note"] = line.note
     if line.days is not None and line.cycle_days is not None:
         data["proration"] = {"days": line.days, "cycle_days": line.cycle_days}
-    data.update(extra)
     return data
 
 
@@ -162,9 +174,7 @@ def expected_lines(
                         quantity=total,
                         unit_price=line.rule.price if isinstance(line.rule, model.UnitRate) else result.amount,
                         amount=result.amount,
-                        provenance=_provenance(
-                            line, metric=line.metric, usage_total=f"{total:f}", arithmetic=result.explain()
-                        ),
+                        extra={"metric": line.metric, "usage_total": total, "arithmetic": result.explain()},
                     )
                 )
         for line in due:
@@ -189,9 +199,7 @@ def expected_lines(
                         quantity=Decimal(1),
                         unit_price=shortfall,
                         amount=shortfall,
-                        provenance=_provenance(
-                            line, minimum=f"{line.unit_price:f}", billed_in_year=f"{round_net(in_year):f}"
-                        ),
+                        extra={"minimum": line.unit_price, "billed_in_year": round_net(in_year)},
                     )
                 )
         lines += mine
@@ -199,7 +207,7 @@ def expected_lines(
 
 
 def _make(
-    line: ScheduleLine, *, quantity: Decimal, unit_price: Decimal, amount: Decimal, provenance: dict[str, Any]
+    line: ScheduleLine, *, quantity: Decimal, unit_price: Decimal, amount: Decimal, extra: dict[str, Any]
 ) -> ExpectedLine:
     key = LineKey(line.contract, line.charge, line.label, line.period_start, line.period_end)
     return ExpectedLine(
@@ -213,12 +221,8 @@ def _make(
         net=round_net(amount),
         vat_category=line.vat_category,
         vat_rate=line.vat_rate,
-        provenance={
-            **provenance,
-            "key": key.as_json(),
-            "vat_category": line.vat_category,
-            "vat_rate": f"{line.vat_rate:f}",
-        },
+        source=line,
+        extra=extra,
     )
 
 
@@ -229,7 +233,7 @@ def _fixed(line: ScheduleLine) -> ExpectedLine:
         quantity=line.quantity,
         unit_price=line.unit_price,
         amount=line.amount,
-        provenance=_provenance(line, quantity=f"{line.quantity:f}", unit_price=f"{line.unit_price:f}"),
+        extra={"quantity": line.quantity, "unit_price": line.unit_price},
     )
 
 
@@ -239,5 +243,5 @@ def _discount(line: ScheduleLine, amount: Decimal) -> ExpectedLine:
         quantity=Decimal(1),
         unit_price=amount,
         amount=amount,
-        provenance=_provenance(line, percent=f"{line.percent:f}" if line.percent is not None else None),
+        extra={"percent": line.percent},
     )

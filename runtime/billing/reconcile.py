@@ -87,7 +87,7 @@ _RANK = {"recurring": 0, "one_time": 0, "usage": 0, "discount": 1, "minimum": 2}
 
 def _reading_order(key: LineKey, kind: str, correction: bool) -> tuple[object, ...]:
     """Periods in order; within one, each charge followed by its discount, corrections last."""
-    return (key.period_start, correction, key.charge, _RANK.get(kind, 0), key.label)
+    return (key.period_start, correction, key.charge, _RANK.get(kind, 0), key.label, key.period_end)
 
 
 def _vat_of(provenance: Mapping[str, object]) -> str:
@@ -112,7 +112,7 @@ def reconcile(
         billed[_key(done)].append(done)
     invoice_lines: dict[str, list[tuple[tuple[object, ...], DraftLine]]] = defaultdict(list)
     credit_lines: dict[str, list[tuple[tuple[object, ...], DraftLine]]] = defaultdict(list)
-    for key in sorted(set(wanted) | set(billed)):
+    for key in wanted.keys() | billed.keys():  # order comes from sorting each document below
         target = wanted.get(key)
         before = billed.get(key, [])
         difference = (target.net if target else ZERO) - sum((x.net_amount for x in before), ZERO)
