@@ -15,6 +15,7 @@ import attrs
 
 from compiler import model
 from runtime.billing.expected import Blocked, UsageKey, expected_lines, schedules, usage_requests
+from runtime.billing.parallel import plan_in_workers, workers_for
 from runtime.billing.reconcile import reconcile
 from runtime.ledger.documents import DraftDocument, IssuedDocument, IssuedLine
 from runtime.ledger.store import Ledger
@@ -69,18 +70,26 @@ def _plan(
     progress: Progress | None,
 ) -> BillPlan:
 
-    def lowered(done: int, total: int) -> None:
+    workers = workers_for(len(workspace.contracts))
+    if workers > 1:
         if progress:
-            progress("scheduling contracts", done, total)
+            progress(f"planning in {workers} processes", 0, 0)
+        drafts, blocked = plan_in_workers(workspace, issued, meter, as_of, workers)
+    else:
 
-    plans = schedules(workspace, as_of, lowered)
-    if progress:
-        progress("metering usage", 0, 0)
-    usage = meter(usage_requests(plans, as_of))
-    expected = expected_lines(workspace, plans, usage, as_of)
-    drafts = reconcile(workspace, expected.lines, issued, as_of)
+        def lowered(done: int, total: int) -> None:
+            if progress:
+                progress("scheduling contracts", done, total)
+
+        plans = schedules(workspace, as_of, lowered)
+        if progress:
+            progress("metering usage", 0, 0)
+        usage = meter(usage_requests(plans, as_of))
+        expected = expected_lines(workspace, plans, usage, as_of)
+        drafts = reconcile(workspace, expected.lines, issued, as_of)
+        blocked = list(expected.blocked)
     documents = tuple(PlannedDocument(draft=d, totals=compute_totals(d.lines)) for d in drafts)
-    return BillPlan(as_of=as_of, documents=documents, blocked=expected.blocked, contracts=len(plans))
+    return BillPlan(as_of=as_of, documents=documents, blocked=tuple(blocked), contracts=len(workspace.contracts))
 
 
 def apply(

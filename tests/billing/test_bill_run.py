@@ -158,3 +158,18 @@ def test_numbers_gapless_and_chain_valid(ledger: Ledger) -> None:
     numbers = [d.number for d in ledger.documents("invoice")]
     assert numbers == list(range(1, 7))
     assert ledger.verify() == []
+
+
+def test_planning_in_worker_processes_gives_the_same_drafts(ledger: Ledger, monkeypatch: pytest.MonkeyPatch) -> None:
+    from runtime.billing import parallel
+
+    text = "\n".join(
+        BASE.replace("C-1", f"C-{i}").replace("1_000.00", f"{1_000 + i}.00").split("\nmetric")[0] for i in range(1, 6)
+    )
+    ws = workspace(text)
+    apply(ws, ledger, no_usage, date(2026, 2, 1))
+    serial = plan(ws, ledger.issued_lines(), no_usage, date(2026, 5, 1))
+    monkeypatch.setattr(parallel, "MIN_CONTRACTS", 1)
+    forked = plan(ws, ledger.issued_lines(), no_usage, date(2026, 5, 1))
+    assert forked == serial
+    assert len(forked.documents) == 5
