@@ -16,6 +16,7 @@ from runtime.cli.init import init
 from runtime.cli.invoice import export, invoice
 from runtime.cli.options import Context
 from runtime.cli.schedule import schedule
+from runtime.cli.usage import usage
 
 
 @click.group(
@@ -38,7 +39,7 @@ from runtime.cli.schedule import schedule
 @click.version_option(package_name="avtale")
 @click.pass_context
 def cli(ctx: click.Context, workspace: Path | None, color: str) -> None:
-    """Avtale checks, formats and (in later versions) bills contracts written in .avt files.
+    """Avtale checks, formats, schedules and bills contracts written in .avt files.
 
     \b
     Typical use:
@@ -47,6 +48,11 @@ def cli(ctx: click.Context, workspace: Path | None, color: str) -> None:
       avtale fmt                   rewrite files in canonical form
       avtale fmt --check           fail (exit 1) if any file is not formatted
       avtale init my-company       start a new workspace
+      avtale schedule ACME-1       the billing schedule of one contract
+      avtale usage summary         usage totals, and what is wrong with the event files
+      avtale bill --as-of 2026-07-01           plan a bill run (changes nothing)
+      avtale bill --as-of 2026-07-01 --apply   issue it
+      avtale invoice explain 10001 why each number on an invoice is what it is
     """
     use_color = color == "always" or (color == "auto" and sys.stdout.isatty() and "NO_COLOR" not in os.environ)
     ctx.obj = Context(workspace=workspace, color=use_color)
@@ -59,6 +65,7 @@ cli.add_command(schedule)
 cli.add_command(bill)
 cli.add_command(invoice)
 cli.add_command(export)
+cli.add_command(usage)
 
 
 def main() -> None:
