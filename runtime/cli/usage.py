@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from runtime.cli.options import Context
@@ -31,13 +32,25 @@ def usage() -> None:
     """Usage events: check the files in the usage folder and see what they add up to."""
 
 
-@usage.command()
+@usage.command(short_help="Check the usage files; totals per contract, metric and month.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report and totals as JSON.")
-@click.option("--from", "start", type=click.DateTime(formats=["%Y-%m-%d"]), help="First local date included.")
-@click.option("--to", "end", type=click.DateTime(formats=["%Y-%m-%d"]), help="First local date not included.")
+@click.option(
+    "--from",
+    "start",
+    type=click.DateTime(["%Y-%m-%d"]),
+    metavar="DATE",
+    help="First local date included (default: all).",
+)
+@click.option(
+    "--to",
+    "end",
+    type=click.DateTime(["%Y-%m-%d"]),
+    metavar="DATE",
+    help="First local date not included (default: all).",
+)
 @click.pass_obj
 def summary(ctx: Context, as_json: bool, start: datetime | None, end: datetime | None) -> None:
-    """Check the usage files and total every metric per contract and calendar month.
+    """Check the usage files and total each metric per contract and month.
 
     Events are read from the folder the `usage` setting names (default usage/),
     dated in Europe/Oslo local time, deduplicated by id. Rows that cannot be
@@ -109,8 +122,9 @@ def _print(report: UsageReport, totals: UsageSummary, setting: str, color: bool)
 
 def _print_problem(console: Console, problem: Problem) -> None:
     style = _STYLE[problem.severity]
-    console.print(f"[bold {style}]{problem.severity}[/]: {problem.location}: {problem.message}", markup=True)
-    console.print(f"  = [bold green]help[/]: {problem.help}", markup=True)
+    # values from the files go through escape(): `[1, 2]` in a row is text, not markup
+    console.print(f"[bold {style}]{problem.severity}[/]: {escape(problem.location)}: {escape(problem.message)}")
+    console.print(f"  = [bold green]help[/]: {escape(problem.help)}")
     console.print()
 
 
@@ -132,8 +146,8 @@ def _table(totals: UsageSummary) -> Table:
             counts[key] = total.events
     for (contract, metric), cells in rows.items():
         table.add_row(
-            contract,
-            metric,
+            escape(contract),
+            escape(metric),
             f"{counts[(contract, metric)]:,}".replace(",", " "),
             *(cells.get(month, "–") for month in months),
             cells[None],

@@ -8,6 +8,8 @@ as they are in the PyPI `duckdb` wheels; parquet is always built in.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import duckdb
 
 TIME_ZONE = "Europe/Oslo"
@@ -24,11 +26,19 @@ class UsageError(Exception):
         self.help = help
 
 
-def connect() -> duckdb.DuckDBPyConnection:
-    """A fresh in-memory database that never reaches for the network."""
+def connect(spill: Path) -> duckdb.DuckDBPyConnection:
+    """A fresh in-memory database that never reaches for the network.
+
+    `spill` is where DuckDB may write when the data outgrows memory; by default it
+    would be `.tmp` in the current folder, which is usually the user's workspace.
+    """
     con = duckdb.connect(
         ":memory:",
-        config={"autoinstall_known_extensions": False, "autoload_known_extensions": False},
+        config={
+            "autoinstall_known_extensions": False,
+            "autoload_known_extensions": False,
+            "temp_directory": str(spill),
+        },
     )
     loaded = {name for (name,) in con.execute("SELECT extension_name FROM duckdb_extensions() WHERE loaded").fetchall()}
     for name, purpose in _NEEDED.items():

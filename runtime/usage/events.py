@@ -1,14 +1,17 @@
 """The events of a usage folder, read, checked and deduplicated, ready to meter.
 
 Everything happens inside one in-memory DuckDB database: each file is read and
-checked in one INSERT (in file order, so DuckDB's row ids give row numbers), the
-problems are pulled out (at most a few per file and kind), duplicates are
-resolved, and what is left becomes `measures`: one row per event and metric that
-counts it, which metering.py and summary.py aggregate.
+checked in one INSERT into `rows` (in file order, so DuckDB's row ids give row
+numbers), the problems are pulled out (at most a few per file and kind),
+rejected rows and dropped duplicates are deleted, and the view `measures` shows
+what is left as one row per event and metric that counts it, which metering.py
+and summary.py aggregate.
 """
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
@@ -42,10 +45,11 @@ SHOWN_PER_KIND = 20
 class Usage:
     """Checked events held in DuckDB; meter them as often as needed, then close."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, layout: Layout, report: UsageReport) -> None:
+    def __init__(self, con: duckdb.DuckDBPyConnection, layout: Layout, report: UsageReport, spill: Path) -> None:
         self.con = con
         self.layout = layout
         self.report = report
+        self.spill = spill
 
     def meter(self, periods: Iterable[Request]) -> dict[Request, Decimal]:
         """Each requested period's total, keyed by the request: PeriodRequest or (contract, metric, start, end)."""
@@ -57,6 +61,7 @@ class Usage:
 
     def close(self) -> None:
         self.con.close()
+        shutil.rmtree(self.spill, ignore_errors=True)
 
     def __enter__(self) -> Usage:
         return self
@@ -75,21 +80,28 @@ def read_usage(
     """Read, check and deduplicate every event file under `folder`.
 
     A missing folder means no usage, not an error. `relative_to` (the workspace
-    root) shapes the file names in the report. Bad records are reported in
-    `Usage.report`; only a DuckDB build without time zones raises (UsageError).
+    root) shapes the file names in the report. Bad records and unreadable files
+    are reported in `Usage.report`; UsageError is raised only when reading cannot
+    start (the path is a file, or DuckDB lacks its time zone or JSON support).
     """
     if folder.exists() and not folder.is_dir():
         raise UsageError(f"{folder} is a file, not a folder of usage events", "point the `usage` setting at a folder")
-    con = connect()
+    spill = Path(tempfile.mkdtemp(prefix="avtale-usage-"))
     try:
-        return _read(con, folder, layout(metrics), set(known_contracts), relative_to)
+        con = connect(spill)
+    except BaseException:
+        shutil.rmtree(spill, ignore_errors=True)
+        raise
+    try:
+        return _read(con, folder, layout(metrics), set(known_contracts), relative_to, spill)
     except BaseException:
         con.close()
+        shutil.rmtree(spill, ignore_errors=True)
         raise
 
 
 def _read(
-    con: duckdb.DuckDBPyConnection, folder: Path, lay: Layout, known: set[str], relative_to: Path | None
+    con: duckdb.DuckDBPyConnection, folder: Path, lay: Layout, known: set[str], relative_to: Path | None, spill: Path
 ) -> Usage:
     install_macros(con)
     con.execute("CREATE TEMP TABLE known AS SELECT unnest($1::VARCHAR[]) AS contract", [sorted(known)])
@@ -102,9 +114,8 @@ def _read(
     found = discover(folder, relative_to)
     reader = _Reader(con, lay, found)
     for number, file in enumerate(found.files):
-        if file.path.stat().st_size:  # an empty file holds no events, and is no mistake
-            reader.read(number, file)
-    return reader.finish()
+        reader.read(number, file)
+    return reader.finish(spill)
 
 
 class _Reader:
@@ -119,7 +130,7 @@ class _Reader:
                 file=name,
                 row=None,
                 column=None,
-                message="not read: only .csv, .jsonl, .ndjson and .parquet files hold events",
+                message="not read: events come from .csv, .jsonl, .ndjson and .parquet files (or .csv.gz, .jsonl.gz)",
                 help="rename it if it holds events, or move it out of the usage folder",
             )
             for name in found.ignored
@@ -135,10 +146,13 @@ class _Reader:
 
     def read(self, number: int, file: EventFile) -> None:
         try:
+            if not file.path.stat().st_size:
+                return  # an empty file holds no events, and is no mistake
             src = source(self.con, file, self.layout.data_columns, number)
             (inserted,) = self._one(insert_sql(self.layout, src.sql, number))
-        except duckdb.Error as exc:
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        except (duckdb.Error, OSError) as exc:
+            text = str(exc).strip()
+            first = text.splitlines()[0] if text else type(exc).__name__
             self.problems.append(
                 Problem(
                     kind="unreadable_file",
@@ -172,7 +186,9 @@ class _Reader:
         if not exists or not exists[0]:
             return
         lines = self.con.execute(
-            f"SELECT line, any_value(error_type), any_value(error_message) FROM {table} GROUP BY line ORDER BY line"
+            # one entry per line, chosen the same way every run (DuckDB may log several for a line)
+            f"SELECT line, first(error_type ORDER BY error_type, column_idx DESC), "
+            f"first(error_message ORDER BY error_type, column_idx DESC) FROM {table} GROUP BY line ORDER BY line"
         ).fetchall()
         self.con.execute(f"DROP TABLE IF EXISTS {table}; DROP TABLE IF EXISTS {table}_scan")
         self.unsplit += len(lines)
@@ -200,14 +216,14 @@ class _Reader:
         self.more.add(id(more))
         return more
 
-    def finish(self) -> Usage:
+    def finish(self, spill: Path) -> Usage:
         mark_unknown_contracts(self.con)
         rejected = self.unsplit + self._row_problems() + self._unknown_contracts()
         duplicates = self._duplicates()
+        (valid,) = self._one("SELECT count(*) FROM rows WHERE problem IS NULL")
         self._measures()
         self._unmetered()
-        (valid,) = self._one("SELECT count(*) FROM rows WHERE problem IS NULL")
-        self.con.execute("DROP TABLE rows; DROP TABLE dups")
+        self.con.execute("DROP TABLE dups")
         report = UsageReport(
             files=tuple(f.shown for f in self.found.files),
             rows=valid + rejected,
@@ -217,7 +233,7 @@ class _Reader:
             unknown_contracts=tuple(self.unknown),
             problems=tuple(sorted(self.problems, key=self._order)),
         )
-        return Usage(self.con, self.layout, report)
+        return Usage(self.con, self.layout, report, spill)
 
     def _where(self, file_no: int, rowid: int) -> tuple[str, int]:
         """File and 1-based record number of a row; rows after unsplit CSV lines move down past them."""
@@ -302,9 +318,18 @@ class _Reader:
         return "row(" + ", ".join(f"{alias}.{c}" for c in columns) + ")"
 
     def _duplicates(self) -> int:
+        # Grouping ten million ids as strings needs a large hash table; their 64-bit
+        # hashes need a third of it, and only the few repeated hashes are compared as ids.
         self.con.execute(
-            "CREATE TEMP TABLE dups AS SELECT id, min(rowid) AS keep, count(*) AS n "
-            "FROM rows WHERE problem IS NULL GROUP BY id HAVING count(*) > 1"
+            """
+            CREATE TEMP TABLE dups AS
+            WITH repeated AS (
+                SELECT hash(id) AS h FROM rows WHERE problem IS NULL GROUP BY h HAVING count(*) > 1
+            )
+            SELECT id, min(rowid) AS keep, count(*) AS n
+            FROM rows WHERE problem IS NULL AND hash(id) IN (SELECT h FROM repeated)
+            GROUP BY id HAVING count(*) > 1
+            """
         )
         (dropped,) = self._one("SELECT coalesce(sum(n - 1), 0)::BIGINT FROM dups")
         if not dropped:
@@ -361,21 +386,27 @@ class _Reader:
         )
         num = f"CASE me.metric {nums} END" if nums else "NULL"
         key = f"CASE me.metric {keys} END" if keys else "NULL"
+        # Rejected rows and dropped duplicates leave the table, and what is left is
+        # read through a view: a copy of ten million events would double the memory.
+        self.con.execute(
+            """
+            DELETE FROM rows WHERE problem IS NOT NULL;
+            DELETE FROM rows USING dups WHERE rows.id = dups.id AND rows.rowid <> dups.keep;
+            """
+        )
         self.con.execute(
             f"""
-            CREATE TEMP TABLE measures AS
+            CREATE TEMP VIEW measures AS
             SELECT me.metric, r.contract, r.day, r.ts, r.id,
                    {num}::DECIMAL(38, 10) AS num, {key}::VARCHAR AS key
             FROM rows r JOIN metric_events me ON me.event = r.event
-            LEFT JOIN dups d ON d.id = r.id
-            WHERE r.problem IS NULL AND (d.id IS NULL OR d.keep = r.rowid)
             """
         )
 
     def _unmetered(self) -> None:
         rows = self.con.execute(
             "SELECT event, count(*), arg_min(file_no, rowid), min(rowid) FROM rows "
-            "WHERE problem IS NULL AND event NOT IN (SELECT event FROM metric_events) GROUP BY event ORDER BY event"
+            "WHERE event NOT IN (SELECT event FROM metric_events) GROUP BY event ORDER BY event"
         ).fetchall()
         events = sorted({e for m in self.layout.metrics for e in m.events})
         for event, n, file_no, rowid in rows[:SHOWN_PER_KIND]:

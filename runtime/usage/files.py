@@ -11,6 +11,16 @@ import attrs
 Format = Literal["csv", "jsonl", "parquet"]
 
 FORMATS: dict[str, Format] = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}
+COMPRESSED = ".gz"
+"""CSV and JSON Lines files may be gzipped (`events.csv.gz`); DuckDB decompresses them as it reads."""
+
+
+def file_format(name: str) -> Format | None:
+    lower = name.lower()
+    if lower.endswith(COMPRESSED):
+        found = FORMATS.get("." + lower[: -len(COMPRESSED)].rpartition(".")[2])
+        return found if found != "parquet" else None
+    return FORMATS.get("." + lower.rpartition(".")[2]) if "." in lower else None
 
 
 @attrs.frozen(kw_only=True)
@@ -45,7 +55,7 @@ def discover(folder: Path, relative_to: Path | None = None) -> Discovered:
                 continue
             path = Path(here, name)
             shown = Path(os.path.relpath(path, base)).as_posix()
-            fmt = FORMATS.get(path.suffix.lower())
+            fmt = file_format(name)
             if fmt is None:
                 ignored.append(shown)
             else:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
-from decimal import Context, Decimal
+from decimal import Decimal
 from typing import NamedTuple, TypeVar
 
 import duckdb
@@ -17,9 +17,6 @@ import duckdb
 from runtime.usage.database import UsageError
 from runtime.usage.layout import Layout
 from runtime.usage.readers import literal
-
-_WIDE = Context(prec=80)
-"""Enough digits for any DECIMAL(38, 10), so normalising never rounds."""
 
 _AGGREGATE = {
     "count": "count(m.metric)",
@@ -43,11 +40,13 @@ class PeriodRequest(NamedTuple):
     end: date
 
 
-def exact(value: Decimal) -> Decimal:
-    """Trailing zeros dropped, never an exponent: 1500, 0.3, 12.75 (the same value, deterministically)."""
-    if value == value.to_integral_value():
-        return value.quantize(Decimal(1), context=_WIDE) + 0
-    return value.normalize(_WIDE)
+def plain(total: str) -> str:
+    """SQL turning a DECIMAL(38, 10) total into its shortest exact text: 1500, 0.3, 12.75.
+
+    Trailing zeros go in DuckDB; Python then builds Decimals from short strings,
+    several times faster than fetching DECIMAL values and normalising them.
+    """
+    return f"rtrim(rtrim(({total})::VARCHAR, '0'), '.')"
 
 
 def total_sql(lay: Layout, metric: str) -> str:
@@ -86,7 +85,7 @@ def meter_periods(con: duckdb.DuckDBPyConnection, lay: Layout, periods: Iterable
     try:
         rows = con.execute(
             f"""
-            SELECT r.i, {total_sql(lay, "r.metric")}
+            SELECT r.i, {plain(total_sql(lay, "r.metric"))}
             FROM requests r
             LEFT JOIN measures m
               ON m.contract = r.contract AND m.metric = r.metric AND m.day >= r.start_day AND m.day < r.end_day
@@ -99,4 +98,4 @@ def meter_periods(con: duckdb.DuckDBPyConnection, lay: Layout, periods: Iterable
             "check the usage values for a misplaced decimal point",
         ) from exc
     totals = dict(rows)
-    return {key: exact(totals[i]) for i, key in enumerate(keys)}
+    return {key: Decimal(totals[i]) for i, key in enumerate(keys)}

@@ -19,10 +19,7 @@ REQUIRED = ("id", "contract", "event", "timestamp")
 
 _FLOATS = {"FLOAT", "DOUBLE", "REAL"}
 # RFC 4180 fixed, not sniffed: a guessed delimiter or comment character could drop rows silently.
-_CSV_DIALECT = (
-    "header = true, all_varchar = true, delim = ',', quote = '\"', escape = '\"', "
-    "comment = '', skip = 0"
-)
+_CSV_DIALECT = "header = true, all_varchar = true, delim = ',', quote = '\"', escape = '\"', comment = '', skip = 0"
 
 
 def literal(text: str) -> str:

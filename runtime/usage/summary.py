@@ -9,7 +9,7 @@ import attrs
 import duckdb
 
 from runtime.usage.layout import Layout
-from runtime.usage.metering import exact, total_sql
+from runtime.usage.metering import plain, total_sql
 
 
 @attrs.frozen(kw_only=True)
@@ -35,7 +35,7 @@ class UsageSummary:
 def summarize(con: duckdb.DuckDBPyConnection, lay: Layout, start: date | None, end: date | None) -> UsageSummary:
     rows = con.execute(
         f"""
-        SELECT m.contract, m.metric, strftime(m.day, '%Y-%m') AS month, count(*), {total_sql(lay, "m.metric")}
+        SELECT m.contract, m.metric, strftime(m.day, '%Y-%m') AS month, count(*), {plain(total_sql(lay, "m.metric"))}
         FROM measures m
         WHERE ($1::DATE IS NULL OR m.day >= $1::DATE) AND ($2::DATE IS NULL OR m.day < $2::DATE)
         GROUP BY GROUPING SETS ((m.contract, m.metric, month), (m.contract, m.metric))
@@ -44,7 +44,7 @@ def summarize(con: duckdb.DuckDBPyConnection, lay: Layout, start: date | None, e
         [start, end],
     ).fetchall()
     totals = tuple(
-        MetricTotal(contract=c, metric=m, month=month, events=n, total=exact(total)) for c, m, month, n, total in rows
+        MetricTotal(contract=c, metric=m, month=month, events=n, total=Decimal(total)) for c, m, month, n, total in rows
     )
     months = tuple(sorted({t.month for t in totals if t.month is not None}))
     return UsageSummary(start=start, end=end, months=months, totals=totals)

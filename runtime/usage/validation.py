@@ -108,7 +108,9 @@ def insert_sql(layout: Layout, source_sql: str, file_no: int) -> str:
     numbers = [f"exact_decimal(d{i}_text) AS d{i}_num" for i in layout.numeric]
     parsed = (
         "SELECT *, coalesce(ts_typed, CASE WHEN ts_offset THEN TRY_CAST(trim(ts_text) AS TIMESTAMPTZ) END) AS ts "
-        f"FROM (SELECT s.*, coalesce(regexp_full_match(ts_text, {literal(_WITH_OFFSET)}), false) AS ts_offset"
+        # spaces around names (`ev-1, A-1, api.request`) are not part of them
+        "FROM (SELECT s.* REPLACE (trim(s.id) AS id, trim(s.contract) AS contract, trim(s.event) AS event), "
+        f"coalesce(regexp_full_match(ts_text, {literal(_WITH_OFFSET)}), false) AS ts_offset"
         + "".join(", " + n for n in numbers)
         + f" FROM ({source_sql}) s)"
     )

@@ -106,3 +106,11 @@ def test_a_workspace_with_errors_is_not_metered(workspace: Path) -> None:
     code, output = run(workspace)
     assert code == 1
     assert "avtale check" in output
+
+
+def test_values_from_the_files_are_printed_as_they_are(workspace: Path) -> None:
+    with (workspace / "usage" / "events.csv").open("a", encoding="utf-8") as handle:
+        handle.write("bad-1,SKT-2025-001,sms.sent,[bold]not a time[/bold],1,\n")
+    code, output = run(workspace)
+    assert code == 1
+    assert "timestamp `[bold]not a time[/bold]` is not an ISO 8601 date and time" in output

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 from collections.abc import Callable
 from datetime import date
@@ -159,3 +160,15 @@ def test_file_names_are_shown_relative_to_the_workspace(tmp_path: Path) -> None:
     with read_usage(tmp_path / "usage", METRICS, ["A-1"], relative_to=tmp_path) as usage:
         assert usage.report.files == ("usage/2026/01.csv",)
         assert usage.report.problems[0].location == "usage/2026/01.csv row 1, column `timestamp`"
+
+
+def test_gzipped_csv_and_json_lines_are_read(tmp_path: Path) -> None:
+    text = "id,contract,event,timestamp\na,A-1,api.request,2026-01-05T10:00:00Z\n"
+    (tmp_path / "a.csv.gz").write_bytes(gzip.compress(text.encode()))
+    line = '{"id": "b", "contract": "A-1", "event": "api.request", "timestamp": "2026-01-05T10:00:00Z"}\n'
+    (tmp_path / "b.JSONL.gz").write_bytes(gzip.compress(line.encode()))
+    write(tmp_path, "c.gz", "not an event file")
+    with read(tmp_path) as usage:
+        assert usage.report.files == ("a.csv.gz", "b.JSONL.gz")
+        assert [(p.kind, p.file) for p in usage.report.problems] == [("ignored_file", "c.gz")]
+        assert total(usage, "A-1", "calls", *JAN) == 2

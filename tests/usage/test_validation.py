@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 from runtime.usage.events import SHOWN_PER_KIND
@@ -178,3 +179,16 @@ def test_a_problem_renders_with_its_place_and_help(tmp_path: Path) -> None:
         "without it the instant, and so the date, is unknown"
     )
     assert problem.as_json()["row"] == 2
+
+
+def test_spaces_around_names_and_numbers_are_not_part_of_them(tmp_path: Path) -> None:
+    csv(
+        tmp_path,
+        "events.csv",
+        "ev-1 , A-1 , payment.captured , 2026-01-05T10:00:00Z , , 12.5 ,",
+        "ev-1,A-1,payment.captured,2026-01-05T10:00:00Z,,12.5,",
+    )
+    with read(tmp_path) as usage:
+        assert not usage.report.problems
+        assert (usage.report.events, usage.report.duplicates) == (1, 1)
+        assert total(usage, "A-1", "volume", *JAN) == Decimal("12.5")
