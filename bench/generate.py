@@ -419,6 +419,7 @@ def _amendments(
             signed = add_months(effective, -notice)
         else:
             signed = effective - timedelta(days=rng.randint(5, 25))
+        signed = max(signed, start)  # never before the contract itself (E0605)
         reason = {
             "seats": "Endret antall brukere",
             "support": "Premium support",
