@@ -44,16 +44,6 @@ class LineKey(NamedTuple):
             "period_end": self.period_end.isoformat(),
         }
 
-    @classmethod
-    def from_json(cls, data: Mapping[str, str]) -> LineKey:
-        return cls(
-            contract=data["contract"],
-            charge=data["charge"],
-            label=data["label"],
-            period_start=date.fromisoformat(data["period_start"]),
-            period_end=date.fromisoformat(data["period_end"]),
-        )
-
 
 @attrs.frozen(kw_only=True)
 class ExpectedLine:
