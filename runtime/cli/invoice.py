@@ -90,16 +90,22 @@ def _period(start: Any, end: Any) -> str:
     return str(start) if last == start else f"{start} – {last}"
 
 
+def _document(ctx: Context, number: int, credit_note: bool) -> tuple[IssuedDocument, Console]:
+    """The document asked for, and a console that has printed its title."""
+    with _open(ctx) as ledger:
+        doc = _find(ledger, number, credit_note)
+    console = _console(ctx)
+    console.print(f"[bold]{KIND_NAMES[doc.kind].capitalize()} {doc.number}[/bold]  contract {doc.contract}")
+    return doc, console
+
+
 @invoice.command("show")
 @click.argument("number", type=int)
 @click.option("--credit-note", is_flag=True, help="NUMBER is a credit note's number.")
 @click.pass_obj
 def show(ctx: Context, number: int, credit_note: bool) -> None:
     """One document: header, lines, totals per VAT rate."""
-    with _open(ctx) as ledger:
-        doc = _find(ledger, number, credit_note)
-    console = _console(ctx)
-    console.print(f"[bold]{KIND_NAMES[doc.kind].capitalize()} {doc.number}[/bold]  contract {doc.contract}")
+    doc, console = _document(ctx, number, credit_note)
     console.print(f"customer {doc.customer}  issued {doc.issue_date}  due {doc.due_date}  KID {doc.kid or '-'}")
     console.print(f"buyer reference {doc.buyer_reference or '-'}  purchase order {doc.purchase_order or '-'}")
     if doc.corrects:
@@ -162,10 +168,7 @@ def explain_line(data: dict[str, Any]) -> list[str]:
 @click.pass_obj
 def explain(ctx: Context, number: int, credit_note: bool) -> None:
     """Every line traced to the contract line, amendment, proration, tiers and usage behind it."""
-    with _open(ctx) as ledger:
-        doc = _find(ledger, number, credit_note)
-    console = _console(ctx)
-    console.print(f"[bold]{KIND_NAMES[doc.kind].capitalize()} {doc.number}[/bold]  contract {doc.contract}")
+    doc, console = _document(ctx, number, credit_note)
     for i, line in enumerate(doc.lines, start=1):
         console.print(
             f"\n[bold]{i}. {line.description}[/bold]  {_period(line.period_start, line.period_end)}  "

@@ -17,6 +17,9 @@ from runtime.cli.invoice import export, invoice
 from runtime.cli.options import Context
 from runtime.cli.schedule import schedule
 from runtime.cli.usage import usage
+from runtime.ledger.errors import LedgerError
+from runtime.loader import WorkspaceError
+from runtime.usage import UsageError
 
 
 @click.group(
@@ -77,6 +80,9 @@ def main() -> None:
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
         sys.exit(130)
+    except (WorkspaceError, LedgerError, UsageError) as exc:  # the user's files or state, not a bug
+        click.echo(f"error: {exc}\n  = help: {exc.help}", err=True)
+        sys.exit(1)
     except Exception as exc:
         if os.environ.get("AVTALE_DEBUG"):
             traceback.print_exc()

@@ -90,3 +90,25 @@ def test_unknown_contract_in_usage_stops_the_run(ws: Path) -> None:
 def test_invoice_commands_without_a_ledger(ws: Path) -> None:
     code, output = run(ws, "invoice", "list")
     assert code == 1 and "nothing has been issued yet" in output
+
+
+def test_errors_in_the_users_state_are_not_reported_as_bugs(
+    ws: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from runtime.cli.main import main
+    from runtime.ledger.errors import LedgerError
+    from runtime.ledger.store import Ledger
+
+    run(ws, "bill", "--as-of", "2026-02-01", "--apply")
+
+    def damaged(self: Ledger, series: object = None) -> None:
+        raise LedgerError("the ledger is damaged", "restore it from a backup")
+
+    monkeypatch.setattr(Ledger, "documents", damaged)
+    monkeypatch.setattr("sys.argv", ["avtale", "--workspace", str(ws), "invoice", "list"])
+    with pytest.raises(SystemExit) as exit_:
+        main()
+    assert exit_.value.code == 1
+    err = capsys.readouterr().err
+    assert "error: the ledger is damaged" in err and "= help: restore it from a backup" in err
+    assert "internal" not in err
