@@ -1,6 +1,6 @@
 """Benchmark a monthly bill run: plan, then apply, for N contracts and M usage events.
 
-    python bench/bill_bench.py [--sizes 10000:1000000] [--runs 3] [--as-of 2026-07-01]
+    python bench/bill_bench.py [--sizes 10000:1000000] [--runs 3] [--as-of 2026-07-01] [--reuse]
 
 For each size CONTRACTS:EVENTS it generates the workspace with bench/generate.py
 (seed 1) and one month of usage events before the as-of date (CSV, seeded, every
@@ -12,8 +12,10 @@ subprocesses of `avtale --workspace DIR bill --as-of D`:
 - plan:  without --apply (reads the ledger, issues nothing);
 - apply: with --apply, each run on a fresh copy of the pre-filled ledger.
 
-Medians go in a table on stdout and all samples in bench/out/bill.json; peak
-memory is ru_maxrss of the run (the CLI process).
+Medians go in a table on stdout and all samples in bench/out/bill.json. Peak
+memory is given twice: ru_maxrss, the largest single process, and the peak of
+the summed PSS of the CLI process and its workers, sampled every second
+(bench/treemem.py), which is what the run occupies.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ OUT = BENCH / "out"
 sys.path.insert(0, str(BENCH))
 
 import generate  # noqa: E402
+from treemem import PeakSampler  # noqa: E402
 
 AVTALE = [sys.executable, "-c", "from runtime.cli.main import main; main()"]
 
@@ -63,20 +66,28 @@ def write_events(folder: Path, contracts: int, events: int, start: date, end: da
                 handle.write(f"e{n},{cid},api.call,{moment.isoformat()}+00:00,1\n")
 
 
-def run(root: Path, *args: str) -> tuple[float, float]:
-    """Wall seconds and peak MB of one CLI run (which must exit 0)."""
+def run(root: Path, *args: str) -> tuple[float, float, float]:
+    """Wall seconds, peak RSS MB of the largest process, and peak PSS MB of the whole process tree
+    (workers included) of one CLI run, which must exit 0."""
     env = dict(os.environ, PYTHONPATH=str(REPO))
     started = time.perf_counter()
     process = subprocess.Popen([*AVTALE, "--workspace", str(root), "bill", *args], stdout=subprocess.DEVNULL, env=env)
+    sampler = PeakSampler(process.pid)
     _, status, usage = os.wait4(process.pid, 0)
     wall = time.perf_counter() - started
+    tree = sampler.stop()
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"`avtale bill {' '.join(args)}` failed in {root}")
-    return wall, usage.ru_maxrss / 1024
+    return wall, usage.ru_maxrss / 1024, tree
 
 
-def prepare(contracts: int, events: int, as_of: date) -> Path:
+def prepare(contracts: int, events: int, as_of: date, reuse: bool) -> Path:
     root = OUT / f"bill-{contracts}-{events}"
+    marker = root / "prepared.json"
+    wanted = {"contracts": contracts, "events": events, "as_of": as_of.isoformat(), "seed": 1}
+    if reuse and marker.exists() and json.loads(marker.read_text()) == wanted and (root / "ledger.history").exists():
+        print(f"{contracts} contracts, {events} events: reusing {root}", flush=True)
+        return root
     files, lines, _ = generate.generate(root, contracts, seed=1)
     write_events(root / "usage", contracts, events, month_before(as_of), as_of)
     print(f"{contracts} contracts ({files} files, {lines} lines), {events} events in {root}", flush=True)
@@ -85,11 +96,12 @@ def prepare(contracts: int, events: int, as_of: date) -> Path:
     run(root, "--as-of", history.isoformat(), "--apply")
     print(f"  history billed up to {history} in {time.perf_counter() - started:.1f} s", flush=True)
     shutil.copyfile(root / "ledger.sqlite", root / "ledger.history")
+    marker.write_text(json.dumps(wanted))
     return root
 
 
-def measure(root: Path, as_of: date, runs: int) -> dict[str, list[tuple[float, float]]]:
-    samples: dict[str, list[tuple[float, float]]] = {"plan": [], "apply": []}
+def measure(root: Path, as_of: date, runs: int) -> dict[str, list[tuple[float, float, float]]]:
+    samples: dict[str, list[tuple[float, float, float]]] = {"plan": [], "apply": []}
     for i in range(runs):
         samples["plan"].append(run(root, "--as-of", as_of.isoformat()))
         print(f"  plan {i + 1}/{runs}: {samples['plan'][-1][0]:.2f} s", flush=True)
@@ -107,23 +119,27 @@ def main() -> None:
     parser.add_argument("--sizes", default="1000:100000,10000:1000000", help="CONTRACTS:EVENTS, comma-separated")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--as-of", default="2026-07-01")
+    parser.add_argument(
+        "--reuse", action="store_true", help="keep a workspace and history prepared earlier with the same size and date"
+    )
     args = parser.parse_args()
     as_of = date.fromisoformat(args.as_of)
     results = []
     for size in args.sizes.split(","):
         contracts, events = (int(x) for x in size.split(":"))
-        root = prepare(contracts, events, as_of)
+        root = prepare(contracts, events, as_of, args.reuse)
         samples = measure(root, as_of, args.runs)
         results.append({"contracts": contracts, "events": events, "samples": samples})
-    print("\n| contracts | events | step | median s | min-max s | peak RSS MB |")
-    print("| ---: | ---: | --- | ---: | ---: | ---: |")
+    print("\n| contracts | events | step | median s | min-max s | peak RSS MB, largest process | peak PSS MB, all |")
+    print("| ---: | ---: | --- | ---: | ---: | ---: | ---: |")
     for result in results:
         for step, values in result["samples"].items():  # type: ignore[attr-defined]
-            walls = [w for w, _ in values]
-            peak = max(m for _, m in values)
+            walls = [w for w, _, _ in values]
+            rss = max(m for _, m, _ in values)
+            pss = max(t for _, _, t in values)
             print(
                 f"| {result['contracts']:,} | {result['events']:,} | {step} | {statistics.median(walls):.2f} "
-                f"| {min(walls):.2f}-{max(walls):.2f} | {peak:.0f} |"
+                f"| {min(walls):.2f}-{max(walls):.2f} | {rss:.0f} | {pss:.0f} |"
             )
     machine = {"nproc": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()}
     OUT.mkdir(exist_ok=True)

@@ -7,23 +7,20 @@ issue the same line twice: the second finds everything already issued.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable
 from datetime import date
-from decimal import Decimal
 
 import attrs
 
 from compiler import model
-from runtime.billing.expected import Blocked, UsageKey, expected_lines, schedules, usage_requests
+from runtime.billing.chunks import Meter, chunks, no_issued_lines, plan_chunk
+from runtime.billing.expected import Blocked
 from runtime.billing.parallel import plan_in_workers, workers_for
-from runtime.billing.reconcile import reconcile
-from runtime.ledger.documents import DraftDocument, IssuedDocument, IssuedLine
+from runtime.ledger.documents import DraftDocument, IssuedDocument
 from runtime.ledger.store import Ledger
 from runtime.ledger.totals import Totals, compute_totals
 from runtime.memory import no_cyclic_gc
 
-Meter = Callable[[Sequence[UsageKey]], Mapping[UsageKey, Decimal]]
-"""Metered totals for the requested (contract, metric, start, end) periods."""
 Progress = Callable[[str, int, int], None]
 
 
@@ -52,44 +49,61 @@ class BillPlan:
 
 def plan(
     workspace: model.Workspace,
-    issued: Sequence[IssuedLine],
+    ledger: Ledger | None,
     meter: Meter,
     as_of: date,
     progress: Progress | None = None,
 ) -> BillPlan:
-    """Every document a run at `as_of` would issue. Pure apart from `meter`."""
+    """Every document a run at `as_of` would issue against `ledger` (None: nothing issued yet).
+
+    Reads the ledger in one snapshot and changes nothing; pure apart from that and `meter`.
+    """
     with no_cyclic_gc():
-        return _plan(workspace, issued, meter, as_of, progress)
+        if ledger is None:
+            return _plan(workspace, None, meter, as_of, progress)
+        with ledger.snapshot():
+            return _plan(workspace, ledger, meter, as_of, progress)
 
 
 def _plan(
     workspace: model.Workspace,
-    issued: Sequence[IssuedLine],
+    ledger: Ledger | None,
     meter: Meter,
     as_of: date,
     progress: Progress | None,
 ) -> BillPlan:
+    contracts = sorted(workspace.contracts)
+    workers = workers_for(len(contracts))
+    parts = chunks(contracts, workers)
+    drafts: list[DraftDocument] = []
+    blocked: list[Blocked] = []
 
-    workers = workers_for(len(workspace.contracts))
+    def planned(done: int) -> None:
+        if progress:
+            progress("planning contracts", done, len(contracts))
+
+    planned(0)
     if workers > 1:
-        if progress:
-            progress(f"planning in {workers} processes", 0, 0)
-        drafts, blocked = plan_in_workers(workspace, issued, meter, as_of, workers)
+        drafts, blocked = plan_in_workers(workspace, parts, ledger, meter, as_of, workers, planned)
     else:
-
-        def lowered(done: int, total: int) -> None:
-            if progress:
-                progress("scheduling contracts", done, total)
-
-        plans = schedules(workspace, as_of, lowered)
-        if progress:
-            progress("metering usage", 0, 0)
-        usage = meter(usage_requests(plans, as_of))
-        expected = expected_lines(workspace, plans, usage, as_of)
-        drafts = reconcile(workspace, expected.lines, issued, as_of)
-        blocked = list(expected.blocked)
+        issued = ledger.issued_lines_between if ledger is not None else no_issued_lines
+        done = 0
+        for part in parts:
+            found, stuck = plan_chunk(workspace, part, issued, meter, as_of)
+            drafts += found
+            blocked += stuck
+            done += len(part)
+            planned(done)
     documents = tuple(PlannedDocument(draft=d, totals=compute_totals(d.lines)) for d in drafts)
-    return BillPlan(as_of=as_of, documents=documents, blocked=tuple(blocked), contracts=len(workspace.contracts))
+    return BillPlan(as_of=as_of, documents=documents, blocked=tuple(blocked), contracts=len(contracts))
+
+
+class RunBlocked(Exception):
+    """Lines due by the as-of date cannot be priced (an index value is missing): nothing was issued."""
+
+    def __init__(self, plan: BillPlan) -> None:
+        super().__init__(f"{len(plan.blocked)} line(s) due cannot be priced; nothing was issued")
+        self.plan = plan
 
 
 def apply(
@@ -99,11 +113,17 @@ def apply(
     as_of: date,
     progress: Progress | None = None,
 ) -> tuple[BillPlan, list[IssuedDocument]]:
-    """Plan against the ledger as it is now, and issue that plan in one transaction."""
+    """Plan against the ledger as it is now, and issue that plan in one transaction.
+
+    Raises RunBlocked, issuing nothing, when any line due cannot be priced: a run
+    is issued whole or not at all, never with some contracts' lines missing.
+    """
     seller = workspace.seller
     assert seller is not None, "a checked workspace has a seller"
     with ledger.locked():  # read what is issued and issue more under one write lock: no double billing
-        current = plan(workspace, ledger.issued_lines(), meter, as_of, progress)
+        current = plan(workspace, ledger, meter, as_of, progress)
+        if current.blocked:
+            raise RunBlocked(current)
         issued = ledger.issue(
             [d.draft for d in current.documents],
             as_of=as_of,

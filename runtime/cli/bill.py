@@ -16,7 +16,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from compiler import model
-from runtime.billing.run import BillPlan, Meter, PlannedDocument, apply, plan
+from runtime.billing.chunks import Meter
+from runtime.billing.run import BillPlan, PlannedDocument, RunBlocked, apply, plan
 from runtime.cli.options import Context
 from runtime.cli.schedule import money
 from runtime.cli.usage_source import workspace_usage
@@ -107,32 +108,40 @@ def summary(result: BillPlan, currency: str, applied: bool) -> str:
     return f"{head}: {', '.join(parts)}, total {currency} {money(total)} (incl. VAT)"
 
 
-def render(console: Console, result: BillPlan, workspace: model.Workspace, issued: list[IssuedDocument] | None) -> None:
-    numbers = {id(d): i for i, d in enumerate(result.documents)}
-    for doc in result.documents:
+def render(
+    result: BillPlan, workspace: model.Workspace, issued: list[IssuedDocument] | None, color: bool
+) -> Iterator[str]:
+    """The plan (or what was issued) as text, a document at a time.
+
+    Plain strings rather than rich: a run of 100,000 contracts prints half a
+    million lines, which rich would take the better part of a minute over.
+    """
+
+    def bold(text: str, fg: str | None = None) -> str:
+        return click.style(text, bold=True, fg=fg) if color else text
+
+    for position, doc in enumerate(result.documents):
         draft = doc.draft
         customer = workspace.customers[draft.customer]
         sign = "+" if draft.kind == "invoice" else "-"
-        number = ""
-        if issued is not None:
-            number = f" no. {issued[numbers[id(doc)]].number}"
+        number = f" no. {issued[position].number}" if issued is not None else ""
         head = f"{sign} {KIND_NAMES[draft.kind]}{number}  {draft.contract}  {customer.name}  due {draft.due_date}"
         if draft.corrects:
             head += "  corrects invoice " + ", ".join(str(n) for n in draft.corrects)
-        console.print(f"[bold]{head}[/bold]")
+        text = [bold(head)]
         for line in draft.lines:
             last_day = line.period_end - timedelta(days=1)
             period = str(line.period_start) if last_day == line.period_start else f"{line.period_start} – {last_day}"
-            console.print(
+            text.append(
                 f"    {period:<25} {line.description[:38]:<38} {money(line.net_amount):>14}  {line.vat_rate:g}%"
             )
         groups = "  ".join(f"VAT {g.rate:g}% of {money(g.taxable)}: {money(g.vat)}" for g in doc.totals.groups)
-        console.print(f"    net {money(doc.totals.net)}  {groups}  total {money(doc.totals.gross)} {draft.currency}")
-        console.print()
+        text.append(f"    net {money(doc.totals.net)}  {groups}  total {money(doc.totals.gross)} {draft.currency}")
+        yield "\n".join(text) + "\n\n"
     for blocked in result.blocked:
-        console.print(
-            f"[bold red]blocked[/bold red] {blocked.contract} `{blocked.charge}` from {blocked.period_start}: "
-            f"{blocked.reason}"
+        yield (
+            f"{bold('blocked', 'red')} {blocked.contract} `{blocked.charge}` from {blocked.period_start}: "
+            f"{blocked.reason}\n"
         )
 
 
@@ -151,8 +160,8 @@ def bill(ctx: Context, as_of: Any, do_apply: bool, as_json: bool) -> None:
     billed at another amount than is now due (a back-dated amendment, late
     usage) are corrected, on the invoice or by a credit note.
 
-    Exit status: 0 when done, 1 when inputs are wrong (nothing is issued) or
-    lines are blocked (the rest is issued).
+    Exit status: 0 when done; 1 when inputs are wrong or a line due cannot be
+    priced (an index value is missing), and then nothing is issued.
     """
     day: date = as_of.date()
     workspace, model_ = load_checked(ctx)
@@ -174,21 +183,24 @@ def _run(
 ) -> None:
     path = ledger_path(root, ledger_setting)
     currency = model_.seller.currency if model_.seller else "NOK"
-    console = Console(highlight=False, width=120, color_system="auto" if ctx.color else None)
     issued: list[IssuedDocument] | None = None
     try:
         with progress_bar(not as_json) as update:
             if do_apply:
                 with Ledger.open(path) as ledger:
-                    result, issued = apply(model_, ledger, meter, day, update)
+                    try:
+                        result, issued = apply(model_, ledger, meter, day, update)
+                    except RunBlocked as stopped:
+                        result = stopped.plan
             elif path.exists():
                 with Ledger.open(path, create=False) as ledger:
-                    result = plan(model_, ledger.issued_lines(), meter, day, update)
+                    result = plan(model_, ledger, meter, day, update)
             else:
-                result = plan(model_, [], meter, day, update)
+                result = plan(model_, None, meter, day, update)
     except LedgerError as exc:
         click.echo(f"error: {exc}\n  = help: {exc.help}", err=True)
         sys.exit(1)
+    applied = issued is not None
     if as_json:
         documents = [
             _document_json(doc, issued[i] if issued is not None else None) for i, doc in enumerate(result.documents)
@@ -197,12 +209,28 @@ def _run(
             {"contract": b.contract, "charge": b.charge, "period_start": b.period_start.isoformat(), "reason": b.reason}
             for b in result.blocked
         ]
-        out = {"as_of": day.isoformat(), "applied": do_apply, "documents": documents, "blocked": blocked}
+        out = {"as_of": day.isoformat(), "applied": applied, "documents": documents, "blocked": blocked}
         click.echo(json.dumps(out, indent=2, ensure_ascii=False))
     else:
-        applied = issued is not None
-        title = "issued" if applied else "plan; nothing is issued until you run it with --apply"
-        console.print(f"Bill run as of {day} ({title}), {result.contracts} contracts\n")
-        render(console, result, model_, issued)
-        console.print(summary(result, currency, applied))
-    sys.exit(1 if result.blocked else 0)
+        if applied:
+            title = "issued"
+        elif do_apply:
+            title = "nothing issued: some lines due cannot be priced"
+        else:
+            title = "plan; nothing is issued until you run it with --apply"
+        stream = sys.stdout
+        stream.write(f"Bill run as of {day} ({title}), {result.contracts} contracts\n\n")
+        for text in render(result, model_, issued, ctx.color):
+            stream.write(text)
+        stream.write(summary(result, currency, applied) + "\n")
+        stream.flush()
+    if result.blocked:
+        lines = f"{len(result.blocked)} line{'s' if len(result.blocked) != 1 else ''} due cannot be priced"
+        outcome = "nothing was issued" if do_apply else "an apply would issue nothing"
+        click.echo(f"error: {lines} (listed above as blocked); {outcome}", err=True)
+        click.echo(
+            "  = help: add the missing index values to the workspace's index declarations, then run the bill run "
+            "again; every line waits for them, so that a run is issued whole",
+            err=True,
+        )
+        sys.exit(1)

@@ -173,8 +173,8 @@ class Ledger:
             raise
 
     @contextmanager
-    def _snapshot(self) -> Iterator[None]:
-        """A read transaction: several SELECTs see one state, even while a bill run commits (WAL)."""
+    def snapshot(self) -> Iterator[None]:
+        """A read transaction: every read in the block sees one state, even while another run commits (WAL)."""
         if self._db.in_transaction:  # inside locked(): already one state
             yield
             return
@@ -203,7 +203,7 @@ class Ledger:
         against the ledger as it stands: no other run can issue in between.
 
             with ledger.locked():
-                drafts = plan(ledger.issued_lines(), ...)
+                drafts = plan(workspace, ledger, ...)
                 ledger.issue(drafts, ...)
 
         Everything issued inside is committed when the block ends, and rolled back if it raises.
@@ -373,7 +373,23 @@ class Ledger:
 
     def issued_lines(self, contract: str | None = None) -> list[IssuedLine]:
         """Every issued line (of one contract, if given) for reconciliation; credit-note amounts negative."""
-        where, params = ("WHERE contract = ?", (contract,)) if contract is not None else ("", ())
+        if contract is None:
+            return self._issued_lines("", ())
+        return self._issued_lines("WHERE contract = ?", (contract,))
+
+    def issued_lines_between(self, first: str, last: str) -> list[IssuedLine]:
+        """The issued lines of the contracts whose ids sort from `first` to `last`, both included.
+
+        Bill runs read the ledger a range of contracts at a time, so that no process
+        ever holds every line issued.
+        """
+        return self._issued_lines("WHERE contract >= ? AND contract <= ?", (first, last))
+
+    def last_run(self) -> int:
+        """The id of the last bill run that issued anything (0 before the first): changes with every issue."""
+        return int(self._db.execute("SELECT coalesce(max(id), 0) FROM bill_runs").fetchone()[0])
+
+    def _issued_lines(self, where: str, params: tuple[str, ...]) -> list[IssuedLine]:
         found = self._db.execute(
             "SELECT contract, charge, period_start, period_end, net_amount, series, number, line, provenance, "
             "description "
@@ -422,7 +438,7 @@ class Ledger:
         return [(doc, lines[doc[0], doc[1]], groups[doc[0], doc[1]], refs[doc[0], doc[1]]) for doc in docs]
 
     def _load(self, where: str, params: tuple[Any, ...]) -> list[IssuedDocument]:
-        with self._snapshot():
+        with self.snapshot():
             found = self._raw(where, params)
         try:
             return [rows.decode_document(*raw) for raw in found]
@@ -433,7 +449,7 @@ class Ledger:
 
     def verify(self) -> list[str]:
         """Every sign of tampering or damage: missing triggers, broken links, gaps, changed content."""
-        with self._snapshot():
+        with self.snapshot():
             return self._verify()
 
     def _verify(self) -> list[str]:

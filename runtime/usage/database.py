@@ -15,6 +15,11 @@ import duckdb
 TIME_ZONE = "Europe/Oslo"
 """Events are dated in Norwegian local time (semantics.md, Time)."""
 
+MEMORY_LIMIT = "1GB"
+"""What DuckDB may hold in memory before it spills to `spill`: ten million events
+take about twice this, and DuckDB's default (80% of the machine) would leave too
+little for the bill run that meters them."""
+
 _NEEDED = {"icu": "time zones (Europe/Oslo dates)", "json": "JSON Lines files"}
 
 
@@ -38,6 +43,7 @@ def connect(spill: Path) -> duckdb.DuckDBPyConnection:
             "autoinstall_known_extensions": False,
             "autoload_known_extensions": False,
             "temp_directory": str(spill),
+            "memory_limit": MEMORY_LIMIT,
         },
     )
     loaded = {name for (name,) in con.execute("SELECT extension_name FROM duckdb_extensions() WHERE loaded").fetchall()}

@@ -2,10 +2,10 @@
 
 Everything happens inside one in-memory DuckDB database: each file is read and
 checked in one INSERT into `rows` (in file order, so DuckDB's row ids give row
-numbers), the problems are pulled out (at most a few per file and kind),
-rejected rows and dropped duplicates are deleted, and the view `measures` shows
-what is left as one row per event and metric that counts it, which metering.py
-and summary.py aggregate.
+numbers), the problems are pulled out (at most a few per file and kind), and
+what is left after rejected rows and dropped duplicates becomes the table
+`measures`: one row per event and metric that counts it, sorted by contract,
+which metering.py and summary.py aggregate.
 """
 
 from __future__ import annotations
@@ -37,6 +37,9 @@ from runtime.usage.validation import (
     install_macros,
     mark_unknown_contracts,
 )
+
+KEPT = "r.problem IS NULL AND NOT EXISTS (SELECT 1 FROM dups d WHERE d.id = r.id AND r.rowid <> d.keep)"
+"""The rows that are events: no problem found, and the first of any duplicates."""
 
 SHOWN_PER_KIND = 20
 """Rows reported one by one per file and kind of problem; the rest are counted in one line."""
@@ -221,9 +224,8 @@ class _Reader:
         rejected = self.unsplit + self._row_problems() + self._unknown_contracts()
         duplicates = self._duplicates()
         (valid,) = self._one("SELECT count(*) FROM rows WHERE problem IS NULL")
-        self._measures()
         self._unmetered()
-        self.con.execute("DROP TABLE dups")
+        self._measures()
         report = UsageReport(
             files=tuple(f.shown for f in self.found.files),
             rows=valid + rejected,
@@ -386,27 +388,27 @@ class _Reader:
         )
         num = f"CASE me.metric {nums} END" if nums else "NULL"
         key = f"CASE me.metric {keys} END" if keys else "NULL"
-        # Rejected rows and dropped duplicates leave the table, and what is left is
-        # read through a view: a copy of ten million events would double the memory.
-        self.con.execute(
-            """
-            DELETE FROM rows WHERE problem IS NOT NULL;
-            DELETE FROM rows USING dups WHERE rows.id = dups.id AND rows.rowid <> dups.keep;
-            """
-        )
+        # What metering needs, sorted by contract, so that a bill run metering a
+        # range of contracts reads only the row groups that hold them (DuckDB keeps
+        # each group's min and max). The raw rows go; past the memory limit both
+        # tables spill to disk.
         self.con.execute(
             f"""
-            CREATE TEMP VIEW measures AS
+            CREATE TEMP TABLE measures AS
             SELECT me.metric, r.contract, r.day, r.ts, r.id,
                    {num}::DECIMAL(38, 10) AS num, {key}::VARCHAR AS key
             FROM rows r JOIN metric_events me ON me.event = r.event
+            WHERE {KEPT}
+            ORDER BY r.contract, me.metric, r.day;
+            DROP TABLE rows;
+            DROP TABLE dups;
             """
         )
 
     def _unmetered(self) -> None:
         rows = self.con.execute(
-            "SELECT event, count(*), arg_min(file_no, rowid), min(rowid) FROM rows "
-            "WHERE event NOT IN (SELECT event FROM metric_events) GROUP BY event ORDER BY event"
+            f"SELECT event, count(*), arg_min(file_no, rowid), min(rowid) FROM rows r WHERE {KEPT} "
+            "AND event NOT IN (SELECT event FROM metric_events) GROUP BY event ORDER BY event"
         ).fetchall()
         events = sorted({e for m in self.layout.metrics for e in m.events})
         for event, n, file_no, rowid in rows[:SHOWN_PER_KIND]:

@@ -38,7 +38,7 @@ def ledger(tmp_path: Path) -> Ledger:
 
 
 def lines_of(ws: model.Workspace, ledger: Ledger, day: date) -> list[tuple[str, date, Decimal]]:
-    result = plan(ws, ledger.issued_lines(), no_usage, day)
+    result = plan(ws, ledger, no_usage, day)
     return [(d.draft.kind, ln.period_start, ln.net_amount) for d in result.documents for ln in d.draft.lines]
 
 
@@ -160,16 +160,67 @@ def test_numbers_gapless_and_chain_valid(ledger: Ledger) -> None:
     assert ledger.verify() == []
 
 
-def test_planning_in_worker_processes_gives_the_same_drafts(ledger: Ledger, monkeypatch: pytest.MonkeyPatch) -> None:
-    from runtime.billing import parallel
-
+def five_contracts(first_price: str = "1001.00") -> model.Workspace:
     text = "\n".join(
         BASE.replace("C-1", f"C-{i}").replace("1_000.00", f"{1_000 + i}.00").split("\nmetric")[0] for i in range(1, 6)
     )
-    ws = workspace(text)
-    apply(ws, ledger, no_usage, date(2026, 2, 1))
-    serial = plan(ws, ledger.issued_lines(), no_usage, date(2026, 5, 1))
+    return workspace(text.replace("1001.00", first_price, 1))
+
+
+def test_planning_in_chunks_and_in_worker_processes_gives_the_same_drafts(
+    ledger: Ledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from runtime.billing import chunks, parallel
+
+    apply(five_contracts(), ledger, no_usage, date(2026, 2, 1))
+    changed = five_contracts(first_price="900.00")  # back-dated: C-1's months already billed are credited
+    whole = plan(changed, ledger, no_usage, date(2026, 5, 1))
+    monkeypatch.setattr(chunks, "MIN_CHUNK", 1)
+    monkeypatch.setattr(chunks, "MAX_CHUNK", 2)
+    monkeypatch.setattr(chunks, "CHUNKS_PER_WORKER", 1)
+    assert chunks.chunks(sorted(changed.contracts), 1) == [("C-1", "C-2"), ("C-3", "C-4"), ("C-5",)]
+    chunked = plan(changed, ledger, no_usage, date(2026, 5, 1))
     monkeypatch.setattr(parallel, "MIN_CONTRACTS", 1)
-    forked = plan(ws, ledger.issued_lines(), no_usage, date(2026, 5, 1))
-    assert forked == serial
-    assert len(forked.documents) == 5
+    forked = plan(changed, ledger, no_usage, date(2026, 5, 1))
+    assert whole == chunked == forked
+    assert [(d.draft.contract, d.draft.kind) for d in forked.documents] == [
+        ("C-1", "invoice"),
+        ("C-1", "credit_note"),
+        *((f"C-{i}", "invoice") for i in range(2, 6)),
+    ]
+
+
+def test_a_failing_worker_stops_the_run_with_its_error(ledger: Ledger, monkeypatch: pytest.MonkeyPatch) -> None:
+    from runtime.billing import chunks, parallel
+
+    monkeypatch.setattr(chunks, "MIN_CHUNK", 1)
+    monkeypatch.setattr(chunks, "MAX_CHUNK", 1)
+    monkeypatch.setattr(parallel, "MIN_CONTRACTS", 1)
+    real = parallel.plan_chunk
+
+    def failing(ws: model.Workspace, contracts: Sequence[str], *args: object) -> object:
+        if "C-4" in contracts:
+            raise ValueError("boom")
+        return real(ws, contracts, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(parallel, "plan_chunk", failing)
+    with pytest.raises(RuntimeError, match="a bill run worker failed: ValueError: boom"):
+        apply(five_contracts(), ledger, no_usage, date(2026, 2, 1))
+    assert ledger.issued_lines() == []
+
+
+def test_a_worker_that_sees_another_ledger_state_stops_the_plan(
+    ledger: Ledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import itertools
+
+    from runtime.billing import parallel
+    from runtime.ledger.errors import LedgerError
+
+    monkeypatch.setattr(parallel, "MIN_CONTRACTS", 1)
+    apply(five_contracts(), ledger, no_usage, date(2026, 2, 1))
+    runs = itertools.count(1)  # as if another run committed between the parent's read and the worker's
+    monkeypatch.setattr(Ledger, "last_run", lambda self: next(runs))
+    with pytest.raises(LedgerError, match="changed while the bill run was planning") as caught:
+        plan(five_contracts(), ledger, no_usage, date(2026, 5, 1))
+    assert caught.value.help == parallel.CHANGED_HELP

@@ -112,3 +112,22 @@ def test_errors_in_the_users_state_are_not_reported_as_bugs(
     err = capsys.readouterr().err
     assert "error: the ledger is damaged" in err and "= help: restore it from a backup" in err
     assert "internal" not in err
+
+
+def test_a_missing_index_value_stops_the_whole_run(ws: Path) -> None:
+    indices = ws / "catalog" / "indices.avt"
+    indices.write_text(indices.read_text(encoding="utf-8").replace("  2025-10 139.1\n", ""), encoding="utf-8")
+    code, planned = run(ws, "bill", "--as-of", "2026-07-01")
+    assert code == 1
+    assert "blocked SKT-2025-002 `platform` from 2026-01-01" in planned
+    assert "an apply would issue nothing" in planned
+    code, applied = run(ws, "bill", "--as-of", "2026-07-01", "--apply")
+    assert code == 1
+    assert "nothing issued: some lines due cannot be priced" in applied
+    assert "error: 14 lines due cannot be priced (listed above as blocked); nothing was issued" in applied
+    assert "help: add the missing index values" in applied
+    code, listing = run(ws, "invoice", "list")
+    assert "250001" not in listing  # not even the contracts that could be priced
+    code, data = run(ws, "bill", "--as-of", "2026-07-01", "--apply", "--json")
+    result = json.loads(data[: data.rindex("}") + 1])
+    assert result["applied"] is False and len(result["blocked"]) == 14

@@ -86,6 +86,39 @@ def test_credit_notes_have_no_kid_and_read_back_negative(ledger: Ledger) -> None
     assert len(ledger.issued_lines("NORD-2026-001")) == 3
 
 
+def test_issued_lines_are_read_a_range_of_contracts_at_a_time(ledger: Ledger) -> None:
+    drafts = [
+        invoice(line(contract=cid), contract=cid, buyer_reference=cid) for cid in ("A-1", "A-2", "B-1", "B-10", "C-1")
+    ]
+    issue(ledger, drafts)
+    assert ledger.last_run() == 1
+    assert [x.contract for x in ledger.issued_lines_between("A-2", "B-10")] == ["A-2", "B-1", "B-10"]
+    assert [x.contract for x in ledger.issued_lines_between("A-1", "A-1")] == ["A-1"]
+    assert ledger.issued_lines_between("D-1", "E-1") == []
+    issue(
+        ledger,
+        [
+            credit_note(
+                1001, contract="A-1", buyer_reference="A-1", lines=(line("10.00", contract="A-1", corrects=1001),)
+            )
+        ],
+    )
+    assert ledger.last_run() == 2
+    assert [(x.series, x.net_amount) for x in ledger.issued_lines_between("A-1", "A-1")] == [
+        ("invoice", Decimal("1490.00")),
+        ("credit_note", Decimal("-10.00")),
+    ]
+
+
+def test_a_snapshot_does_not_see_a_run_committed_during_it(ledger: Ledger, tmp_path: Path) -> None:
+    issue(ledger, [invoice()])
+    with Ledger.open(tmp_path / "ledger.sqlite") as other, other.snapshot():
+        before = other.issued_lines()
+        issue(ledger, [invoice()])
+        assert other.issued_lines() == before and other.last_run() == 1
+    assert len(ledger.issued_lines()) == 2 and ledger.last_run() == 2
+
+
 def test_documents_read_back_equal_and_in_order(ledger: Ledger) -> None:
     issued = issue(ledger, [invoice(purchase_order="PO-7", buyer_reference=None), invoice()])
     issued += issue(
