@@ -399,7 +399,7 @@ class _Reader:
                    {num}::DECIMAL(38, 10) AS num, {key}::VARCHAR AS key
             FROM rows r JOIN metric_events me ON me.event = r.event
             WHERE {KEPT}
-            ORDER BY r.contract, me.metric, r.day;
+            ORDER BY r.contract;
             DROP TABLE rows;
             DROP TABLE dups;
             """
