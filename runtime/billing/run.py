@@ -124,6 +124,8 @@ def apply(
         current = plan(workspace, ledger, meter, as_of, progress)
         if current.blocked:
             raise RunBlocked(current)
+        if progress:
+            progress(f"issuing {len(current.documents):,} documents", 0, 0)
         issued = ledger.issue(
             [d.draft for d in current.documents],
             as_of=as_of,

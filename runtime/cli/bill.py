@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -164,42 +164,58 @@ def bill(ctx: Context, as_of: Any, do_apply: bool, as_json: bool) -> None:
     priced (an index value is missing), and then nothing is issued.
     """
     day: date = as_of.date()
-    workspace, model_ = load_checked(ctx)
-    with workspace_usage(workspace, model_, quiet=as_json) as usage:
-        if usage is None:
-            sys.exit(1)
-        _run(ctx, workspace.root, workspace.settings.ledger, model_, usage.meter, day, do_apply, as_json)
+    with progress_bar(not as_json) as update:
+
+        def step(message: str) -> None:
+            if update:
+                update(message, 0, 0)
+
+        step("loading the workspace")
+        workspace, model_ = load_checked(ctx, progress=step)
+        step("reading usage")
+        with workspace_usage(workspace, model_, quiet=as_json) as usage:
+            if usage is None:
+                sys.exit(1)
+            path = ledger_path(workspace.root, workspace.settings.ledger)
+            result, issued = _run(path, model_, usage.meter, day, do_apply, update)
+    _report(ctx, model_, result, issued, day, do_apply, as_json)
 
 
 def _run(
-    ctx: Context,
-    root: Path,
-    ledger_setting: str,
+    path: Path,
     model_: model.Workspace,
     meter: Meter,
     day: date,
     do_apply: bool,
-    as_json: bool,
-) -> None:
-    path = ledger_path(root, ledger_setting)
-    currency = model_.seller.currency if model_.seller else "NOK"
-    issued: list[IssuedDocument] | None = None
+    update: Callable[[str, int, int], None] | None,
+) -> tuple[BillPlan, list[IssuedDocument] | None]:
+    """The plan, and what was issued (None when only planning, or when lines are blocked)."""
     try:
-        with progress_bar(not as_json) as update:
-            if do_apply:
-                with Ledger.open(path) as ledger:
-                    try:
-                        result, issued = apply(model_, ledger, meter, day, update)
-                    except RunBlocked as stopped:
-                        result = stopped.plan
-            elif path.exists():
-                with Ledger.open(path, create=False) as ledger:
-                    result = plan(model_, ledger, meter, day, update)
-            else:
-                result = plan(model_, None, meter, day, update)
+        if do_apply:
+            with Ledger.open(path) as ledger:
+                try:
+                    return apply(model_, ledger, meter, day, update)
+                except RunBlocked as stopped:
+                    return stopped.plan, None
+        if path.exists():
+            with Ledger.open(path, create=False) as ledger:
+                return plan(model_, ledger, meter, day, update), None
+        return plan(model_, None, meter, day, update), None
     except LedgerError as exc:
         click.echo(f"error: {exc}\n  = help: {exc.help}", err=True)
         sys.exit(1)
+
+
+def _report(
+    ctx: Context,
+    model_: model.Workspace,
+    result: BillPlan,
+    issued: list[IssuedDocument] | None,
+    day: date,
+    do_apply: bool,
+    as_json: bool,
+) -> None:
+    currency = model_.seller.currency if model_.seller else "NOK"
     applied = issued is not None
     if as_json:
         documents = [

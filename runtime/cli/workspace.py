@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 
 import click
 
@@ -13,11 +14,11 @@ from runtime.cli.options import Context, workspace_root
 from runtime.loader import Workspace, WorkspaceError, load
 
 
-def load_checked(ctx: Context) -> tuple[Workspace, Model]:
-    """The workspace and its model, or the errors that stop it (exit 1)."""
+def load_checked(ctx: Context, progress: Callable[[str], None] | None = None) -> tuple[Workspace, Model]:
+    """The workspace and its model, or the errors that stop it (exit 1). `progress` hears each step."""
     root = workspace_root(ctx)
     try:
-        workspace = load(root)
+        workspace = load(root, progress=progress)
     except WorkspaceError as exc:
         raise click.ClickException(f"{exc}\n  = help: {exc.help}") from exc
     errors = [d for d in sorted_diagnostics(workspace.diagnostics) if d.severity is Severity.ERROR]
