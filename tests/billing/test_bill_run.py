@@ -188,6 +188,10 @@ def test_planning_in_chunks_and_in_worker_processes_gives_the_same_drafts(
         ("C-1", "credit_note"),
         *((f"C-{i}", "invoice") for i in range(2, 6)),
     ]
+    applied, issued = apply(changed, ledger, no_usage, date(2026, 5, 1))  # workers read under the write lock
+    assert applied == forked and len(issued) == 6
+    assert apply(changed, ledger, no_usage, date(2026, 5, 1))[1] == []
+    assert ledger.verify() == []
 
 
 def test_a_failing_worker_stops_the_run_with_its_error(ledger: Ledger, monkeypatch: pytest.MonkeyPatch) -> None:
