@@ -88,7 +88,8 @@ class Workspace:
     sources: dict[str, bytes]
     diagnostics: list[Diagnostic]
     result: CheckResult | None = None
-    """None when syntax errors stopped the semantic checks, or the check came from cache."""
+    """None when syntax errors stopped the semantic checks, or when only the diagnostics were asked
+    for and came from the cache."""
     stats: dict[str, int] = attrs.Factory(dict)
     """How many of each declaration the workspace holds (for summaries)."""
     cached: bool = False
@@ -126,7 +127,7 @@ def _parse_all(items: list[tuple[str, bytes]], jobs: int) -> list[bytes]:
 
 
 class Cache:
-    """Pickled parse results and check results under the workspace's cache folder."""
+    """Pickled parse results, check results and the checked model under the workspace's cache folder."""
 
     def __init__(self, folder: Path | None) -> None:
         self.folder = folder
@@ -212,6 +213,12 @@ def _load(
         hit = cache.read("check")
         if isinstance(hit, tuple) and len(hit) == 3 and hit[0] == check_key:
             return Workspace(root, settings, sources, list(diagnostics) + list(hit[1]), stats=hit[2], cached=True)
+    else:
+        hit = cache.read("model")
+        if isinstance(hit, tuple) and len(hit) == 4 and hit[0] == check_key and isinstance(hit[3], CheckResult):
+            _, found_before, counts, checked = hit
+            everything = list(diagnostics) + list(found_before)
+            return Workspace(root, settings, sources, everything, checked, counts, cached=True)
 
     parsed = _load_parses(paths, sources, digests, cache, settings, progress)
     parse_diagnostics = [d for r in parsed for d in r.diagnostics]
@@ -240,6 +247,10 @@ def _load(
             contracts=len(model.contracts),
         )
     cache.write("check", (check_key, tuple(found), stats))
+    if need_model and result is not None and result.ok:
+        # What bill runs load: one pickle of the model instead of every file's AST
+        # plus the whole check, and compact in memory, since no AST was built around it.
+        cache.write("model", (check_key, tuple(found), stats, result))
     return Workspace(root, settings, sources, list(diagnostics) + found, result, stats)
 
 

@@ -72,6 +72,26 @@ def test_cache_serves_unchanged_and_notices_changes(tmp_path: Path) -> None:
     assert {d.code for d in third.diagnostics} >= {"E0302"}
 
 
+def test_the_checked_model_is_cached_for_the_commands_that_run_it(tmp_path: Path) -> None:
+    write_workspace(tmp_path, 3)
+    first = loader.load(tmp_path)
+    assert not first.cached and first.result is not None
+    second = loader.load(tmp_path)
+    assert second.cached and second.result is not None
+    assert second.result.workspace == first.result.workspace
+    assert second.diagnostics == first.diagnostics
+    (tmp_path / "contracts" / "c0002.avt").write_text(
+        "contract C-2 {\n  customer c\n  signed 2026-01-01\n  start 2026-02-01\n  term 6 months\n  plan p\n}\n"
+    )
+    third = loader.load(tmp_path)
+    assert not third.cached and third.result is not None
+    assert third.result.workspace.contracts["C-2"] != first.result.workspace.contracts["C-2"]
+    (tmp_path / "contracts" / "c0001.avt").write_text("contract C-1 {\n  customer nobody\n}\n")
+    broken = loader.load(tmp_path)
+    assert not broken.cached and not broken.ok
+    assert not loader.load(tmp_path).cached  # a workspace with errors has no model to cache
+
+
 def test_damaged_cache_is_rebuilt(tmp_path: Path) -> None:
     write_workspace(tmp_path, 2)
     loader.load(tmp_path)
