@@ -154,7 +154,7 @@ class Cache:
             for old in path.parent.glob(f"{name}-*.pickle"):
                 if old != path:
                     old.unlink(missing_ok=True)
-            temporary = path.with_suffix(".tmp")
+            temporary = path.with_suffix(f".{os.getpid()}.tmp")  # two runs at once never write one file
             with temporary.open("wb") as handle:
                 pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
             temporary.replace(path)

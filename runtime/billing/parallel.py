@@ -1,12 +1,12 @@
 """Planning a bill run in worker processes, a chunk of contracts at a time.
 
 Workers are forked, so they inherit the checked workspace. The parent hands out
-chunks one at a time (a worker that finishes early takes the next) and meters
-usage for them, since the one DuckDB database lives in the parent. Each worker
-reads its chunks' issued lines from the ledger over a connection of its own,
-inside one read transaction, and checks that it sees the ledger as the parent
-does. Only chunk numbers, usage requests and totals, and drafts cross between
-processes.
+chunks one at a time (a worker that finishes early takes the next), each with
+its issued lines, which the parent reads from the ledger in the run's one
+snapshot or write lock; workers never open the ledger, since SQLite's locks do
+not survive a fork. The parent also meters usage for them, since the one DuckDB
+database lives there. Only chunk numbers with issued lines, usage requests and
+totals, and drafts cross between processes.
 """
 
 from __future__ import annotations
@@ -16,123 +16,115 @@ import os
 from collections.abc import Callable, Sequence
 from datetime import date
 from multiprocessing.connection import Connection, wait
-from pathlib import Path
 from typing import Any, cast
 
 from compiler import model
-from runtime.billing.chunks import Meter, no_issued_lines, plan_chunk
+from runtime.billing.chunks import IssuedBetween, Meter, plan_chunk
 from runtime.billing.expected import Blocked, UsageKey
-from runtime.ledger.documents import DraftDocument
-from runtime.ledger.errors import LedgerError
-from runtime.ledger.store import Ledger
+from runtime.ledger.documents import DraftDocument, IssuedLine
 from runtime.memory import no_cyclic_gc
 
 MIN_CONTRACTS = 2_000
 """Below this, starting processes costs more than it saves."""
-
-CHANGED_HELP = "another bill run was applied while this one was planning; plan again"
+MAX_WORKERS = 8
 
 
 def workers_for(contracts: int) -> int:
-    return 1 if contracts < MIN_CONTRACTS else min(os.cpu_count() or 1, 8)
+    return 1 if contracts < MIN_CONTRACTS else min(os.cpu_count() or 1, MAX_WORKERS)
 
 
-def _work(
-    conn: Connection,
-    workspace: model.Workspace,
-    parts: Sequence[tuple[str, ...]],
-    ledger: tuple[Path, int] | None,
-    as_of: date,
-) -> None:
-    try:
-        with no_cyclic_gc():
-            if ledger is None:
-                _serve(conn, workspace, parts, None, as_of)
-            else:
-                path, last_run = ledger
-                with Ledger.open(path, create=False) as own, own.snapshot():
-                    if own.last_run() != last_run:
-                        raise LedgerError(f"the ledger at {path} changed while the bill run was planning", CHANGED_HELP)
-                    _serve(conn, workspace, parts, own, as_of)
-    except LedgerError as exc:
-        conn.send(("ledger_error", str(exc), exc.help))
-    except Exception as exc:
-        conn.send(("error", f"{type(exc).__name__}: {exc}", ""))
-    finally:
-        conn.close()
+class WorkerLost(Exception):
+    """A worker process ended without reporting: killed, most likely for want of memory."""
+
+    help = "nothing was issued; see docs/performance.md for the memory a run needs, and run again"
 
 
-def _serve(
-    conn: Connection,
-    workspace: model.Workspace,
-    parts: Sequence[tuple[str, ...]],
-    ledger: Ledger | None,
-    as_of: date,
-) -> None:
+def _handed(lines: Sequence[IssuedLine]) -> IssuedBetween:
+    """The issued lines the parent sent with a chunk, in the form plan_chunk reads them."""
+    return lambda first, last: lines
+
+
+def _work(conn: Connection, workspace: model.Workspace, parts: Sequence[tuple[str, ...]], as_of: date) -> None:
     def meter(requests: Sequence[UsageKey]) -> Any:
         conn.send(("meter", requests))
         return conn.recv()
 
-    issued = ledger.issued_lines_between if ledger is not None else no_issued_lines
-    while (index := conn.recv()) is not None:
-        drafts, blocked = plan_chunk(workspace, parts[index], issued, meter, as_of)
-        conn.send(("chunk", index, drafts, blocked))
+    try:
+        with no_cyclic_gc():
+            while (task := conn.recv()) is not None:
+                index, issued = task
+                drafts, blocked = plan_chunk(workspace, parts[index], _handed(issued), meter, as_of)
+                del issued, task
+                conn.send(("chunk", index, drafts, blocked))
+    except Exception as exc:
+        conn.send(("error", f"{type(exc).__name__}: {exc}"))
+    finally:
+        conn.close()
 
 
 def plan_in_workers(
     workspace: model.Workspace,
     parts: Sequence[tuple[str, ...]],
-    ledger: Ledger | None,
+    issued_between: IssuedBetween,
     meter: Meter,
     as_of: date,
     workers: int,
     progress: Callable[[int], None] | None = None,
 ) -> tuple[list[DraftDocument], list[Blocked]]:
     """Every chunk planned; drafts and blocked lines in chunk order. `progress` gets contracts done."""
-    state = (ledger.path, ledger.last_run()) if ledger is not None else None
     context = multiprocessing.get_context("fork")
     pipes: list[Connection] = []
     processes = []
     results: dict[int, tuple[list[DraftDocument], list[Blocked]]] = {}
     finished = False
+
+    def task(index: int) -> tuple[int, Sequence[IssuedLine]] | None:
+        if index >= len(parts):
+            return None
+        part = parts[index]
+        return index, issued_between(part[0], part[-1])
+
     try:
         for _ in range(min(workers, len(parts))):
             parent, child = context.Pipe()
-            process = context.Process(target=_work, args=(child, workspace, parts, state, as_of), daemon=True)
+            process = context.Process(target=_work, args=(child, workspace, parts, as_of), daemon=True)
             process.start()
             child.close()
             pipes.append(parent)
             processes.append(process)
         handed = 0
         for pipe in pipes:
-            pipe.send(handed)
+            pipe.send(task(handed))
             handed += 1
         busy = set(pipes)
         done = 0
         while busy:
             for ready in wait(list(busy)):
                 pipe = cast(Connection, ready)  # wait() returns the objects it was given
+                process = processes[pipes.index(pipe)]
                 try:
                     message = pipe.recv()
-                except EOFError:
-                    raise RuntimeError("a bill run worker stopped without a word") from None
-                if message[0] == "meter":
-                    pipe.send(dict(meter(message[1])))
-                elif message[0] == "chunk":
-                    _, index, drafts, blocked = message
-                    results[index] = (drafts, blocked)
-                    done += len(parts[index])
-                    if progress:
-                        progress(done)
-                    pipe.send(handed if handed < len(parts) else None)
-                    if handed < len(parts):
-                        handed += 1
+                    if message[0] == "meter":
+                        pipe.send(dict(meter(message[1])))
+                    elif message[0] == "chunk":
+                        _, index, drafts, blocked = message
+                        results[index] = (drafts, blocked)
+                        done += len(parts[index])
+                        if progress:
+                            progress(done)
+                        pipe.send(task(handed))
+                        if handed < len(parts):
+                            handed += 1
+                        else:
+                            busy.discard(pipe)
                     else:
-                        busy.discard(pipe)
-                elif message[0] == "ledger_error":
-                    raise LedgerError(message[1], message[2])
-                else:
-                    raise RuntimeError(f"a bill run worker failed: {message[1]}")
+                        raise RuntimeError(f"a bill run worker failed: {message[1]}")
+                except (EOFError, BrokenPipeError):
+                    process.join(timeout=5)
+                    raise WorkerLost(
+                        f"a bill run worker ended without a word (exit status {process.exitcode}; "
+                        "-9 means it was killed, usually because the machine ran out of memory)"
+                    ) from None
         finished = True
     finally:
         for process in processes:

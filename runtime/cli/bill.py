@@ -96,15 +96,15 @@ def _signed_gross(doc: PlannedDocument) -> Decimal:
     return doc.totals.gross if doc.draft.kind == "invoice" else -doc.totals.gross
 
 
-def summary(result: BillPlan, currency: str, applied: bool) -> str:
+def summary(result: BillPlan, currency: str, applied: bool, held_back: bool = False) -> str:
+    """The run in one line. `held_back`: an apply that issued nothing because lines are blocked."""
     invoices, credits = len(result.invoices), len(result.credit_notes)
     total = sum((_signed_gross(d) for d in result.documents), Decimal(0))
-    verb = "issued" if applied else "to issue"
+    head, verb = ("Issued", "issued") if applied else ("Not issued", "held back") if held_back else ("Plan", "to issue")
     parts = [f"{invoices} invoice{'s' if invoices != 1 else ''} {verb}"]
     parts.append(f"{credits} credit note{'s' if credits != 1 else ''}")
     if result.blocked:
         parts.append(f"{len(result.blocked)} line{'s' if len(result.blocked) != 1 else ''} blocked")
-    head = "Issued" if applied else "Plan"
     return f"{head}: {', '.join(parts)}, total {currency} {money(total)} (incl. VAT)"
 
 
@@ -238,7 +238,7 @@ def _report(
         stream.write(f"Bill run as of {day} ({title}), {result.contracts} contracts\n\n")
         for text in render(result, model_, issued, ctx.color):
             stream.write(text)
-        stream.write(summary(result, currency, applied) + "\n")
+        stream.write(summary(result, currency, applied, held_back=do_apply and not applied) + "\n")
         stream.flush()
     if result.blocked:
         lines = f"{len(result.blocked)} line{'s' if len(result.blocked) != 1 else ''} due cannot be priced"

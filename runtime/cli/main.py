@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from runtime.billing.parallel import WorkerLost
 from runtime.cli.bill import bill
 from runtime.cli.check import check
 from runtime.cli.fmt import fmt
@@ -80,7 +81,7 @@ def main() -> None:
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
         sys.exit(130)
-    except (WorkspaceError, LedgerError, UsageError) as exc:  # the user's files or state, not a bug
+    except (WorkspaceError, LedgerError, UsageError, WorkerLost) as exc:  # the user's files or machine, not a bug
         click.echo(f"error: {exc}\n  = help: {exc.help}", err=True)
         sys.exit(1)
     except Exception as exc:

@@ -385,10 +385,6 @@ class Ledger:
         """
         return self._issued_lines("WHERE contract >= ? AND contract <= ?", (first, last))
 
-    def last_run(self) -> int:
-        """The id of the last bill run that issued anything (0 before the first): changes with every issue."""
-        return int(self._db.execute("SELECT coalesce(max(id), 0) FROM bill_runs").fetchone()[0])
-
     def _issued_lines(self, where: str, params: tuple[str, ...]) -> list[IssuedLine]:
         found = self._db.execute(
             "SELECT contract, charge, period_start, period_end, net_amount, series, number, line, provenance, "

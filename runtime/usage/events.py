@@ -107,7 +107,12 @@ def _read(
     con: duckdb.DuckDBPyConnection, folder: Path, lay: Layout, known: set[str], relative_to: Path | None, spill: Path
 ) -> Usage:
     install_macros(con)
-    con.execute("CREATE TEMP TABLE known AS SELECT unnest($1::VARCHAR[]) AS contract", [sorted(known)])
+    # Each contract also gets its number in sorted order (`cno`): see _measures.
+    ordered = sorted(known)
+    con.execute(
+        "CREATE TEMP TABLE known AS SELECT unnest($1::VARCHAR[]) AS contract, unnest($2::INTEGER[]) AS cno",
+        [ordered, list(range(len(ordered)))],
+    )
     pairs = sorted({(m.id, e) for m in lay.metrics for e in m.events})
     con.execute(
         "CREATE TEMP TABLE metric_events AS SELECT unnest($1::VARCHAR[]) AS metric, unnest($2::VARCHAR[]) AS event",
@@ -389,17 +394,20 @@ class _Reader:
         num = f"CASE me.metric {nums} END" if nums else "NULL"
         key = f"CASE me.metric {keys} END" if keys else "NULL"
         # What metering needs, sorted by contract, so that a bill run metering a
-        # range of contracts reads only the row groups that hold them (DuckDB keeps
-        # each group's min and max). The raw rows go; past the memory limit both
-        # tables spill to disk.
+        # range of contracts reads only the row groups that hold them. DuckDB keeps
+        # each group's min and max, but of text only the first bytes, which ids
+        # like CONTRACT-2026-000123 share: the range is taken on the contract's
+        # number instead. The raw rows go; past the memory limit both tables spill.
         self.con.execute(
             f"""
             CREATE TEMP TABLE measures AS
-            SELECT me.metric, r.contract, r.day, r.ts, r.id,
+            SELECT k.cno, me.metric, r.contract, r.day, r.ts, r.id,
                    {num}::DECIMAL(38, 10) AS num, {key}::VARCHAR AS key
-            FROM rows r JOIN metric_events me ON me.event = r.event
+            FROM rows r
+            JOIN metric_events me ON me.event = r.event
+            JOIN known k ON k.contract = r.contract
             WHERE {KEPT}
-            ORDER BY r.contract;
+            ORDER BY k.cno;
             DROP TABLE rows;
             DROP TABLE dups;
             """

@@ -82,18 +82,22 @@ def meter_periods(con: duckdb.DuckDBPyConnection, lay: Layout, periods: Iterable
             [r.end for r in requests],
         ],
     )
-    # The range lets DuckDB skip the row groups of other contracts (measures is sorted by contract).
-    first, last = min(r.contract for r in requests), max(r.contract for r in requests)
+    # The range of contract numbers lets DuckDB skip the row groups of other contracts
+    # (measures is sorted by it): a bill run meters a chunk of adjacent contracts at a time.
+    low, high = con.execute(
+        "SELECT coalesce(min(cno), -1), coalesce(max(cno), -1) FROM known WHERE contract >= $1 AND contract <= $2",
+        [min(r.contract for r in requests), max(r.contract for r in requests)],
+    ).fetchone() or (-1, -1)
     try:
         rows = con.execute(
             f"""
             SELECT r.i, {plain(total_sql(lay, "r.metric"))}
             FROM requests r
-            LEFT JOIN (SELECT * FROM measures WHERE contract >= $1 AND contract <= $2) m
+            LEFT JOIN (SELECT * FROM measures WHERE cno >= $1 AND cno <= $2) m
               ON m.contract = r.contract AND m.metric = r.metric AND m.day >= r.start_day AND m.day < r.end_day
             GROUP BY r.i, r.metric
             """,
-            [first, last],
+            [low, high],
         ).fetchall()
     except duckdb.OutOfRangeException as exc:
         raise UsageError(

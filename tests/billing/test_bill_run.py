@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -167,10 +168,36 @@ def five_contracts(first_price: str = "1001.00") -> model.Workspace:
     return workspace(text.replace("1001.00", first_price, 1))
 
 
+@pytest.fixture
+def small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Chunks of at most two contracts, so that five contracts make three chunks."""
+    from runtime.billing import chunks
+
+    monkeypatch.setattr(chunks, "MIN_CHUNK", 1)
+    monkeypatch.setattr(chunks, "MAX_CHUNK", 2)
+    monkeypatch.setattr(chunks, "CHUNKS_PER_WORKER", 1)
+
+
+def two_workers(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Plan in two worker processes, whatever this machine's core count; returns the calls made."""
+    from runtime.billing import parallel, run
+
+    calls: list[int] = []
+    real = parallel.plan_in_workers
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(run, "workers_for", lambda contracts: 2)
+    monkeypatch.setattr(run, "plan_in_workers", counted)
+    return calls
+
+
 def test_planning_in_chunks_and_in_worker_processes_gives_the_same_drafts(
     ledger: Ledger, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from runtime.billing import chunks, parallel
+    from runtime.billing import chunks
 
     apply(five_contracts(), ledger, no_usage, date(2026, 2, 1))
     changed = five_contracts(first_price="900.00")  # back-dated: C-1's months already billed are credited
@@ -180,32 +207,43 @@ def test_planning_in_chunks_and_in_worker_processes_gives_the_same_drafts(
     monkeypatch.setattr(chunks, "CHUNKS_PER_WORKER", 1)
     assert chunks.chunks(sorted(changed.contracts), 1) == [("C-1", "C-2"), ("C-3", "C-4"), ("C-5",)]
     chunked = plan(changed, ledger, no_usage, date(2026, 5, 1))
-    monkeypatch.setattr(parallel, "MIN_CONTRACTS", 1)
+    forks = two_workers(monkeypatch)
     forked = plan(changed, ledger, no_usage, date(2026, 5, 1))
+    assert forks == [1]
     assert whole == chunked == forked
     assert [(d.draft.contract, d.draft.kind) for d in forked.documents] == [
         ("C-1", "invoice"),
         ("C-1", "credit_note"),
         *((f"C-{i}", "invoice") for i in range(2, 6)),
     ]
-    applied, issued = apply(changed, ledger, no_usage, date(2026, 5, 1))  # workers read under the write lock
-    assert applied == forked and len(issued) == 6
+    applied, issued = apply(changed, ledger, no_usage, date(2026, 5, 1))  # planned under the write lock
+    assert applied == forked and len(issued) == 6 and forks == [1, 1]
     assert apply(changed, ledger, no_usage, date(2026, 5, 1))[1] == []
     assert ledger.verify() == []
 
 
-def test_a_failing_worker_stops_the_run_with_its_error(ledger: Ledger, monkeypatch: pytest.MonkeyPatch) -> None:
-    from runtime.billing import chunks, parallel
+def test_usage_is_metered_for_workers_by_the_parent(ledger: Ledger, monkeypatch: pytest.MonkeyPatch) -> None:
+    ws = workspace(contract('  charge api "API" {\n    usage calls\n    per_unit 0.10\n  }', term="term 12 months"))
+    key = ("C-1", "calls", date(2026, 1, 1), date(2026, 2, 1))
+    serial = plan(ws, ledger, meter_of({key: D(1234)}), date(2026, 2, 1))
+    forks = two_workers(monkeypatch)
+    forked = plan(ws, ledger, meter_of({key: D(1234)}), date(2026, 2, 1))
+    assert forks == [1] and forked == serial
+    assert [ln.net_amount for d in forked.documents for ln in d.draft.lines] == [D("123.40")]
 
-    monkeypatch.setattr(chunks, "MIN_CHUNK", 1)
-    monkeypatch.setattr(chunks, "MAX_CHUNK", 1)
-    monkeypatch.setattr(parallel, "MIN_CONTRACTS", 1)
+
+def test_a_failing_worker_stops_the_run_with_its_error(
+    ledger: Ledger, monkeypatch: pytest.MonkeyPatch, small_chunks: None
+) -> None:
+    from runtime.billing import parallel
+
+    two_workers(monkeypatch)
     real = parallel.plan_chunk
 
-    def failing(ws: model.Workspace, contracts: Sequence[str], *args: object) -> object:
+    def failing(ws: model.Workspace, contracts: Sequence[str], *args: Any) -> Any:
         if "C-4" in contracts:
             raise ValueError("boom")
-        return real(ws, contracts, *args)  # type: ignore[arg-type]
+        return real(ws, contracts, *args)
 
     monkeypatch.setattr(parallel, "plan_chunk", failing)
     with pytest.raises(RuntimeError, match="a bill run worker failed: ValueError: boom"):
@@ -213,18 +251,22 @@ def test_a_failing_worker_stops_the_run_with_its_error(ledger: Ledger, monkeypat
     assert ledger.issued_lines() == []
 
 
-def test_a_worker_that_sees_another_ledger_state_stops_the_plan(
-    ledger: Ledger, monkeypatch: pytest.MonkeyPatch
+def test_a_worker_that_dies_stops_the_run_and_says_how(
+    ledger: Ledger, monkeypatch: pytest.MonkeyPatch, small_chunks: None
 ) -> None:
-    import itertools
+    import os
 
     from runtime.billing import parallel
-    from runtime.ledger.errors import LedgerError
 
-    monkeypatch.setattr(parallel, "MIN_CONTRACTS", 1)
-    apply(five_contracts(), ledger, no_usage, date(2026, 2, 1))
-    runs = itertools.count(1)  # as if another run committed between the parent's read and the worker's
-    monkeypatch.setattr(Ledger, "last_run", lambda self: next(runs))
-    with pytest.raises(LedgerError, match="changed while the bill run was planning") as caught:
-        plan(five_contracts(), ledger, no_usage, date(2026, 5, 1))
-    assert caught.value.help == parallel.CHANGED_HELP
+    two_workers(monkeypatch)
+    real = parallel.plan_chunk
+
+    def dying(ws: model.Workspace, contracts: Sequence[str], *args: Any) -> Any:
+        if "C-3" in contracts:
+            os._exit(9)  # as the kernel's out-of-memory killer would end it, without a word
+        return real(ws, contracts, *args)
+
+    monkeypatch.setattr(parallel, "plan_chunk", dying)
+    with pytest.raises(parallel.WorkerLost, match="exit status 9"):
+        apply(five_contracts(), ledger, no_usage, date(2026, 2, 1))
+    assert ledger.issued_lines() == []
