@@ -3,10 +3,12 @@
 Workers are forked, so they inherit the checked workspace. The parent hands out
 chunks one at a time (a worker that finishes early takes the next), each with
 its issued lines, which the parent reads from the ledger in the run's one
-snapshot or write lock; workers never open the ledger, since SQLite's locks do
-not survive a fork. The parent also meters usage for them, since the one DuckDB
-database lives there. Only chunk numbers with issued lines, usage requests and
-totals, and drafts cross between processes.
+snapshot or write lock: workers never open the ledger, since SQLite's locks do
+not survive a fork. The lines travel as plain rows, which the parent only
+fetches, so that turning them into values is spread over the workers. The
+parent also meters usage for them, since the one DuckDB database lives there.
+Only chunks with their rows, usage requests and totals, and drafts cross
+between processes.
 """
 
 from __future__ import annotations
@@ -16,12 +18,16 @@ import os
 from collections.abc import Callable, Sequence
 from datetime import date
 from multiprocessing.connection import Connection, wait
+from pathlib import Path
 from typing import Any, cast
 
 from compiler import model
 from runtime.billing.chunks import IssuedBetween, Meter, plan_chunk
 from runtime.billing.expected import Blocked, UsageKey
 from runtime.ledger.documents import DraftDocument, IssuedLine
+from runtime.ledger.errors import LedgerError
+from runtime.ledger.rows import Row
+from runtime.ledger.store import Ledger, issued_lines_from
 from runtime.memory import no_cyclic_gc
 
 MIN_CONTRACTS = 2_000
@@ -44,6 +50,10 @@ def _handed(lines: Sequence[IssuedLine]) -> IssuedBetween:
     return lambda first, last: lines
 
 
+Task = tuple[int, Sequence[Row], Path | None]
+"""A chunk's number, its issued lines as ledger rows, and the ledger they came from."""
+
+
 def _work(conn: Connection, workspace: model.Workspace, parts: Sequence[tuple[str, ...]], as_of: date) -> None:
     def meter(requests: Sequence[UsageKey]) -> Any:
         conn.send(("meter", requests))
@@ -52,10 +62,14 @@ def _work(conn: Connection, workspace: model.Workspace, parts: Sequence[tuple[st
     try:
         with no_cyclic_gc():
             while (task := conn.recv()) is not None:
-                index, issued = task
+                index, found, path = task
+                issued = issued_lines_from(found, path) if path is not None else []
+                del found, task
                 drafts, blocked = plan_chunk(workspace, parts[index], _handed(issued), meter, as_of)
-                del issued, task
+                del issued
                 conn.send(("chunk", index, drafts, blocked))
+    except LedgerError as exc:
+        conn.send(("ledger_error", str(exc), exc.help))
     except Exception as exc:
         conn.send(("error", f"{type(exc).__name__}: {exc}"))
     finally:
@@ -65,7 +79,7 @@ def _work(conn: Connection, workspace: model.Workspace, parts: Sequence[tuple[st
 def plan_in_workers(
     workspace: model.Workspace,
     parts: Sequence[tuple[str, ...]],
-    issued_between: IssuedBetween,
+    ledger: Ledger | None,
     meter: Meter,
     as_of: date,
     workers: int,
@@ -78,11 +92,17 @@ def plan_in_workers(
     results: dict[int, tuple[list[DraftDocument], list[Blocked]]] = {}
     finished = False
 
-    def task(index: int) -> tuple[int, Sequence[IssuedLine]] | None:
+    def task(index: int) -> Task | None:
+        """The next chunk, with its issued lines read in the parent's snapshot or write lock.
+
+        As rows: the parent only fetches them, and each worker turns its own into lines.
+        """
         if index >= len(parts):
             return None
         part = parts[index]
-        return index, issued_between(part[0], part[-1])
+        if ledger is None:
+            return index, [], None
+        return index, ledger.issued_rows_between(part[0], part[-1]), ledger.path
 
     try:
         for _ in range(min(workers, len(parts))):
@@ -117,6 +137,8 @@ def plan_in_workers(
                             handed += 1
                         else:
                             busy.discard(pipe)
+                    elif message[0] == "ledger_error":
+                        raise LedgerError(message[1], message[2])
                     else:
                         raise RuntimeError(f"a bill run worker failed: {message[1]}")
                 except (EOFError, BrokenPipeError):

@@ -85,7 +85,7 @@ def _plan(
     planned(0)
     issued = ledger.issued_lines_between if ledger is not None else no_issued_lines
     if workers > 1:
-        drafts, blocked = plan_in_workers(workspace, parts, issued, meter, as_of, workers, planned)
+        drafts, blocked = plan_in_workers(workspace, parts, ledger, meter, as_of, workers, planned)
     else:
         done = 0
         for part in parts:

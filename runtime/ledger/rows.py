@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from runtime.ledger.documents import KINDS, DraftLine, IssuedDocument, Kind
+from runtime.ledger.documents import KINDS, DraftLine, IssuedDocument, IssuedLine, Kind
 from runtime.ledger.totals import Totals, VatGroup
 
 Row = Sequence[Any]
@@ -22,6 +22,9 @@ LINE_COLUMNS = (
     "unit_price, net_amount, vat_category, vat_rate, provenance, corrects"
 )
 VAT_COLUMNS = "series, number, position, category, rate, taxable, vat"
+ISSUED_LINE_COLUMNS = (
+    "contract, charge, period_start, period_end, net_amount, series, number, line, provenance, description"
+)
 REF_COLUMNS = "series, number, position, invoice"
 
 
@@ -150,4 +153,21 @@ def decode_document(row: Row, lines: list[Row], groups: list[Row], refs: list[in
         issued_at_run=row[16],
         lines=tuple(decode_line(line) for line in lines),
         corrects=tuple(refs),
+    )
+
+
+def issued_line(row: Row) -> IssuedLine:
+    """A row of ISSUED_LINE_COLUMNS as reconciliation sees it: credit-note amounts negative."""
+    net = decimal(row[4])
+    return IssuedLine(
+        contract=row[0],
+        charge=row[1],
+        period_start=day(row[2]),
+        period_end=day(row[3]),
+        net_amount=-net if row[5] == "credit_note" else net,
+        series=kind(row[5]),
+        number=row[6],
+        line=row[7],
+        provenance=row[8],
+        description=row[9],
     )

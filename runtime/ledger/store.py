@@ -53,6 +53,21 @@ def _at_cents(line: DraftLine) -> DraftLine:
     return line if rounded.as_tuple() == line.net_amount.as_tuple() else attrs.evolve(line, net_amount=rounded)
 
 
+def damaged(path: Path, exc: Exception) -> LedgerError:
+    return LedgerError(
+        f"the ledger at {path} is damaged: {exc}",
+        "run the ledger verification to see what was changed, and restore the file from a backup",
+    )
+
+
+def issued_lines_from(found: Sequence[rows.Row], path: Path) -> list[IssuedLine]:
+    """Issued lines, for reconciliation, from rows read by `Ledger.issued_rows_between` from `path`."""
+    try:
+        return [rows.issued_line(row) for row in found]
+    except (ValueError, ArithmeticError) as exc:
+        raise damaged(path, exc) from None
+
+
 class Ledger:
     """One open ledger file. Open it with `Ledger.open(path)`; use it as a context manager to close it."""
 
@@ -383,39 +398,24 @@ class Ledger:
         Bill runs read the ledger a range of contracts at a time, so that no process
         ever holds every line issued.
         """
-        return self._issued_lines("WHERE contract >= ? AND contract <= ?", (first, last))
+        return issued_lines_from(self.issued_rows_between(first, last), self.path)
+
+    def issued_rows_between(self, first: str, last: str) -> list[rows.Row]:
+        """The same lines as rows of text and numbers: cheap to send to another process, which
+        turns them into lines with `issued_lines_from`."""
+        return self._issued_rows("WHERE contract >= ? AND contract <= ?", (first, last))
 
     def _issued_lines(self, where: str, params: tuple[str, ...]) -> list[IssuedLine]:
-        found = self._db.execute(
-            "SELECT contract, charge, period_start, period_end, net_amount, series, number, line, provenance, "
-            "description "
-            f"FROM document_lines {where} ORDER BY {SERIES_ORDER}, number, line",
+        return issued_lines_from(self._issued_rows(where, params), self.path)
+
+    def _issued_rows(self, where: str, params: tuple[str, ...]) -> list[rows.Row]:
+        return self._db.execute(
+            f"SELECT {rows.ISSUED_LINE_COLUMNS} FROM document_lines {where} ORDER BY {SERIES_ORDER}, number, line",
             params,
         ).fetchall()
-        try:
-            return [
-                IssuedLine(
-                    contract=row[0],
-                    charge=row[1],
-                    period_start=rows.day(row[2]),
-                    period_end=rows.day(row[3]),
-                    net_amount=-rows.decimal(row[4]) if row[5] == "credit_note" else rows.decimal(row[4]),
-                    series=rows.kind(row[5]),
-                    number=row[6],
-                    line=row[7],
-                    provenance=row[8],
-                    description=row[9],
-                )
-                for row in found
-            ]
-        except (ValueError, ArithmeticError) as exc:
-            raise self._damaged(exc) from None
 
     def _damaged(self, exc: Exception) -> LedgerError:
-        return LedgerError(
-            f"the ledger at {self.path} is damaged: {exc}",
-            "run the ledger verification to see what was changed, and restore the file from a backup",
-        )
+        return damaged(self.path, exc)
 
     def _raw(self, where: str, params: tuple[Any, ...]) -> list[rows.Raw]:
         """Document rows with their line, VAT group and reference rows, in document order."""

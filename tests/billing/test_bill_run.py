@@ -270,3 +270,21 @@ def test_a_worker_that_dies_stops_the_run_and_says_how(
     with pytest.raises(parallel.WorkerLost, match="exit status 9"):
         apply(five_contracts(), ledger, no_usage, date(2026, 2, 1))
     assert ledger.issued_lines() == []
+
+
+def test_a_damaged_ledger_line_read_by_a_worker_is_a_ledger_error(
+    ledger: Ledger, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, small_chunks: None
+) -> None:
+    import sqlite3
+
+    from runtime.ledger.errors import LedgerError
+
+    apply(five_contracts(), ledger, no_usage, date(2026, 2, 1))
+    raw = sqlite3.connect(tmp_path / "ledger.sqlite", isolation_level=None)
+    raw.execute("DROP TRIGGER document_lines_no_update")
+    raw.execute("UPDATE document_lines SET net_amount = 'elleve' WHERE contract = 'C-4'")
+    raw.close()
+    two_workers(monkeypatch)
+    with pytest.raises(LedgerError, match="is damaged") as caught:
+        plan(five_contracts(), ledger, no_usage, date(2026, 5, 1))
+    assert "restore the file from a backup" in caught.value.help
