@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -232,20 +232,28 @@ def test_usage_is_metered_for_workers_by_the_parent(ledger: Ledger, monkeypatch:
     assert [ln.net_amount for d in forked.documents for ln in d.draft.lines] == [D("123.40")]
 
 
+def in_the_worker_planning(contract: str, monkeypatch: pytest.MonkeyPatch, happening: Callable[[], None]) -> None:
+    """Let `happening` befall the worker process that plans the chunk holding `contract`."""
+    from runtime.billing import parallel
+
+    real = parallel.plan_chunk
+
+    def planning(ws: model.Workspace, contracts: Sequence[str], *args: Any) -> Any:
+        if contract in contracts:
+            happening()
+        return real(ws, contracts, *args)
+
+    monkeypatch.setattr(parallel, "plan_chunk", planning)
+
+
 def test_a_failing_worker_stops_the_run_with_its_error(
     ledger: Ledger, monkeypatch: pytest.MonkeyPatch, small_chunks: None
 ) -> None:
-    from runtime.billing import parallel
+    def boom() -> None:
+        raise ValueError("boom")
 
     two_workers(monkeypatch)
-    real = parallel.plan_chunk
-
-    def failing(ws: model.Workspace, contracts: Sequence[str], *args: Any) -> Any:
-        if "C-4" in contracts:
-            raise ValueError("boom")
-        return real(ws, contracts, *args)
-
-    monkeypatch.setattr(parallel, "plan_chunk", failing)
+    in_the_worker_planning("C-4", monkeypatch, boom)
     with pytest.raises(RuntimeError, match="a bill run worker failed: ValueError: boom"):
         apply(five_contracts(), ledger, no_usage, date(2026, 2, 1))
     assert ledger.issued_lines() == []
@@ -259,14 +267,7 @@ def test_a_worker_that_dies_stops_the_run_and_says_how(
     from runtime.billing import parallel
 
     two_workers(monkeypatch)
-    real = parallel.plan_chunk
-
-    def dying(ws: model.Workspace, contracts: Sequence[str], *args: Any) -> Any:
-        if "C-3" in contracts:
-            os._exit(9)  # as the kernel's out-of-memory killer would end it, without a word
-        return real(ws, contracts, *args)
-
-    monkeypatch.setattr(parallel, "plan_chunk", dying)
+    in_the_worker_planning("C-3", monkeypatch, lambda: os._exit(9))  # as the out-of-memory killer ends one
     with pytest.raises(parallel.WorkerLost, match="exit status 9"):
         apply(five_contracts(), ledger, no_usage, date(2026, 2, 1))
     assert ledger.issued_lines() == []
