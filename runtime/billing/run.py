@@ -83,10 +83,10 @@ def _plan(
             progress("planning contracts", done, len(contracts))
 
     planned(0)
-    issued = ledger.issued_lines_between if ledger is not None else no_issued_lines
     if workers > 1:
         drafts, blocked = plan_in_workers(workspace, parts, ledger, meter, as_of, workers, planned)
     else:
+        issued = ledger.issued_lines_between if ledger is not None else no_issued_lines
         done = 0
         for part in parts:
             found, stuck = plan_chunk(workspace, part, issued, meter, as_of)
