@@ -71,6 +71,7 @@ CODES: dict[str, str] = {
     "E0513": "date beyond the calendar",
     "E0514": "length must be positive",
     "E0515": "charge date outside the term",
+    "E0516": "minimum commitment over charges with different VAT",
     "E0601": "amendment numbers out of order",
     "E0602": "amendment effective dates go backwards",
     "E0603": "amendment outside the contract's life",

@@ -29,6 +29,7 @@ from compiler.terms import (
 )
 from dsl import ast
 from dsl.diagnostics import Diagnostic, Label, error, note, warning
+from dsl.printer import quote, statement_text
 
 RENEWALS = (ast.RenewStmt, ast.EvergreenStmt, ast.NoRenewalStmt)
 
@@ -85,8 +86,12 @@ class ContractBuilder:
             )
         if due is not None:
             check_not_negative(Decimal(due.days), "due days", due.span, sink)
+        minimum_vat: model.Vat | None = None
         if minimum is not None:
             check_not_negative(minimum.amount, "a minimum commitment", minimum.span, sink)
+            if minimum.vat is not None:
+                # the charge's own VAT check: E0207 without an exempt reason, E0218 outside for MVA sellers
+                minimum_vat = self.ctx.charges._vat(minimum.vat)
         if term is not None:
             check_duration(term.duration, "a term", sink)
         check_renewal(renewal, sink)
@@ -148,6 +153,8 @@ class ContractBuilder:
             builder=self.ctx.charges,
             sink=sink,
         ).check(st.all(ast.Amendment))
+        if minimum is not None and minimum_vat is None:
+            minimum_vat = self._minimum_vat(minimum, charges, amendments)
         return model.Contract(
             id=cid.name,
             customer=customer.customer.name,
@@ -168,6 +175,8 @@ class ContractBuilder:
             ssp=ssp,
             amendments=amendments,
             span=contract.span,
+            minimum_vat=minimum_vat,
+            minimum_span=minimum.span if minimum else None,
         )
 
     # ------------------------------------------------------------ plan
@@ -365,6 +374,37 @@ class ContractBuilder:
             charges=tuple(r.name for r in stmt.charges),
             span=stmt.span,
         )
+
+    def _minimum_vat(
+        self, minimum: ast.MinimumStmt, charges: list[model.Charge], amendments: tuple[model.Amendment, ...]
+    ) -> model.Vat:
+        """The VAT shared by every charge the contract can have, for a minimum without `vat`."""
+        added = [c.charge for a in amendments for c in a.changes if isinstance(c, model.AddCharge)]
+        first: dict[model.Vat, model.Charge] = {}
+        for charge in [*charges, *added]:
+            first.setdefault(charge.vat, charge)
+        if len(first) <= 1:
+            return next(iter(first), model.Vat(category="standard"))
+
+        def words(vat: model.Vat) -> str:
+            alike = sum(v.category == vat.category for v in first)
+            return vat.category if vat.reason is None or alike == 1 else f"{vat.category} {quote(vat.reason)}"
+
+        vat = next(iter(first))
+        example = ast.MinimumStmt(amount=minimum.amount, vat=ast.VatStmt(category=vat.category, reason=vat.reason))
+        self.sink.append(
+            error(
+                "E0516",
+                "the minimum commitment tops up charges with different VAT ("
+                + ", ".join(f"{words(v)} on `{c.id}`" for v, c in first.items())
+                + ")",
+                minimum.span,
+                label="which VAT does the true-up carry?",
+                help=f"write the VAT of the true-up on the minimum: `{statement_text(example)}`",
+                labels=tuple(Label(c.span, f"{words(v)} VAT") for v, c in first.items()),
+            )
+        )
+        return model.Vat(category="standard")
 
     def _ssp(self, st: Statements, charges: Mapping[str, model.Charge]) -> tuple[tuple[str, Decimal], ...]:
         seen: dict[str, ast.ContractSspStmt] = {}

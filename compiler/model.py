@@ -344,6 +344,12 @@ class Contract:
     ssp: tuple[tuple[str, Decimal], ...]
     amendments: tuple[Amendment, ...]
     span: Span
+    minimum_vat: Vat | None = None
+    """The VAT of the minimum true-up: the `vat` written on the `minimum`, else the VAT
+    shared by every charge the contract can have (its own, its plan's, its amendments');
+    None without a minimum."""
+    minimum_span: Span | None = None
+    """The `minimum` statement; None without a minimum."""
 
 
 @attrs.frozen(kw_only=True)

@@ -28,9 +28,19 @@ class Settings:
     """Parse and check cache; safe to delete."""
     jobs: int = 0
     """Parallel parser processes; 0 means one per core."""
+    bank_days: bool = True
+    """Move a due date that falls on a weekend, a Norwegian public holiday, 24 or 31 December to the next bank day."""
 
 
-_TYPES: dict[str, type] = {"sources": list, "usage": str, "ledger": str, "output": str, "cache": str, "jobs": int}
+_TYPES: dict[str, type] = {
+    "sources": list,
+    "usage": str,
+    "ledger": str,
+    "output": str,
+    "cache": str,
+    "jobs": int,
+    "bank_days": bool,
+}
 
 
 def _key_span(text: str, key: str) -> Span:
@@ -72,13 +82,22 @@ def parse_settings(text: str) -> tuple[Settings, list[Diagnostic]]:
                 )
             )
             continue
-        ok = isinstance(value, expected) and not isinstance(value, bool)
+        # TOML booleans are Python bools, which are also ints: a bool setting takes exactly
+        # true or false, and no other setting takes a bool.
+        ok = (
+            isinstance(value, bool) if expected is bool else isinstance(value, expected) and not isinstance(value, bool)
+        )
         if ok and expected is list:
             ok = all(isinstance(v, str) for v in value) and bool(value)
         if ok and key == "jobs":
             ok = value >= 0
         if not ok:
-            shape = {list: "a list of folder names", str: "a string", int: "a whole number, 0 or more"}[expected]
+            shape = {
+                list: "a list of folder names",
+                str: "a string",
+                int: "a whole number, 0 or more",
+                bool: "true or false",
+            }[expected]
             sink.append(
                 error(
                     "E0703",
@@ -96,6 +115,8 @@ def parse_settings(text: str) -> tuple[Settings, list[Diagnostic]]:
 def _example(key: str) -> str:
     defaults = Settings()
     value = getattr(defaults, key)
+    if isinstance(value, bool):
+        return "true" if value else "false"
     if isinstance(value, tuple):
         return "[" + ", ".join(f'"{v}"' for v in value) + "]"
     return f'"{value}"' if isinstance(value, str) else str(value)

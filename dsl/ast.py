@@ -467,6 +467,8 @@ class DiscountStmt:
 @attrs.frozen(kw_only=True)
 class MinimumStmt:
     amount: Decimal
+    vat: VatStmt | None = None
+    """The VAT of the true-up (`... per contract year vat exempt "reason"`), if written."""
     span: Span = _span()
 
 

@@ -41,18 +41,40 @@ class BraceScan:
 
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]*")
+_NOT_BLANK = re.compile(r"[^ \t]")
 
 
-def _indent(text: str, line_start: int) -> int:
-    i = line_start
-    while i < len(text) and text[i] in " \t":
-        i += 1
-    return i - line_start
+class _Lines:
+    """The indentation and first word of the line a brace sits on, each looked up
+    once per line: looking them up afresh for every brace is quadratic on a line
+    that holds thousands of braces. Braces must be asked about in order."""
 
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._start = -1
+        self._indent = 0
+        self._word: re.Match[str] | None = None
+        self._searched_to = 0
 
-def _header(text: str, line_start: int, offset: int) -> str:
-    match = _WORD.search(text, line_start, offset)
-    return match.group(0) if match else ""
+    def _move_to(self, line_start: int) -> None:
+        if line_start != self._start:
+            blank_to = _NOT_BLANK.search(self._text, line_start)
+            self._indent = (blank_to.start() if blank_to else len(self._text)) - line_start
+            self._start, self._word, self._searched_to = line_start, None, line_start
+
+    def indent(self, line_start: int) -> int:
+        self._move_to(line_start)
+        return self._indent
+
+    def header(self, line_start: int, offset: int) -> str:
+        """The first word between `line_start` and the brace at `offset`."""
+        self._move_to(line_start)
+        if self._word is None and self._searched_to < offset:
+            # Nothing up to `searched_to`, and no word runs through the brace
+            # there, so resuming finds what a search from `line_start` would.
+            self._word = _WORD.search(self._text, self._searched_to, offset)
+            self._searched_to = offset
+        return self._word.group(0) if self._word else ""
 
 
 def _braces(text: str, end: int) -> Iterator[tuple[str, int, int, int]]:
@@ -87,13 +109,14 @@ def scan(text: str) -> BraceScan:
     pairs: list[tuple[Brace, int, int]] = []  # opening brace, its indent, indent of the closing line
     unmatched: list[tuple[int, int]] = []
     chunk_first = 1
+    lines = _Lines(text)
     for ch, i, line, line_start in _braces(text, len(text)):
         if ch == "{":
-            brace = Brace(i, line, i - line_start + 1, _header(text, line_start, i))
-            stack.append((brace, _indent(text, line_start)))
+            brace = Brace(i, line, i - line_start + 1, lines.header(line_start, i))
+            stack.append((brace, lines.indent(line_start)))
         elif stack:
             brace, indent = stack.pop()
-            pairs.append((brace, indent, _indent(text, line_start)))
+            pairs.append((brace, indent, lines.indent(line_start)))
             if not stack:
                 chunks.append(Chunk(chunk_first, line + 1))
                 chunk_first = line + 1
@@ -117,9 +140,10 @@ def scan(text: str) -> BraceScan:
 def enclosing_header(text: str, offset: int) -> str:
     """The header word of the innermost block open at `offset` ('' at top level)."""
     stack: list[str] = []
+    lines = _Lines(text)
     for ch, i, _line, line_start in _braces(text, offset):
         if ch == "{":
-            stack.append(_header(text, line_start, i))
+            stack.append(lines.header(line_start, i))
         elif stack:
             stack.pop()
     return stack[-1] if stack else ""

@@ -458,7 +458,8 @@ class AstBuilder(Transformer[Token, Any]):
         )
 
     def minimum_stmt(self, c: list[Child]) -> ast.MinimumStmt:
-        return ast.MinimumStmt(amount=self.decimal(c[1]), span=self.sp(c))
+        vat = next(iter(self.nodes(c, ast.VatStmt)), None)
+        return ast.MinimumStmt(amount=self.decimal(c[1]), vat=vat, span=self.sp(c))
 
     def indexation_stmt(self, c: list[Child]) -> ast.IndexationStmt:
         idents = self.vals(c, "IDENT")

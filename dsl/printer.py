@@ -218,8 +218,8 @@ def statement_text(node: Any) -> str:
             return _charge_set(node)
         case ast.DiscountStmt():
             return _discount(node)
-        case ast.MinimumStmt(amount=amount):
-            return f"minimum {format_decimal(amount)} per contract year"
+        case ast.MinimumStmt(amount=amount, vat=vat):
+            return f"minimum {format_decimal(amount)} per contract year" + (f" {_vat(vat)}" if vat else "")
         case ast.IndexationStmt():
             return _indexation(node)
         case ast.ContractSspStmt(charge=charge, amount=amount):

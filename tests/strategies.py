@@ -135,7 +135,7 @@ contract_stmts = st.one_of(
     ),
     charges,
     discounts,
-    st.builds(ast.MinimumStmt, amount=decimals()),
+    st.builds(ast.MinimumStmt, amount=decimals(), vat=vat() | opt()),
     st.builds(
         ast.IndexationStmt,
         index=refs,

@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import re
+import sys
+from collections.abc import Callable
+
+import pytest
+
+from dsl import blocks
 from dsl.parser import parse, parse_bytes
 
 
@@ -34,6 +41,47 @@ def test_deep_nesting() -> None:
     assert "E0100" in found
     found = codes("{" * 50_000)
     assert "E0107" in found
+
+
+class _CountingPattern:
+    """Stands in for a compiled pattern and adds up the characters its searches cover."""
+
+    def __init__(self, pattern: re.Pattern[str]) -> None:
+        self.pattern = pattern
+        self.chars = 0
+
+    def search(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match[str] | None:
+        match = self.pattern.search(text, pos, endpos)
+        self.chars += (match.end() if match else min(endpos, len(text))) - pos
+        return match
+
+
+def _brace_scan_work(monkeypatch: pytest.MonkeyPatch, text: str) -> int:
+    word, not_blank = _CountingPattern(blocks._WORD), _CountingPattern(blocks._NOT_BLANK)
+    with monkeypatch.context() as patched:
+        patched.setattr(blocks, "_WORD", word)
+        patched.setattr(blocks, "_NOT_BLANK", not_blank)
+        blocks.scan(text)
+        blocks.enclosing_header(text, len(text))
+    return word.chars + not_blank.chars
+
+
+@pytest.mark.parametrize(
+    "nested",
+    [
+        lambda n: "{" * n,  # no word to name the blocks: each search would run back to the line start
+        lambda n: "contract X " + "{" * n + "}" * n,
+        lambda n: " " * n + "x " + "{" * n + "}" * n,  # a deep indentation, looked up for each brace
+        lambda n: "{\n" * n + "}\n" * n,
+    ],
+    ids=["no-words", "contract", "deep-indent", "one-per-line"],
+)
+def test_brace_scan_work_grows_linearly_with_depth(
+    monkeypatch: pytest.MonkeyPatch, nested: Callable[[int], str]
+) -> None:
+    # Counting characters searched, not timing, keeps this exact on any machine.
+    small, large = (_brace_scan_work(monkeypatch, nested(n)) for n in (2_000, 4_000))
+    assert small > 0 and large <= 2 * small + 100
 
 
 def test_unterminated_string_and_block() -> None:

@@ -101,3 +101,8 @@ def test_singular_and_plural_units() -> None:
 def test_blank_lines_inside_blocks_are_kept_once() -> None:
     text = fmt('customer c {\n\n\n  name "C"\n\n\n\n  consumer\n}\n')
     assert text == 'customer c {\n  name "C"\n\n  consumer\n}\n'
+
+
+def test_minimum_vat_stays_on_the_minimum_line() -> None:
+    text = fmt('contract X {\n  minimum 60000 per contract year\n    vat exempt "Unntatt"  # courses only\n}\n')
+    assert text == 'contract X {\n  minimum 60_000 per contract year vat exempt "Unntatt"  # courses only\n}\n'

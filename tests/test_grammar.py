@@ -221,6 +221,20 @@ def test_milestones() -> None:
         ),
         ("minimum 120_000.00 per contract year", ast.MinimumStmt(amount=Decimal("120000.00"))),
         (
+            "minimum 60_000.00 per contract year vat standard",
+            ast.MinimumStmt(amount=Decimal("60000.00"), vat=ast.VatStmt(category="standard")),
+        ),
+        (
+            'minimum 60_000.00 per contract year vat exempt "Unntatt etter mval. § 3-5"',
+            ast.MinimumStmt(
+                amount=Decimal("60000.00"), vat=ast.VatStmt(category="exempt", reason="Unntatt etter mval. § 3-5")
+            ),
+        ),
+        (
+            "minimum 60_000.00 per contract year vat exempt",
+            ast.MinimumStmt(amount=Decimal("60000.00"), vat=ast.VatStmt(category="exempt")),
+        ),
+        (
             "indexation kpi yearly on 01-01 from 2027-01-01 compare october cap 5% floor 0% on platform",
             ast.IndexationStmt(
                 index=ast.Ref(name="kpi"),

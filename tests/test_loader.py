@@ -36,6 +36,18 @@ def test_settings_types_are_checked() -> None:
     assert {d.span.line for d in diagnostics} == {2, 3}
 
 
+def test_bank_days_setting_takes_exactly_a_bool() -> None:
+    assert Settings().bank_days is True
+    assert parse_settings("bank_days = false\n") == (Settings(bank_days=False), [])
+    for text in ('bank_days = "no"\n', "bank_days = 0\n"):
+        settings, diagnostics = parse_settings(text)
+        assert settings.bank_days is True
+        assert [d.code for d in diagnostics] == ["E0703"]
+        assert diagnostics[0].message == "the setting `bank_days` must be true or false"
+    _, diagnostics = parse_settings("jobs = true\n")
+    assert [d.code for d in diagnostics] == ["E0703"]
+
+
 def test_discovery_skips_hidden_and_respects_sources(tmp_path: Path) -> None:
     write_workspace(tmp_path, 2)
     (tmp_path / ".git").mkdir()

@@ -17,14 +17,15 @@ from decimal import Decimal
 import attrs
 
 from compiler import model
-from runtime.billing.expected import Blocked, UsageKey, expected_lines, schedules, usage_requests
-from runtime.billing.reconcile import reconcile
+from runtime.billing.expected import Blocked, UsageKey, expected_lines, schedules, wanted_usage
+from runtime.billing.reconcile import Orphan, reconcile
 from runtime.ledger.documents import DraftDocument, IssuedLine
 
 Meter = Callable[[Sequence[UsageKey]], Mapping[UsageKey, Decimal]]
 """Metered totals for the requested (contract, metric, start, end) periods."""
-IssuedBetween = Callable[[str, str], Sequence[IssuedLine]]
-"""The issued lines of the contracts whose ids sort from the first argument to the second."""
+IssuedBetween = Callable[[str | None, str | None], Sequence[IssuedLine]]
+"""The issued lines of the contracts whose ids sort from the first argument (None: the first id) up to,
+not including, the second (None: past the last)."""
 
 MAX_CHUNK = 2_000
 """Contracts per chunk at most: a few hundred MB of schedules and issued lines."""
@@ -34,29 +35,57 @@ CHUNKS_PER_WORKER = 8
 """Enough chunks that workers finishing at different times still end together."""
 
 
-def chunks(contracts: Sequence[str], workers: int) -> list[tuple[str, ...]]:
-    """`contracts` (sorted) cut into consecutive chunks."""
+@attrs.frozen
+class Chunk:
+    """Consecutive contracts, and the range of contract ids whose issued lines it reconciles.
+
+    The ranges of a run's chunks cover every possible id, so the issued lines of a
+    contract deleted from the workspace are read by exactly one chunk and reported.
+    """
+
+    contracts: tuple[str, ...]
+    low: str | None
+    """First id of the range (None: from the smallest)."""
+    high: str | None
+    """First id past the range (None: to the largest)."""
+
+
+def chunks(contracts: Sequence[str], workers: int) -> list[Chunk]:
+    """`contracts` (sorted) cut into consecutive chunks; one empty chunk for no contracts."""
     size = max(MIN_CHUNK, min(MAX_CHUNK, math.ceil(len(contracts) / (workers * CHUNKS_PER_WORKER))))
-    return [tuple(contracts[i : i + size]) for i in range(0, len(contracts), size)]
+    parts = [tuple(contracts[i : i + size]) for i in range(0, len(contracts), size)] or [()]
+    return [
+        Chunk(part, None if i == 0 else part[0], parts[i + 1][0] if i + 1 < len(parts) else None)
+        for i, part in enumerate(parts)
+    ]
 
 
-def no_issued_lines(first: str, last: str) -> list[IssuedLine]:
+def no_issued_lines(low: str | None, high: str | None) -> list[IssuedLine]:
     """The issued lines when there is no ledger yet."""
     return []
 
 
+@attrs.frozen(kw_only=True)
+class ChunkPlan:
+    drafts: list[DraftDocument]
+    blocked: list[Blocked]
+    orphans: list[Orphan]
+
+
 def plan_chunk(
     workspace: model.Workspace,
-    contracts: Sequence[str],
+    chunk: Chunk,
     issued_between: IssuedBetween,
     meter: Meter,
     as_of: date,
-) -> tuple[list[DraftDocument], list[Blocked]]:
-    """The drafts (in contract order) and blocked lines of the contracts in one chunk."""
-    part = attrs.evolve(workspace, contracts={cid: workspace.contracts[cid] for cid in contracts})
+    bank_days: bool = True,
+) -> ChunkPlan:
+    """The drafts (in contract order), blocked lines and orphaned issued lines of one chunk."""
+    part = attrs.evolve(workspace, contracts={cid: workspace.contracts[cid] for cid in chunk.contracts})
     plans = schedules(part, as_of)
-    usage = meter(usage_requests(plans, as_of))
-    expected = expected_lines(part, plans, usage, as_of)
+    usage = meter(wanted_usage(plans, as_of))
+    expected = expected_lines(plans, usage, as_of)
     del plans, usage  # before the issued lines come in
-    issued = issued_between(contracts[0], contracts[-1]) if contracts else []
-    return reconcile(part, expected.lines, issued, as_of), list(expected.blocked)
+    issued = issued_between(chunk.low, chunk.high)
+    drafts, orphans = reconcile(part, expected.lines, issued, expected.known, as_of, bank_days)
+    return ChunkPlan(drafts=drafts, blocked=list(expected.blocked), orphans=orphans)

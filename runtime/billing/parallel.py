@@ -22,9 +22,9 @@ from pathlib import Path
 from typing import Any, cast
 
 from compiler import model
-from runtime.billing.chunks import IssuedBetween, Meter, plan_chunk
-from runtime.billing.expected import Blocked, UsageKey
-from runtime.ledger.documents import DraftDocument, IssuedLine
+from runtime.billing.chunks import Chunk, ChunkPlan, IssuedBetween, Meter, plan_chunk
+from runtime.billing.expected import UsageKey
+from runtime.ledger.documents import IssuedLine
 from runtime.ledger.errors import LedgerError
 from runtime.ledger.rows import Row
 from runtime.ledger.store import Ledger, issued_lines_from
@@ -47,14 +47,14 @@ class WorkerLost(Exception):
 
 def _handed(lines: Sequence[IssuedLine]) -> IssuedBetween:
     """The issued lines the parent sent with a chunk, in the form plan_chunk reads them."""
-    return lambda first, last: lines
+    return lambda low, high: lines
 
 
 Task = tuple[int, Sequence[Row], Path | None]
 """A chunk's number, its issued lines as ledger rows, and the ledger they came from."""
 
 
-def _work(conn: Connection, workspace: model.Workspace, parts: Sequence[tuple[str, ...]], as_of: date) -> None:
+def _work(conn: Connection, workspace: model.Workspace, parts: Sequence[Chunk], as_of: date, bank_days: bool) -> None:
     def meter(requests: Sequence[UsageKey]) -> Any:
         conn.send(("meter", requests))
         return conn.recv()
@@ -65,9 +65,9 @@ def _work(conn: Connection, workspace: model.Workspace, parts: Sequence[tuple[st
                 index, found, path = task
                 issued = issued_lines_from(found, path) if path is not None else []
                 del found, task
-                drafts, blocked = plan_chunk(workspace, parts[index], _handed(issued), meter, as_of)
+                result = plan_chunk(workspace, parts[index], _handed(issued), meter, as_of, bank_days)
                 del issued
-                conn.send(("chunk", index, drafts, blocked))
+                conn.send(("chunk", index, result))
     except LedgerError as exc:
         conn.send(("ledger_error", str(exc), exc.help))
     except Exception as exc:
@@ -78,18 +78,19 @@ def _work(conn: Connection, workspace: model.Workspace, parts: Sequence[tuple[st
 
 def plan_in_workers(
     workspace: model.Workspace,
-    parts: Sequence[tuple[str, ...]],
+    parts: Sequence[Chunk],
     ledger: Ledger | None,
     meter: Meter,
     as_of: date,
     workers: int,
     progress: Callable[[int], None] | None = None,
-) -> tuple[list[DraftDocument], list[Blocked]]:
-    """Every chunk planned; drafts and blocked lines in chunk order. `progress` gets contracts done."""
+    bank_days: bool = True,
+) -> list[ChunkPlan]:
+    """Every chunk planned, in chunk order. `progress` gets contracts done."""
     context = multiprocessing.get_context("fork")
     pipes: list[Connection] = []
     processes = []
-    results: dict[int, tuple[list[DraftDocument], list[Blocked]]] = {}
+    results: dict[int, ChunkPlan] = {}
     finished = False
 
     def task(index: int) -> Task | None:
@@ -102,12 +103,12 @@ def plan_in_workers(
         part = parts[index]
         if ledger is None:
             return index, [], None
-        return index, ledger.issued_rows_between(part[0], part[-1]), ledger.path
+        return index, ledger.issued_rows_between(part.low, part.high), ledger.path
 
     try:
         for _ in range(min(workers, len(parts))):
             parent, child = context.Pipe()
-            process = context.Process(target=_work, args=(child, workspace, parts, as_of), daemon=True)
+            process = context.Process(target=_work, args=(child, workspace, parts, as_of, bank_days), daemon=True)
             process.start()
             child.close()
             pipes.append(parent)
@@ -127,9 +128,9 @@ def plan_in_workers(
                     if message[0] == "meter":
                         pipe.send(dict(meter(message[1])))
                     elif message[0] == "chunk":
-                        _, index, drafts, blocked = message
-                        results[index] = (drafts, blocked)
-                        done += len(parts[index])
+                        _, index, result = message
+                        results[index] = result
+                        done += len(parts[index].contracts)
                         if progress:
                             progress(done)
                         pipe.send(task(handed))
@@ -153,6 +154,4 @@ def plan_in_workers(
             if not finished:  # the others may wait for a chunk or a usage total that will never come
                 process.terminate()
             process.join()
-    drafts_all = [d for index in sorted(results) for d in results[index][0]]
-    blocked_all = [b for index in sorted(results) for b in results[index][1]]
-    return drafts_all, blocked_all
+    return [results[index] for index in sorted(results)]

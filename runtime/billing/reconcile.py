@@ -1,153 +1,255 @@
-"""Expected minus issued, per contract, charge, line and period, turned into drafts.
+"""Expected minus issued, per line identity and VAT group, turned into drafts.
 
-A line never billed goes on the contract's next invoice as it is. A line billed
-at another amount than is now expected (a back-dated amendment, late usage) is
-corrected: a shortfall goes on the invoice as a correction, an excess becomes a
-line of a credit note referencing the invoice it corrects. Lines whose billed
-amount matches are settled, so a second run with the same inputs drafts nothing.
+A line identity (compiler/billing/lines.py) is the contract, the line's kind,
+its charge, its discount and its billing period; never its label. For every
+identity and VAT category and rate, the difference between what is expected now
+and what was issued (credit notes negative) is settled:
+
+- nothing issued yet: the line goes on the contract's invoice as it is;
+- a shortfall: one correction line on the invoice, saying what changed;
+- an excess: one correction line on a credit note referencing the invoice it
+  corrects; one credit note per corrected invoice.
+
+A changed label changes no identity, so nothing is drafted; a changed VAT
+category moves the amount from one VAT group to another: the old is credited
+and the new billed. A second run with the same inputs drafts nothing.
+
+Issued lines whose contract or charge no longer exists in the workspace are not
+reconciled at all: they are reported as orphans, and an apply refuses to run.
 """
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 import attrs
 
 from compiler import model
-from runtime.billing.expected import ExpectedLine, LineKey
+from compiler.billing.lines import LineId, Tax
+from compiler.billing.price import PricedLine
+from compiler.billing.provenance import CorrectionTrace, DocumentRef, Trace, trace_from_json, trace_to_json
+from runtime.billing.bankdays import due_date
 from runtime.ledger.documents import DraftDocument, DraftLine, IssuedLine
 
 ZERO = Decimal(0)
-
-
 CORRECTION = "Korreksjon: "
-
-
-def _key(line: IssuedLine) -> LineKey:
-    """The key an issued line settles, read from its columns (no JSON parsing: runs see every line ever issued)."""
-    label = line.description.removeprefix(CORRECTION)
-    return LineKey(line.contract, line.charge, label, line.period_start, line.period_end)
-
-
-def _draft_line(expected: ExpectedLine) -> DraftLine:
-    return DraftLine(
-        contract=expected.key.contract,
-        charge=expected.key.charge,
-        description=expected.label,
-        period_start=expected.key.period_start,
-        period_end=expected.key.period_end,
-        quantity=expected.quantity,
-        unit_price=expected.unit_price,
-        net_amount=expected.net,
-        vat_category=expected.vat_category,
-        vat_rate=expected.vat_rate,
-        provenance=json.dumps(expected.provenance, sort_keys=True, ensure_ascii=False),
-    )
-
-
-def _correction(
-    key: LineKey, amount: Decimal, template: ExpectedLine | None, issued: list[IssuedLine], credit: bool
-) -> DraftLine:
-    last = issued[-1]
-    previous = json.loads(last.provenance)
-    vat_category = template.vat_category if template else _vat_of(previous)
-    vat_rate = template.vat_rate if template else Decimal(str(previous.get("vat_rate", "0")))
-    provenance = {
-        "kind": "correction",
-        "key": key.as_json(),
-        "expected": f"{template.net:f}" if template else "0.00",
-        "issued": f"{sum((x.net_amount for x in issued), ZERO):f}",
-        "corrects": [{"series": x.series, "number": x.number, "line": x.line} for x in issued],
-        "source": (template.provenance if template else previous).get("source", ""),
-        "vat_category": vat_category,
-        "vat_rate": f"{vat_rate:f}",
-    }
-    return DraftLine(
-        contract=key.contract,
-        charge=key.charge,
-        description=f"{CORRECTION}{key.label}",
-        period_start=key.period_start,
-        period_end=key.period_end,
-        quantity=Decimal(1),
-        unit_price=amount,
-        net_amount=amount,
-        vat_category=vat_category,
-        vat_rate=vat_rate,
-        provenance=json.dumps(provenance, sort_keys=True, ensure_ascii=False),
-        corrects=next((x.number for x in reversed(issued) if x.series == "invoice"), None) if credit else None,
-    )
-
-
+Bucket = tuple[LineId, Tax]
 _RANK = {"recurring": 0, "one_time": 0, "usage": 0, "discount": 1, "minimum": 2}
 
 
-def _reading_order(key: LineKey, kind: str, correction: bool) -> tuple[object, ...]:
-    """Periods in order; within one, each charge followed by its discount, corrections last."""
-    return (key.period_start, correction, key.charge, _RANK.get(kind, 0), key.label, key.period_end)
+@attrs.frozen(kw_only=True)
+class KnownIds:
+    """The ids a contract's issued lines may name: its charges (and `minimum`) and its discounts."""
+
+    charges: frozenset[str]
+    discounts: frozenset[str]
 
 
-def _vat_of(provenance: Mapping[str, object]) -> str:
-    return str(provenance.get("vat_category", "standard"))
+@attrs.frozen(kw_only=True)
+class Orphan:
+    """Issued lines that name a contract, charge or discount the workspace no longer has."""
+
+    contract: str
+    what: str
+    """`contract X`, `charge X`, `discount X`."""
+    documents: tuple[tuple[str, int], ...]
+    """(series, number) of every document holding such a line."""
+
+
+def _orphan_reason(line: IssuedLine, known: Mapping[str, KnownIds]) -> str | None:
+    ids = known.get(line.contract)
+    if ids is None:
+        return f"contract {line.contract}"
+    if line.charge not in ids.charges:
+        return f"charge {line.charge}"
+    if line.discount and line.discount not in ids.discounts:
+        return f"discount {line.discount}"
+    return None
+
+
+def _draft_line(line: PricedLine) -> DraftLine:
+    return DraftLine(
+        contract=line.id.contract,
+        charge=line.id.charge,
+        description=line.label,
+        period_start=line.start,
+        period_end=line.end,
+        quantity=line.quantity,
+        unit_price=line.unit_price,
+        net_amount=line.net,
+        vat_category=line.tax.category,
+        vat_rate=line.tax.rate,
+        provenance=trace_to_json(line.trace),
+        kind=line.id.kind,
+        discount=line.id.discount,
+        billing_start=line.id.period_start,
+        billing_end=line.id.period_end,
+    )
+
+
+def _what_changed(target: PricedLine | None, issued: Decimal) -> str:
+    if target is None:
+        return f"no longer billed (issued {issued:f}): the contract no longer has it for this period"
+    amendments = sorted({p.amendment for p in target.trace.pieces if p.amendment is not None})
+    amendments += sorted({u.amendment for u in target.trace.usage if u.amendment is not None})
+    because = f"; amendment {', '.join(str(a) for a in amendments)}" if amendments else ""
+    return f"now {target.net:f}, issued {issued:f}{because}"
+
+
+def _correction(
+    bucket: Bucket,
+    difference: Decimal,
+    target: PricedLine | None,
+    before: list[IssuedLine],
+    corrects: int | None,
+) -> DraftLine:
+    ident, tax = bucket
+    last = before[-1]
+    issued = sum((x.net_amount for x in before), ZERO)
+    if target is not None:
+        base = target.trace
+        label, start, end = target.label, target.start, target.end
+    else:
+        base = trace_from_json(last.provenance)
+        label, start, end = last.description.removeprefix(CORRECTION), last.period_start, last.period_end
+    trace = Trace(
+        kind="correction",
+        line_kind=ident.kind,
+        source=base.source,
+        amendment=base.amendment,
+        billing_date=base.billing_date,
+        pieces=base.pieces,
+        usage=base.usage,
+        discount=base.discount,
+        minimum=base.minimum,
+        correction=CorrectionTrace(
+            expected=target.net if target is not None else ZERO,
+            issued=issued,
+            corrects=tuple(DocumentRef(series=x.series, number=x.number, line=x.line) for x in before),
+            reason=_what_changed(target, issued),
+        ),
+    )
+    return DraftLine(
+        contract=ident.contract,
+        charge=ident.charge,
+        description=f"{CORRECTION}{label}",
+        period_start=start,
+        period_end=end,
+        quantity=Decimal(1),
+        unit_price=abs(difference),
+        net_amount=abs(difference),
+        vat_category=tax.category,
+        vat_rate=tax.rate,
+        provenance=trace_to_json(trace),
+        kind=ident.kind,
+        discount=ident.discount,
+        billing_start=ident.period_start,
+        billing_end=ident.period_end,
+        corrects=corrects,
+    )
+
+
+def _reading_order(line: DraftLine, correction: bool) -> tuple[object, ...]:
+    """Periods in order; within one, each charge followed by its discounts, corrections last."""
+    return (line.billing_start, correction, line.charge, _RANK[line.kind], line.discount, line.vat_category)
+
+
+def _corrected_invoice(before: list[IssuedLine], period_invoices: Mapping[tuple[str, str, date], int]) -> int | None:
+    """The invoice an excess corrects: the latest invoice that billed this identity (or that a credit
+    note for it corrected), else the latest invoice that billed the same charge for the same period."""
+    numbers = [x.number for x in before if x.series == "invoice"]
+    numbers += [x.corrects for x in before if x.series == "credit_note" and x.corrects is not None]
+    if numbers:
+        return max(numbers)
+    if before:
+        first = before[0]
+        return period_invoices.get((first.contract, first.charge, first.billing_start))
+    return None
 
 
 def reconcile(
     workspace: model.Workspace,
-    expected: Iterable[ExpectedLine],
+    expected: Iterable[PricedLine],
     issued: Iterable[IssuedLine],
+    known: Mapping[str, KnownIds],
     as_of: date,
-) -> list[DraftDocument]:
-    """The invoices and credit notes that make issued equal expected, in contract order."""
-    wanted: dict[LineKey, ExpectedLine] = {}
+    bank_days: bool = True,
+) -> tuple[list[DraftDocument], list[Orphan]]:
+    """The invoices and credit notes that make issued equal expected, in contract order, and the orphans."""
+    wanted: dict[Bucket, PricedLine] = {}
     for line in expected:
-        twin = wanted.get(line.key)
-        if twin is not None:  # two identical discounts on one line: one line, both amounts
-            line = attrs.evolve(twin, amount=twin.amount + line.amount, net=twin.net + line.net)
-        wanted[line.key] = line
-    billed: dict[LineKey, list[IssuedLine]] = defaultdict(list)
+        bucket = (line.id, line.tax)
+        if bucket in wanted:
+            raise ValueError(f"two expected lines share the identity {line.id} and VAT {line.tax}")
+        wanted[bucket] = line
+    billed: dict[Bucket, list[IssuedLine]] = defaultdict(list)
+    period_invoices: dict[tuple[str, str, date], int] = {}
+    lost: dict[tuple[str, str], set[tuple[str, int]]] = defaultdict(set)
     for done in issued:
-        billed[_key(done)].append(done)
+        reason = _orphan_reason(done, known)
+        if reason is not None:
+            lost[done.contract, reason].add((done.series, done.number))
+            continue
+        billed[done.id, done.tax].append(done)
+        if done.series == "invoice":
+            where = (done.contract, done.charge, done.billing_start)
+            period_invoices[where] = max(period_invoices.get(where, 0), done.number)
+    orphans = [
+        Orphan(contract=contract, what=what, documents=tuple(sorted(docs)))
+        for (contract, what), docs in sorted(lost.items())
+    ]
     invoice_lines: dict[str, list[tuple[tuple[object, ...], DraftLine]]] = defaultdict(list)
-    credit_lines: dict[str, list[tuple[tuple[object, ...], DraftLine]]] = defaultdict(list)
-    for key in wanted.keys() | billed.keys():  # order comes from sorting each document below
-        target = wanted.get(key)
-        before = billed.get(key, [])
+    credit_lines: dict[tuple[str, int], list[tuple[tuple[object, ...], DraftLine]]] = defaultdict(list)
+    for bucket in wanted.keys() | billed.keys():  # order comes from sorting each document below
+        target = wanted.get(bucket)
+        before = billed.get(bucket, [])
         difference = (target.net if target else ZERO) - sum((x.net_amount for x in before), ZERO)
         if difference == 0:
             continue
+        contract = bucket[0].contract
         if not before:
             assert target is not None
-            invoice_lines[key.contract].append((_reading_order(key, target.kind, False), _draft_line(target)))
+            draft = _draft_line(target)
+            # A new negative line (a discount) goes with its base line when that is billed now, and
+            # otherwise on a credit note against the invoice that billed the base line.
+            invoice = (
+                None if difference > 0 else period_invoices.get((contract, target.id.charge, target.id.period_start))
+            )
+            if invoice is None:
+                invoice_lines[contract].append((_reading_order(draft, False), draft))
+                continue
+            credit = attrs.evolve(draft, net_amount=-draft.net_amount, unit_price=-draft.unit_price, corrects=invoice)
+            credit_lines[contract, invoice].append((_reading_order(credit, False), credit))
         elif difference > 0:
-            fix = _correction(key, difference, target, before, credit=False)
-            invoice_lines[key.contract].append((_reading_order(key, "", True), fix))
+            fix = _correction(bucket, difference, target, before, None)
+            invoice_lines[contract].append((_reading_order(fix, True), fix))
         else:
-            fix = _correction(key, -difference, target, before, credit=True)
-            credit_lines[key.contract].append((_reading_order(key, "", True), fix))
+            invoice = _corrected_invoice(before, period_invoices)
+            if invoice is None:  # only possible for a damaged ledger: a credit with nothing it corrects
+                raise ValueError(f"no invoice to correct for {bucket[0]}")
+            fix = _correction(bucket, difference, target, before, invoice)
+            credit_lines[contract, invoice].append((_reading_order(fix, True), fix))
     drafts: list[DraftDocument] = []
-    for cid in sorted(set(invoice_lines) | set(credit_lines)):
-        contract = workspace.contracts.get(cid)
-        if contract is None:
-            continue  # a contract deleted from the sources: its documents stand; nothing new is drafted
-        customer = workspace.customers[contract.customer]
-        reference = contract.reference or customer.reference
+    for cid in sorted(set(invoice_lines) | {c for c, _ in credit_lines}):
+        contract_ = workspace.contracts[cid]
+        customer = workspace.customers[contract_.customer]
+        reference = contract_.reference or customer.reference
         header = {
             "contract": cid,
-            "customer": contract.customer,
-            "currency": contract.currency,
+            "customer": contract_.customer,
+            "currency": contract_.currency,
             "issue_date": as_of,
-            "due_date": as_of + timedelta(days=contract.due_days),
-            "buyer_reference": reference or (None if contract.purchase_order else cid),
-            "purchase_order": contract.purchase_order,
+            "due_date": due_date(as_of, contract_.due_days, bank_days),
+            "buyer_reference": reference or (None if contract_.purchase_order else cid),
+            "purchase_order": contract_.purchase_order,
         }
         if invoice_lines.get(cid):
             lines = tuple(line for _, line in sorted(invoice_lines[cid], key=lambda pair: pair[0]))
             drafts.append(DraftDocument(kind="invoice", lines=lines, **header))  # type: ignore[arg-type]
-        if credit_lines.get(cid):
-            credits = tuple(line for _, line in sorted(credit_lines[cid], key=lambda pair: pair[0]))
-            corrects = tuple(sorted({x.corrects for x in credits if x.corrects is not None}))
-            drafts.append(DraftDocument(kind="credit_note", lines=credits, corrects=corrects, **header))  # type: ignore[arg-type]
-    return drafts
+        for invoice in sorted(n for c, n in credit_lines if c == cid):
+            credits = tuple(line for _, line in sorted(credit_lines[cid, invoice], key=lambda pair: pair[0]))
+            drafts.append(DraftDocument(kind="credit_note", lines=credits, corrects=(invoice,), **header))  # type: ignore[arg-type]
+    return drafts, orphans

@@ -13,9 +13,10 @@ from datetime import date
 import attrs
 
 from compiler import model
-from runtime.billing.chunks import Meter, chunks, no_issued_lines, plan_chunk
+from runtime.billing.chunks import ChunkPlan, Meter, chunks, no_issued_lines, plan_chunk
 from runtime.billing.expected import Blocked
 from runtime.billing.parallel import plan_in_workers, workers_for
+from runtime.billing.reconcile import Orphan
 from runtime.ledger.documents import DraftDocument, IssuedDocument
 from runtime.ledger.store import Ledger
 from runtime.ledger.totals import Totals, compute_totals
@@ -35,6 +36,8 @@ class BillPlan:
     as_of: date
     documents: tuple[PlannedDocument, ...]
     blocked: tuple[Blocked, ...]
+    orphans: tuple[Orphan, ...]
+    """Issued lines whose contract, charge or discount the workspace no longer has: an apply refuses."""
     contracts: int
     """How many contracts were looked at."""
 
@@ -53,6 +56,7 @@ def plan(
     meter: Meter,
     as_of: date,
     progress: Progress | None = None,
+    bank_days: bool = True,
 ) -> BillPlan:
     """Every document a run at `as_of` would issue against `ledger` (None: nothing issued yet).
 
@@ -60,9 +64,9 @@ def plan(
     """
     with no_cyclic_gc():
         if ledger is None:
-            return _plan(workspace, None, meter, as_of, progress)
+            return _plan(workspace, None, meter, as_of, progress, bank_days)
         with ledger.snapshot():
-            return _plan(workspace, ledger, meter, as_of, progress)
+            return _plan(workspace, ledger, meter, as_of, progress, bank_days)
 
 
 def _plan(
@@ -71,38 +75,47 @@ def _plan(
     meter: Meter,
     as_of: date,
     progress: Progress | None,
+    bank_days: bool,
 ) -> BillPlan:
     contracts = sorted(workspace.contracts)
     workers = workers_for(len(contracts))
     parts = chunks(contracts, workers)
-    drafts: list[DraftDocument] = []
-    blocked: list[Blocked] = []
 
     def planned(done: int) -> None:
         if progress:
             progress("planning contracts", done, len(contracts))
 
     planned(0)
+    results: list[ChunkPlan] = []
     if workers > 1:
-        drafts, blocked = plan_in_workers(workspace, parts, ledger, meter, as_of, workers, planned)
+        results = plan_in_workers(workspace, parts, ledger, meter, as_of, workers, planned, bank_days)
     else:
         issued = ledger.issued_lines_between if ledger is not None else no_issued_lines
         done = 0
         for part in parts:
-            found, stuck = plan_chunk(workspace, part, issued, meter, as_of)
-            drafts += found
-            blocked += stuck
-            done += len(part)
+            results.append(plan_chunk(workspace, part, issued, meter, as_of, bank_days))
+            done += len(part.contracts)
             planned(done)
-    documents = tuple(PlannedDocument(draft=d, totals=compute_totals(d.lines)) for d in drafts)
-    return BillPlan(as_of=as_of, documents=documents, blocked=tuple(blocked), contracts=len(contracts))
+    drafts: list[DraftDocument] = [d for r in results for d in r.drafts]
+    documents = tuple(PlannedDocument(draft=d, totals=compute_totals(d.lines, d.currency)) for d in drafts)
+    return BillPlan(
+        as_of=as_of,
+        documents=documents,
+        blocked=tuple(b for r in results for b in r.blocked),
+        orphans=tuple(o for r in results for o in r.orphans),
+        contracts=len(contracts),
+    )
 
 
 class RunBlocked(Exception):
-    """Lines due by the as-of date cannot be priced (an index value is missing): nothing was issued."""
+    """Lines due by the as-of date cannot be priced (an index value is missing), or issued lines name
+    contracts or charges the workspace no longer has: nothing was issued."""
 
     def __init__(self, plan: BillPlan) -> None:
-        super().__init__(f"{len(plan.blocked)} line(s) due cannot be priced; nothing was issued")
+        super().__init__(
+            f"{len(plan.blocked)} line(s) due cannot be priced and {len(plan.orphans)} issued id(s) are unknown; "
+            "nothing was issued"
+        )
         self.plan = plan
 
 
@@ -112,17 +125,20 @@ def apply(
     meter: Meter,
     as_of: date,
     progress: Progress | None = None,
+    bank_days: bool = True,
 ) -> tuple[BillPlan, list[IssuedDocument]]:
     """Plan against the ledger as it is now, and issue that plan in one transaction.
 
-    Raises RunBlocked, issuing nothing, when any line due cannot be priced: a run
-    is issued whole or not at all, never with some contracts' lines missing.
+    Raises RunBlocked, issuing nothing, when any line due cannot be priced, or when
+    issued lines name a contract, charge or discount the workspace no longer has: a
+    run is issued whole or not at all, and a deleted or renamed id never turns
+    silently into credit notes or skipped lines.
     """
     seller = workspace.seller
     assert seller is not None, "a checked workspace has a seller"
     with ledger.locked():  # read what is issued and issue more under one write lock: no double billing
-        current = plan(workspace, ledger, meter, as_of, progress)
-        if current.blocked:
+        current = plan(workspace, ledger, meter, as_of, progress, bank_days)
+        if current.blocked or current.orphans:
             raise RunBlocked(current)
         if progress:
             progress(f"issuing {len(current.documents):,} documents", 0, 0)

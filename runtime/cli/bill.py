@@ -16,7 +16,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from compiler import model
+from compiler.money import Money, totals_by_currency
 from runtime.billing.chunks import Meter
+from runtime.billing.reconcile import Orphan
 from runtime.billing.run import BillPlan, PlannedDocument, RunBlocked, apply, plan
 from runtime.cli.options import Context
 from runtime.cli.schedule import money
@@ -63,7 +65,11 @@ def _document_json(doc: PlannedDocument, issued: IssuedDocument | None = None) -
         "corrects": list(draft.corrects),
         "lines": [
             {
+                "kind": line.kind,
                 "charge": line.charge,
+                "discount": line.discount,
+                "billing_period_start": line.billing_start.isoformat(),
+                "billing_period_end": line.billing_end.isoformat(),
                 "description": line.description,
                 "period_start": line.period_start.isoformat(),
                 "period_end": line.period_end.isoformat(),
@@ -97,15 +103,21 @@ def _signed_gross(doc: PlannedDocument) -> Decimal:
 
 
 def summary(result: BillPlan, currency: str, applied: bool, held_back: bool = False) -> str:
-    """The run in one line. `held_back`: an apply that issued nothing because lines are blocked."""
+    """The run in one line, with a total per currency (never one sum across currencies).
+
+    `currency`: the seller's, shown when nothing is drafted. `held_back`: an apply that issued nothing.
+    """
     invoices, credits = len(result.invoices), len(result.credit_notes)
-    total = sum((_signed_gross(d) for d in result.documents), Decimal(0))
+    totals = totals_by_currency(Money(_signed_gross(d), d.draft.currency) for d in result.documents)
     head, verb = ("Issued", "issued") if applied else ("Not issued", "held back") if held_back else ("Plan", "to issue")
     parts = [f"{invoices} invoice{'s' if invoices != 1 else ''} {verb}"]
     parts.append(f"{credits} credit note{'s' if credits != 1 else ''}")
     if result.blocked:
         parts.append(f"{len(result.blocked)} line{'s' if len(result.blocked) != 1 else ''} blocked")
-    return f"{head}: {', '.join(parts)}, total {currency} {money(total)} (incl. VAT)"
+    if result.orphans:
+        parts.append(f"{len(result.orphans)} unknown id{'s' if len(result.orphans) != 1 else ''}")
+    amounts = " + ".join(f"{code} {money(total, code)}" for code, total in totals.items())
+    return f"{head}: {', '.join(parts)}, total {amounts or f'{currency} {money(Decimal(0), currency)}'} (incl. VAT)"
 
 
 def render(
@@ -132,17 +144,25 @@ def render(
         for line in draft.lines:
             last_day = line.period_end - timedelta(days=1)
             period = str(line.period_start) if last_day == line.period_start else f"{line.period_start} – {last_day}"
-            text.append(
-                f"    {period:<25} {line.description[:38]:<38} {money(line.net_amount):>14}  {line.vat_rate:g}%"
-            )
-        groups = "  ".join(f"VAT {g.rate:g}% of {money(g.taxable)}: {money(g.vat)}" for g in doc.totals.groups)
-        text.append(f"    net {money(doc.totals.net)}  {groups}  total {money(doc.totals.gross)} {draft.currency}")
+            amount = money(line.net_amount, draft.currency)
+            text.append(f"    {period:<25} {line.description[:38]:<38} {amount:>14}  {line.vat_rate:g}%")
+        code = draft.currency
+        groups = "  ".join(
+            f"VAT {g.rate:g}% of {money(g.taxable, code)}: {money(g.vat, code)}" for g in doc.totals.groups
+        )
+        text.append(f"    net {money(doc.totals.net, code)}  {groups}  total {money(doc.totals.gross, code)} {code}")
         yield "\n".join(text) + "\n\n"
     for blocked in result.blocked:
         yield (
             f"{bold('blocked', 'red')} {blocked.contract} `{blocked.charge}` from {blocked.period_start}: "
             f"{blocked.reason}\n"
         )
+    for orphan in result.orphans:
+        yield f"{bold('unknown', 'red')} {orphan.what} of {orphan.contract}: issued on {_documents(orphan)}\n"
+
+
+def _documents(orphan: Orphan) -> str:
+    return ", ".join(f"{KIND_NAMES[series]} {number}" for series, number in orphan.documents)
 
 
 @click.command()
@@ -177,7 +197,8 @@ def bill(ctx: Context, as_of: Any, do_apply: bool, as_json: bool) -> None:
             if usage is None:
                 sys.exit(1)
             path = ledger_path(workspace.root, workspace.settings.ledger)
-            result, issued = _run(path, model_, usage.meter, day, do_apply, update)
+            bank_days = workspace.settings.bank_days
+            result, issued = _run(path, model_, usage.meter, day, do_apply, update, bank_days)
     _report(ctx, model_, result, issued, day, do_apply, as_json)
 
 
@@ -188,19 +209,20 @@ def _run(
     day: date,
     do_apply: bool,
     update: Callable[[str, int, int], None] | None,
+    bank_days: bool,
 ) -> tuple[BillPlan, list[IssuedDocument] | None]:
     """The plan, and what was issued (None when only planning, or when lines are blocked)."""
     try:
         if do_apply:
             with Ledger.open(path) as ledger:
                 try:
-                    return apply(model_, ledger, meter, day, update)
+                    return apply(model_, ledger, meter, day, update, bank_days)
                 except RunBlocked as stopped:
                     return stopped.plan, None
         if path.exists():
             with Ledger.open(path, create=False) as ledger:
-                return plan(model_, ledger, meter, day, update), None
-        return plan(model_, None, meter, day, update), None
+                return plan(model_, ledger, meter, day, update, bank_days), None
+        return plan(model_, None, meter, day, update, bank_days), None
     except LedgerError as exc:
         click.echo(f"error: {exc}\n  = help: {exc.help}", err=True)
         sys.exit(1)
@@ -225,13 +247,27 @@ def _report(
             {"contract": b.contract, "charge": b.charge, "period_start": b.period_start.isoformat(), "reason": b.reason}
             for b in result.blocked
         ]
-        out = {"as_of": day.isoformat(), "applied": applied, "documents": documents, "blocked": blocked}
+        orphans = [
+            {
+                "contract": o.contract,
+                "unknown": o.what,
+                "documents": [{"series": s, "number": n} for s, n in o.documents],
+            }
+            for o in result.orphans
+        ]
+        out = {
+            "as_of": day.isoformat(),
+            "applied": applied,
+            "documents": documents,
+            "blocked": blocked,
+            "unknown_ids": orphans,
+        }
         click.echo(json.dumps(out, indent=2, ensure_ascii=False))
     else:
         if applied:
             title = "issued"
         elif do_apply:
-            title = "nothing issued: some lines due cannot be priced"
+            title = "nothing issued: some lines cannot be priced or reconciled"
         else:
             title = "plan; nothing is issued until you run it with --apply"
         stream = sys.stdout
@@ -249,4 +285,15 @@ def _report(
             "again; every line waits for them, so that a run is issued whole",
             err=True,
         )
+    if result.orphans:
+        names = "; ".join(f"{o.what} of {o.contract} (on {_documents(o)})" for o in result.orphans[:5])
+        more = f" and {len(result.orphans) - 5} more" if len(result.orphans) > 5 else ""
+        outcome = "nothing was issued" if do_apply else "an apply would issue nothing"
+        click.echo(f"error: issued documents name ids the workspace no longer has: {names}{more}; {outcome}", err=True)
+        click.echo(
+            "  = help: put the contract, charge or discount back under its old id (a label can change freely, an "
+            "id cannot); to end a charge, remove it with an amendment, and to end a contract, terminate it",
+            err=True,
+        )
+    if result.blocked or result.orphans:
         sys.exit(1)

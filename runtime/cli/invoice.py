@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -14,6 +13,8 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from compiler.billing.proration import Proration
+from compiler.billing.provenance import PieceTrace, Trace, trace_from_json
 from runtime.cli.bill import KIND_NAMES, ledger_path
 from runtime.cli.options import Context, workspace_root
 from runtime.cli.schedule import money
@@ -77,9 +78,9 @@ def list_documents(ctx: Context, contract: str | None) -> None:
             str(doc.due_date),
             doc.contract,
             doc.customer,
-            money(doc.totals.net),
-            money(doc.totals.vat),
-            money(doc.totals.gross),
+            money(doc.totals.net, doc.currency),
+            money(doc.totals.vat, doc.currency),
+            money(doc.totals.gross, doc.currency),
             doc.kid,
         )
     _console(ctx).print(table)
@@ -119,46 +120,60 @@ def show(ctx: Context, number: int, credit_note: bool) -> None:
             _period(line.period_start, line.period_end),
             line.description,
             f"{line.quantity:f}",
-            money(line.unit_price),
-            money(line.net_amount),
+            money(line.unit_price, doc.currency),
+            money(line.net_amount, doc.currency),
             f"{line.vat_rate:g}%",
         )
     console.print(table)
+    code = doc.currency
     for group in doc.totals.groups:
-        console.print(f"VAT {group.category} {group.rate:g}% of {money(group.taxable)}: {money(group.vat)}")
+        console.print(f"VAT {group.category} {group.rate:g}% of {money(group.taxable, code)}: {money(group.vat, code)}")
     console.print(
-        f"[bold]net {money(doc.totals.net)}  VAT {money(doc.totals.vat)}  total {money(doc.totals.gross)} "
-        f"{doc.currency}[/bold]"
+        f"[bold]net {money(doc.totals.net, code)}  VAT {money(doc.totals.vat, code)}  "
+        f"total {money(doc.totals.gross, code)} {code}[/bold]"
     )
     console.print(f"hash {doc.hash}  (previous {doc.previous_hash[:16]}…)")
 
 
-def explain_line(data: dict[str, Any]) -> list[str]:
-    """The reasons behind one line, from its provenance, in words."""
-    out = [f"from {data.get('source', '?')}" + (f", amendment {data['amendment']}" if "amendment" in data else "")]
-    kind = data.get("kind")
-    if kind == "correction":
-        corrected = ", ".join(
-            f"{c['series'].replace('_', ' ')} {c['number']} line {c['line']}" for c in data["corrects"]
+def _piece_reason(piece: PieceTrace, currency: str) -> str:
+    units = Proration(unit_months=piece.unit_months, whole=piece.whole, parts=piece.parts).describe()
+    because = f", amendment {piece.amendment}" if piece.amendment is not None else ""
+    note = f", {piece.note}" if piece.note else ""
+    return (
+        f"{_period(piece.start, piece.end)}: {piece.quantity:f} x {piece.price:f} per {piece.per} x {units} = "
+        f"{money(piece.amount, currency)} (from {piece.source}{because}{note})"
+    )
+
+
+def explain_line(trace: Trace, currency: str) -> list[str]:
+    """The reasons behind one line, from its trace, in words."""
+    out = [f"from {trace.source}" + (f", amendment {trace.amendment}" if trace.amendment is not None else "")]
+    if trace.correction is not None:
+        fix = trace.correction
+        corrected = ", ".join(f"{ref.series.replace('_', ' ')} {ref.number} line {ref.line}" for ref in fix.corrects)
+        out.append(f"correction of the {trace.line_kind} line: {fix.reason} (issued on {corrected})")
+    out += [_piece_reason(piece, currency) for piece in trace.pieces]
+    for used in trace.usage:
+        out.append(
+            f"{_period(used.start, used.end)}: {used.total:f} of {used.metric}, priced {used.arithmetic} = "
+            f"{money(used.amount, currency)} (from {used.source})"
         )
-        out.append(f"correction: now expected {data['expected']}, issued so far {data['issued']} ({corrected})")
-        return out
-    if "usage_total" in data:
-        out.append(f"usage of {data['metric']}: {data['usage_total']} in the period")
-        out.append(f"priced: {data['arithmetic']}")
-    if "quantity" in data and "unit_price" in data:
-        out.append(f"{data['quantity']} x {data['unit_price']} per billing cycle")
-    if "proration" in data:
-        days, cycle = data["proration"]["days"], data["proration"]["cycle_days"]
-        if days != cycle:
-            out.append(f"prorated {days}/{cycle} days of the cycle")
-    if data.get("percent"):
-        out.append(f"discount of {data['percent']}%")
-    if "minimum" in data:
-        out.append(f"minimum {data['minimum']} per contract year; billed in the year {data['billed_in_year']}")
-    if "note" in data:
-        out.append(data["note"])
-    out.append(f"due on {data.get('billing_date', '?')}")
+    if trace.discount is not None:
+        off = trace.discount
+        window = f" from {off.window_start or 'the start'} until {off.window_end or 'the end'}"
+        out.append(
+            f"discount {off.discount}: {off.percent:f}% of {money(off.discounted, currency)} billed for "
+            f"`{off.charge}`{window}"
+        )
+    if trace.minimum is not None:
+        least = trace.minimum
+        out.append(
+            f"minimum {money(least.minimum, currency)} for the contract year "
+            f"{_period(least.year_start, least.year_end)}; billed in the year {money(least.billed_in_year, currency)}"
+        )
+    if trace.note:
+        out.append(trace.note)
+    out.append(f"due on {trace.billing_date}")
     return out
 
 
@@ -172,9 +187,14 @@ def explain(ctx: Context, number: int, credit_note: bool) -> None:
     for i, line in enumerate(doc.lines, start=1):
         console.print(
             f"\n[bold]{i}. {line.description}[/bold]  {_period(line.period_start, line.period_end)}  "
-            f"{money(line.net_amount)} + {line.vat_rate:g}% VAT"
+            f"{money(line.net_amount, doc.currency)} + {line.vat_rate:g}% VAT"
         )
-        for reason in explain_line(json.loads(line.provenance)):
+        try:
+            trace = trace_from_json(line.provenance)
+        except ValueError as exc:
+            console.print(f"   the stored reasons cannot be read: {exc}")
+            continue
+        for reason in explain_line(trace, doc.currency):
             console.print(f"   {reason}")
 
 

@@ -5,81 +5,93 @@ from __future__ import annotations
 import json
 import sys
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 import click
 from rich.console import Console
 from rich.table import Table
 
+from compiler.billing.lines import BillableLine, DiscountLine, MinimumLine, OneTimeLine, RecurringLine, UsageLine
+from compiler.billing.lower import BillingSchedule, lower
+from compiler.billing.price import PricedLine, price_schedule
+from compiler.billing.provenance import trace_to_json
 from compiler.calendar import add_months
+from compiler.money import minor_unit, round_money
 from compiler.names import did_you_mean
-from compiler.schedule import BillingSchedule, ScheduleLine, lower
 from runtime.cli.options import Context
 from runtime.cli.workspace import load_checked
 
-CENT = Decimal("0.01")
 
-
-def money(value: Decimal | None) -> str:
+def money(value: Decimal | None, currency: str = "NOK") -> str:
+    """An amount rounded to the currency's minor unit, thousands separated by a space."""
     if value is None:
         return ""
-    return f"{value.quantize(CENT, rounding=ROUND_HALF_UP):,.2f}".replace(",", " ")
+    return f"{round_money(value, currency):,.{minor_unit(currency)}f}".replace(",", " ")
 
 
-def _line_json(line: ScheduleLine) -> dict[str, Any]:
+def _priced(schedule: BillingSchedule) -> dict[tuple[object, ...], PricedLine]:
+    """The fixed lines priced (usage counted as none): what the schedule can say before usage is known."""
+    priced = price_schedule(schedule, {}, schedule.horizon)
+    return {(p.id, p.tax): p for p in priced.lines}
+
+
+def _line_json(line: BillableLine, priced: PricedLine | None) -> dict[str, Any]:
+    fixed = priced is not None and not isinstance(line, UsageLine | MinimumLine)
     return {
-        "billing_date": line.billing_date.isoformat(),
-        "period_start": line.period_start.isoformat(),
-        "period_end": line.period_end.isoformat(),
-        "charge": line.charge,
+        "id": {
+            "contract": line.id.contract,
+            "kind": line.id.kind,
+            "charge": line.id.charge,
+            "discount": line.id.discount,
+            "period_start": line.id.period_start.isoformat(),
+            "period_end": line.id.period_end.isoformat(),
+        },
         "label": line.label,
-        "kind": line.kind,
-        "quantity": None if line.quantity is None else str(line.quantity),
-        "unit_price": None if line.unit_price is None else str(line.unit_price),
-        "days": line.days,
-        "cycle_days": line.cycle_days,
-        "amount": None if line.amount is None else str(line.amount),
-        "metric": line.metric,
-        "percent": None if line.percent is None else str(line.percent),
-        "vat_category": line.vat_category,
-        "vat_rate": str(line.vat_rate),
-        "amendment": line.amendment,
-        "source": f"{line.span.file}:{line.span.line}",
-        "note": line.note,
-        "blocked": line.blocked,
+        "billing_date": line.billing_date.isoformat(),
+        "vat_category": line.tax.category,
+        "vat_rate": f"{line.tax.rate:f}",
+        "amount": f"{priced.amount:f}" if fixed and priced is not None else None,
+        "trace": json.loads(trace_to_json(priced.trace)) if fixed and priced is not None else None,
+        "blocked": line.blocked if isinstance(line, RecurringLine) else None,
     }
 
 
 def _json(schedule: BillingSchedule, start: date) -> str:
+    priced = _priced(schedule)
     return json.dumps(
         {
             "contract": schedule.contract,
+            "currency": schedule.currency,
             "start": schedule.start.isoformat(),
             "end": schedule.end.isoformat() if schedule.end else None,
             "term_ends": [d.isoformat() for d in schedule.term_ends],
             "notice_deadlines": [d.isoformat() for d in schedule.notice_deadlines],
             "from": start.isoformat(),
             "to": schedule.horizon.isoformat(),
-            "lines": [_line_json(line) for line in schedule.lines if line.period_end > start],
+            "lines": [
+                _line_json(line, priced.get((line.id, line.tax)))
+                for line in schedule.lines
+                if line.id.period_end > start
+            ],
         },
         indent=2,
         ensure_ascii=False,
     )
 
 
-def _what(line: ScheduleLine) -> str:
-    if line.kind == "usage":
-        return f"usage: {line.metric}"
-    if line.kind == "minimum":
-        return f"minimum {money(line.unit_price)}"
-    if line.kind == "discount":
-        share = f" x {line.days}/{line.cycle_days}" if line.days != line.cycle_days else ""
-        return f"-{line.percent}%{share}"
-    parts = [f"{line.quantity:g} x {money(line.unit_price)}"]
-    if line.days is not None and line.days != line.cycle_days:
-        parts.append(f"x {line.days}/{line.cycle_days} days")
-    return " ".join(parts)
+def _what(line: BillableLine, currency: str) -> str:
+    if isinstance(line, UsageLine):
+        return "usage: " + ", ".join(sorted({p.metric for p in line.pieces}))
+    if isinstance(line, MinimumLine):
+        return f"minimum {money(line.minimum, currency)}"
+    if isinstance(line, DiscountLine):
+        return f"-{line.percent:g}%"
+    if isinstance(line, OneTimeLine):
+        return "once"
+    return " + ".join(
+        f"{p.quantity:g} x {money(p.price, currency)}/{p.per} x {p.proration.describe()}" for p in line.pieces
+    )
 
 
 @click.command()
@@ -96,10 +108,12 @@ def _what(line: ScheduleLine) -> str:
 def schedule(ctx: Context, contract: str, start: Any, end: Any, as_json: bool) -> None:
     """Show CONTRACT's billing schedule: every line, its period, billing date and arithmetic.
 
-    Periods are shown with their last day, as on invoices; amounts rounded to
-    øre as they will be billed. `--json` gives exact amounts and exclusive
-    period ends. Usage and minimum true-ups are priced by the bill run, once
-    usage and earlier invoices are known.
+    Each line is one billing period of one charge (its pieces when an
+    amendment or indexation splits the period), shown with its last day, as on
+    invoices; amounts rounded as they will be billed. `--json` gives exact
+    amounts, exclusive period ends and each line's identity and trace. Usage and
+    minimum true-ups are priced by the bill run, once usage and earlier invoices
+    are known.
     """
     _, model = load_checked(ctx)
     found = model.contracts.get(contract)
@@ -135,26 +149,35 @@ def schedule(ctx: Context, contract: str, start: Any, end: Any, as_json: bool) -
     ):
         table.add_column(name, justify=justify)  # type: ignore[arg-type]
     total = Decimal(0)
+    currency = result.currency
+    priced = _priced(result)
     for line in result.lines:
-        if line.period_end <= first:
+        if line.id.period_end <= first:
             continue
         why = [f"{line.span.file}:{line.span.line}"]
-        if line.amendment is not None:
-            why.append(f"amendment {line.amendment}")
-        if line.note and line.kind != "discount":
-            why.append(line.note)
-        if line.blocked:
-            why.append(f"BLOCKED: {line.blocked}")
-        period = f"{line.period_start} – {line.period_end - timedelta(days=1)}"  # shown inclusive, as on invoices
+        amendments = sorted(
+            {p.amendment for p in getattr(line, "pieces", ()) if p.amendment is not None}
+            | ({line.amendment} if isinstance(line, OneTimeLine | DiscountLine) and line.amendment else set())
+        )
+        if amendments:
+            why.append("amendment " + ", ".join(str(a) for a in amendments))
+        if isinstance(line, RecurringLine):
+            why += [p.note for p in line.pieces if p.note]
+            if line.blocked:
+                why.append(f"BLOCKED: {line.blocked}")
+        done = priced.get((line.id, line.tax))
+        fixed = done is not None and not isinstance(line, UsageLine | MinimumLine)
+        days = f"{done.start} – {done.end - timedelta(days=1)}" if done else ""
         table.add_row(
             str(line.billing_date),
-            period,
-            line.label if line.kind != "usage" else f"{line.label} ({line.charge})",
-            _what(line),
-            money(line.amount),
-            f"{line.vat_rate:g}%",
+            days or f"{line.id.period_start} – {line.id.period_end - timedelta(days=1)}",
+            line.label if not isinstance(line, UsageLine) else f"{line.label} ({line.id.charge})",
+            _what(line, currency),
+            money(done.amount, currency) if fixed and done else "",
+            f"{line.tax.rate:g}%",
             "; ".join(why),
         )
-        total += line.amount or 0
+        if fixed and done:
+            total += done.amount
     console.print(table)
-    console.print(f"fixed amounts before VAT, {first} to {result.horizon}: {money(total)} {found.currency}")
+    console.print(f"fixed amounts before VAT, {first} to {result.horizon}: {money(total, currency)} {currency}")

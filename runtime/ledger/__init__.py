@@ -11,7 +11,7 @@ from runtime.ledger.errors import (
 )
 from runtime.ledger.kid import KidScheme, make_kid
 from runtime.ledger.store import BillRun, Ledger
-from runtime.ledger.totals import Totals, VatGroup, compute_totals, round_money
+from runtime.ledger.totals import Totals, VatGroup, compute_totals
 
 __all__ = [
     "BillRun",
@@ -32,5 +32,4 @@ __all__ = [
     "VatGroup",
     "compute_totals",
     "make_kid",
-    "round_money",
 ]

@@ -32,6 +32,10 @@ def _line(line: DraftLine) -> dict[str, Any]:
         "vat_rate": str(line.vat_rate),
         "provenance": line.provenance,
         "corrects": line.corrects,
+        "line_kind": line.kind,
+        "discount": line.discount,
+        "billing_start": line.billing_start.isoformat(),
+        "billing_end": line.billing_end.isoformat(),
     }
 
 

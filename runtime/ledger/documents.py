@@ -12,6 +12,7 @@ from typing import Literal
 
 import attrs
 
+from compiler.billing.lines import LineId, LineKind, Tax
 from runtime.ledger.totals import Totals
 
 Kind = Literal["invoice", "credit_note"]
@@ -21,17 +22,25 @@ KINDS: tuple[Kind, ...] = ("invoice", "credit_note")
 @attrs.frozen(kw_only=True)
 class DraftLine:
     contract: str
-    charge: str
-    description: str
-    period_start: date
+    charge: str  # the charge billed (or discounted); `minimum` for a true-up
+    description: str  # display only: never matched on
+    period_start: date  # the days this line bills: [period_start, period_end)
     period_end: date  # exclusive
     quantity: Decimal
     unit_price: Decimal
-    net_amount: Decimal  # rounded to 2 decimals by whoever made the line
+    net_amount: Decimal  # rounded to the currency's minor unit by whoever made the line
     vat_category: str  # standard, medium, low, zero, exempt, reverse_charge or outside
     vat_rate: Decimal  # percent: Decimal("25")
-    provenance: str  # JSON text, stored verbatim
+    provenance: str  # a versioned trace (compiler/billing/provenance.py), stored verbatim
+    kind: LineKind  # with contract, charge, discount and the billing period: the line's identity
+    discount: str  # a discount line's discount id; empty otherwise
+    billing_start: date  # the billing period the line belongs to (the full cycle)
+    billing_end: date
     corrects: int | None = None  # credit-note lines: the invoice number whose line this corrects
+
+    @property
+    def id(self) -> LineId:
+        return LineId(self.contract, self.kind, self.charge, self.discount, self.billing_start, self.billing_end)
 
 
 @attrs.frozen(kw_only=True)
@@ -73,7 +82,7 @@ class IssuedDocument:
 
 @attrs.frozen(kw_only=True)
 class IssuedLine:
-    """One issued line as reconciliation sees it: what was billed for a contract, charge and period."""
+    """One issued line as reconciliation sees it: what was billed for a line identity, in one VAT group."""
 
     contract: str
     charge: str
@@ -84,4 +93,19 @@ class IssuedLine:
     number: int
     line: int  # 1-based position on its document
     provenance: str
-    description: str = ""
+    description: str
+    kind: LineKind
+    discount: str
+    billing_start: date
+    billing_end: date
+    vat_category: str
+    vat_rate: Decimal
+    corrects: int | None
+
+    @property
+    def id(self) -> LineId:
+        return LineId(self.contract, self.kind, self.charge, self.discount, self.billing_start, self.billing_end)
+
+    @property
+    def tax(self) -> Tax:
+        return Tax(self.vat_category, self.vat_rate)

@@ -7,6 +7,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from compiler.billing.lines import LINE_KINDS, LineKind
 from runtime.ledger.documents import KINDS, DraftLine, IssuedDocument, IssuedLine, Kind
 from runtime.ledger.totals import Totals, VatGroup
 
@@ -19,11 +20,13 @@ DOCUMENT_COLUMNS = (
 )
 LINE_COLUMNS = (
     "series, number, line, contract, charge, description, period_start, period_end, quantity, "
-    "unit_price, net_amount, vat_category, vat_rate, provenance, corrects"
+    "unit_price, net_amount, vat_category, vat_rate, provenance, corrects, line_kind, discount, billing_start, "
+    "billing_end"
 )
 VAT_COLUMNS = "series, number, position, category, rate, taxable, vat"
 ISSUED_LINE_COLUMNS = (
-    "contract, charge, period_start, period_end, net_amount, series, number, line, provenance, description"
+    "contract, charge, period_start, period_end, net_amount, series, number, line, provenance, description, "
+    "line_kind, discount, billing_start, billing_end, vat_category, vat_rate, corrects"
 )
 REF_COLUMNS = "series, number, position, invoice"
 
@@ -68,6 +71,10 @@ def line_rows(doc: IssuedDocument) -> list[tuple[Any, ...]]:
             str(line.vat_rate),
             line.provenance,
             line.corrects,
+            line.kind,
+            line.discount,
+            line.billing_start.isoformat(),
+            line.billing_end.isoformat(),
         )
         for position, line in enumerate(doc.lines, start=1)
     ]
@@ -101,6 +108,13 @@ def decimal(value: object) -> Decimal:
     return amount
 
 
+def line_kind(value: object) -> LineKind:
+    for known in LINE_KINDS:
+        if value == known:
+            return known
+    raise ValueError(f"unknown line kind {value!r}")
+
+
 def day(value: object) -> date:
     if not isinstance(value, str):
         raise ValueError(f"date {value!r} is not text")
@@ -122,6 +136,10 @@ def decode_line(row: Row) -> DraftLine:
         vat_rate=decimal(row[9]),
         provenance=row[10],
         corrects=row[11],
+        kind=line_kind(row[12]),
+        discount=row[13],
+        billing_start=day(row[14]),
+        billing_end=day(row[15]),
     )
 
 
@@ -170,4 +188,11 @@ def issued_line(row: Row) -> IssuedLine:
         line=row[7],
         provenance=row[8],
         description=row[9],
+        kind=line_kind(row[10]),
+        discount=row[11],
+        billing_start=day(row[12]),
+        billing_end=day(row[13]),
+        vat_category=row[14],
+        vat_rate=decimal(row[15]),
+        corrects=row[16],
     )

@@ -1,4 +1,4 @@
-"""The ledger's SQLite schema, version 1, embedded so that no data file needs shipping.
+"""The ledger's SQLite schema, version 2, embedded so that no data file needs shipping.
 
 Rules that keep the books honest live in the schema itself, so they hold for any
 program that writes the file, not just this one:
@@ -15,7 +15,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 APPLICATION_ID = 0x41765401  # "AvT" + 1: marks the file as an Avtale ledger (PRAGMA application_id)
 GENESIS_SQL = "'" + "0" * 64 + "'"
 
@@ -88,13 +88,18 @@ CREATE TABLE document_lines (
     vat_rate TEXT NOT NULL,
     provenance TEXT NOT NULL,
     corrects INTEGER,
+    -- the line's identity: what reconciliation matches (never the description)
+    line_kind TEXT NOT NULL CHECK (line_kind IN ('recurring', 'one_time', 'usage', 'discount', 'minimum')),
+    discount TEXT NOT NULL,
+    billing_start TEXT NOT NULL,
+    billing_end TEXT NOT NULL CHECK (billing_end > billing_start),
     PRIMARY KEY (series, number, line),
     FOREIGN KEY (series, number) REFERENCES documents (series, number),
     -- a corrected invoice must be one the credit note references
     FOREIGN KEY (series, number, corrects) REFERENCES document_refs (series, number, invoice)
 ) STRICT;
 
-CREATE INDEX document_lines_by_contract ON document_lines (contract, charge, period_start);
+CREATE INDEX document_lines_by_contract ON document_lines (contract);
 
 CREATE TABLE document_vat (
     series TEXT NOT NULL,

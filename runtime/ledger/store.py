@@ -18,13 +18,14 @@ from typing import Any
 
 import attrs
 
+from compiler.money import round_money
 from runtime.ledger import rows
 from runtime.ledger.chain import GENESIS, document_hash
 from runtime.ledger.documents import KINDS, DraftDocument, DraftLine, IssuedDocument, IssuedLine, Kind
 from runtime.ledger.errors import InvalidDraft, LedgerError, LedgerLocked, LedgerSchemaError, NumberingError
 from runtime.ledger.kid import KidScheme, check_kid_settings, make_kid
 from runtime.ledger.schema import APPLICATION_ID, SCHEMA_VERSION, TRIGGERS, statements
-from runtime.ledger.totals import compute_totals, round_money
+from runtime.ledger.totals import compute_totals
 from runtime.ledger.validation import check_draft
 
 DEFAULT_TIMEOUT = 2.0  # seconds to wait for another writer before reporting the ledger locked
@@ -47,9 +48,9 @@ def _is_busy(exc: sqlite3.Error) -> bool:
     return code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
 
 
-def _at_cents(line: DraftLine) -> DraftLine:
-    """The line with its (validated, already rounded) net amount written with exactly 2 decimals."""
-    rounded = round_money(line.net_amount)
+def _at_minor_unit(line: DraftLine, currency: str) -> DraftLine:
+    """The line with its (validated, already rounded) net amount written with exactly the currency's decimals."""
+    rounded = round_money(line.net_amount, currency)
     return line if rounded.as_tuple() == line.net_amount.as_tuple() else attrs.evolve(line, net_amount=rounded)
 
 
@@ -161,6 +162,13 @@ class Ledger:
             raise LedgerSchemaError(
                 f"{self.path} is an SQLite database but not an Avtale ledger",
                 "point the `ledger` setting in avtale.toml at another file",
+            )
+        if version < SCHEMA_VERSION:
+            raise LedgerSchemaError(
+                f"the ledger at {self.path} has schema version {version}, written by an earlier Avtale whose lines "
+                f"carry no billing-period identity; this Avtale reads version {SCHEMA_VERSION}",
+                "keep billing it with the Avtale that wrote it; reconciling it here could credit or bill lines "
+                "twice, so nothing is read or issued",
             )
         if version > SCHEMA_VERSION:
             raise LedgerSchemaError(
@@ -287,7 +295,7 @@ class Ledger:
         for draft in drafts:
             series = draft.kind
             number = numbers[series]
-            lines = tuple(_at_cents(line) for line in draft.lines)
+            lines = tuple(_at_minor_unit(line, draft.currency) for line in draft.lines)
             doc = IssuedDocument(
                 kind=draft.kind,
                 contract=draft.contract,
@@ -302,7 +310,7 @@ class Ledger:
                 number=number,
                 series=series,
                 kid=make_kid(number, scheme=kid_scheme, length=kid_length) if series == "invoice" else "",
-                totals=compute_totals(lines),
+                totals=compute_totals(lines, draft.currency),
                 previous_hash=previous[series],
                 hash="",
                 issued_at_run=run,
@@ -359,7 +367,7 @@ class Ledger:
         )
         self._db.executemany(f"INSERT INTO document_refs ({rows.REF_COLUMNS}) VALUES (?, ?, ?, ?)", rows.ref_rows(doc))
         self._db.executemany(
-            f"INSERT INTO document_lines ({rows.LINE_COLUMNS}) VALUES ({', '.join('?' * 15)})", rows.line_rows(doc)
+            f"INSERT INTO document_lines ({rows.LINE_COLUMNS}) VALUES ({', '.join('?' * 19)})", rows.line_rows(doc)
         )
         self._db.executemany(
             f"INSERT INTO document_vat ({rows.VAT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)", rows.vat_rows(doc)
@@ -392,18 +400,21 @@ class Ledger:
             return self._issued_lines("", ())
         return self._issued_lines("WHERE contract = ?", (contract,))
 
-    def issued_lines_between(self, first: str, last: str) -> list[IssuedLine]:
-        """The issued lines of the contracts whose ids sort from `first` to `last`, both included.
+    def issued_lines_between(self, low: str | None, high: str | None) -> list[IssuedLine]:
+        """The issued lines of the contracts whose ids sort from `low` up to, not including, `high`
+        (None: unbounded on that side).
 
         Bill runs read the ledger a range of contracts at a time, so that no process
         ever holds every line issued.
         """
-        return issued_lines_from(self.issued_rows_between(first, last), self.path)
+        return issued_lines_from(self.issued_rows_between(low, high), self.path)
 
-    def issued_rows_between(self, first: str, last: str) -> list[rows.Row]:
+    def issued_rows_between(self, low: str | None, high: str | None) -> list[rows.Row]:
         """The same lines as rows of text and numbers: cheap to send to another process, which
         turns them into lines with `issued_lines_from`."""
-        return self._issued_rows("WHERE contract >= ? AND contract <= ?", (first, last))
+        where = [*(["contract >= ?"] if low is not None else []), *(["contract < ?"] if high is not None else [])]
+        params = tuple(bound for bound in (low, high) if bound is not None)
+        return self._issued_rows(f"WHERE {' AND '.join(where)}" if where else "", params)
 
     def _issued_lines(self, where: str, params: tuple[str, ...]) -> list[IssuedLine]:
         return issued_lines_from(self._issued_rows(where, params), self.path)
@@ -500,7 +511,7 @@ class Ledger:
             else:
                 if document_hash(doc) != stored_hash:
                     problems.append(f"{label} {number}: its content does not match its hash (changed after issue)")
-                if compute_totals(doc.lines) != doc.totals:
+                if compute_totals(doc.lines, doc.currency) != doc.totals:
                     problems.append(f"{label} {number}: its totals do not add up from its lines")
             expected, previous = number + 1, stored_hash
         if next_number != expected:

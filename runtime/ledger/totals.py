@@ -3,29 +3,25 @@
 The order is fixed by the standard (BR-CO-10, BR-CO-13..17): round each line's
 net amount; sum the rounded lines per VAT category and rate; round each group's
 VAT once; every total is a sum of rounded figures. Rounding is commercial
-(ROUND_HALF_UP) to 2 decimals, at these points only.
+(ROUND_HALF_UP) to the currency's minor unit (compiler/money.py), at these
+points only.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Protocol
 
 import attrs
 
-CENT = Decimal("0.01")
-ZERO = Decimal("0.00")
+from compiler.money import round_money
+
+ZERO = Decimal(0)
 HUNDRED = Decimal(100)
 
 # The order VAT groups are listed in, as on a Norwegian invoice: highest rate first.
 VAT_CATEGORIES = ("standard", "medium", "low", "zero", "exempt", "reverse_charge", "outside")
-
-
-def round_money(amount: Decimal) -> Decimal:
-    """Commercial rounding to 2 decimals; never a negative zero."""
-    rounded = amount.quantize(CENT, rounding=ROUND_HALF_UP)
-    return rounded if rounded else ZERO
 
 
 def plain_rate(rate: Decimal) -> Decimal:
@@ -66,16 +62,21 @@ def _group_order(key: tuple[str, Decimal]) -> tuple[int, str, Decimal]:
     return known, category, -rate
 
 
-def compute_totals(lines: Iterable[TaxableLine]) -> Totals:
+def compute_totals(lines: Iterable[TaxableLine], currency: str) -> Totals:
     """Totals of a document's lines; groups ordered by category (as VAT_CATEGORIES), then rate descending."""
     taxable: dict[tuple[str, Decimal], Decimal] = {}
     for line in lines:
         key = (line.vat_category, plain_rate(line.vat_rate))
-        taxable[key] = taxable.get(key, ZERO) + round_money(line.net_amount)
+        taxable[key] = taxable.get(key, ZERO) + round_money(line.net_amount, currency)
     groups = tuple(
-        VatGroup(category=category, rate=rate, taxable=round_money(amount), vat=round_money(amount * rate / HUNDRED))
+        VatGroup(
+            category=category,
+            rate=rate,
+            taxable=round_money(amount, currency),
+            vat=round_money(amount * rate / HUNDRED, currency),
+        )
         for (category, rate), amount in sorted(taxable.items(), key=lambda item: _group_order(item[0]))
     )
-    net = round_money(sum((g.taxable for g in groups), ZERO))
-    vat = round_money(sum((g.vat for g in groups), ZERO))
-    return Totals(groups=groups, net=net, vat=vat, gross=round_money(net + vat))
+    net = round_money(sum((g.taxable for g in groups), ZERO), currency)
+    vat = round_money(sum((g.vat for g in groups), ZERO), currency)
+    return Totals(groups=groups, net=net, vat=vat, gross=round_money(net + vat, currency))

@@ -11,9 +11,11 @@ import re
 from datetime import date
 from decimal import Decimal
 
+from compiler.billing.lines import LINE_KINDS
+from compiler.money import is_rounded, minor_unit
 from runtime.ledger.documents import KINDS, DraftDocument, DraftLine
 from runtime.ledger.errors import InvalidDraft
-from runtime.ledger.totals import VAT_CATEGORIES, round_money
+from runtime.ledger.totals import VAT_CATEGORIES
 
 CURRENCY = re.compile(r"[A-Z]{3}\Z")
 # EN 16931 (BR-S-5, BR-Z-5, BR-E-5, BR-AE-5, BR-O-5): only these categories carry a rate above zero.
@@ -29,7 +31,7 @@ def _is_money(value: object) -> bool:
     return isinstance(value, Decimal) and value.is_finite()
 
 
-def check_line(where: str, line: DraftLine, kind: str, corrects: tuple[int, ...]) -> None:
+def check_line(where: str, line: DraftLine, kind: str, corrects: tuple[int, ...], currency: str) -> None:
     for name in ("contract", "charge", "description"):
         if not isinstance(getattr(line, name), str) or not getattr(line, name).strip():
             raise _fail(where, f"the line has no {name}")
@@ -46,12 +48,18 @@ def check_line(where: str, line: DraftLine, kind: str, corrects: tuple[int, ...]
             raise _fail(
                 where, f"{name} {getattr(line, name)!r} is not a finite Decimal", "money is never a float; " + HELP
             )
-    if round_money(line.net_amount) != line.net_amount:
+    if not is_rounded(line.net_amount, currency):
         raise _fail(
             where,
-            f"net amount {line.net_amount} is not rounded to 2 decimals",
+            f"net amount {line.net_amount} is not rounded to {minor_unit(currency)} decimals ({currency})",
             "round each line's net amount (ROUND_HALF_UP) before issuing; " + HELP,
         )
+    if line.kind not in LINE_KINDS:
+        raise _fail(where, f"unknown line kind `{line.kind}`", f"use one of {', '.join(LINE_KINDS)}")
+    if not (isinstance(line.billing_start, date) and isinstance(line.billing_end, date)):
+        raise _fail(where, "the billing period must be two dates")
+    if line.billing_start >= line.billing_end:
+        raise _fail(where, f"the billing period {line.billing_start}..{line.billing_end} is empty")
     if line.vat_category not in VAT_CATEGORIES:
         raise _fail(where, f"unknown VAT category `{line.vat_category}`", f"use one of {', '.join(VAT_CATEGORIES)}")
     if line.vat_category in RATED and line.vat_rate <= 0:
@@ -97,4 +105,4 @@ def check_draft(index: int, draft: DraftDocument, as_of: date) -> None:
     if len(set(draft.corrects)) != len(draft.corrects):
         raise _fail(where, "the credit note references the same invoice twice")
     for position, line in enumerate(draft.lines, start=1):
-        check_line(f"{where}, line {position}", line, draft.kind, draft.corrects)
+        check_line(f"{where}, line {position}", line, draft.kind, draft.corrects, draft.currency)

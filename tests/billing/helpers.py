@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from compiler import model
-from compiler.schedule import BillingSchedule, lower
+from compiler.billing.lower import BillingSchedule, lower
 from compiler.workspace import check_workspace
 from dsl.parser import parse
 

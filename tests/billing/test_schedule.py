@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from compiler.periods import Period, billing_periods, fraction, split
-from compiler.schedule import ScheduleLine
+from compiler.billing.lower import ScheduleLine
 from tests.billing.helpers import contract, schedule
 
 D = Decimal

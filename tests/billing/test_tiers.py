@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from compiler import model
-from compiler.tiers import graduated, package, percentage, price, volume
+from compiler.billing.tiers import graduated, package, percentage, price, volume
 
 D = Decimal
 TIERS = (

@@ -34,6 +34,10 @@ def line(net: str = "1490.00", *, category: str = "standard", rate: str = "25", 
         "vat_category": category,
         "vat_rate": Decimal(rate),
         "provenance": '{"span": "contracts/nordlys.avt:8:5"}',
+        "kind": "recurring",
+        "discount": "",
+        "billing_start": date(2026, 3, 1),
+        "billing_end": date(2026, 4, 1),
     }
     values.update(fields)
     return DraftLine(**values)

@@ -9,17 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 import attrs
 
 from compiler import model
 from compiler.calendar import MONTH_NAMES, subtract_duration
 from compiler.calendar import add_duration as plus
+from compiler.money import round_price
 from compiler.terms import repriced
 from dsl.ast import YearMonth
-
-CENT = Decimal("0.01")
+from dsl.span import Span
 
 
 @attrs.frozen
@@ -35,6 +35,17 @@ class Version:
     """Why the price is what it is, when not written in the contract (indexation)."""
     blocked: str | None = None
     """Set when the price cannot be known (a missing index value)."""
+    source: Span | None = None
+    """The statement that made this version (None: the charge's own declaration)."""
+
+
+@attrs.frozen
+class NamedDiscount:
+    """A discount with its id: `discount-N` for the contract's own (in order), `amendment-A-discount-N` for
+    amendment A's. Reconciliation matches discount lines by this id, never by the label."""
+
+    id: str
+    discount: model.Discount
 
 
 @attrs.frozen
@@ -47,7 +58,7 @@ class Timeline:
     notice_deadlines: tuple[date, ...]
     """The last day to give notice before each term end (renewing contracts)."""
     versions: Mapping[str, tuple[Version, ...]]
-    discounts: tuple[model.Discount, ...]
+    discounts: tuple[NamedDiscount, ...]
 
 
 def _unit_price(pricing: model.Pricing) -> Decimal | None:
@@ -81,7 +92,7 @@ def index_change(index: model.Index | None, indexation: model.Indexation, year: 
 def build(contract: model.Contract, indices: Mapping[str, model.Index], until: date) -> Timeline:
     """The timeline up to `until` (exclusive), the horizon of the schedule."""
     versions: dict[str, list[Version]] = {c.id: [Version(contract.start, c)] for c in contract.charges}
-    discounts = list(contract.discounts)
+    discounts = [NamedDiscount(f"discount-{i}", d) for i, d in enumerate(contract.discounts, start=1)]
     term = contract.term
     renewal = contract.renewal
     terminated: date | None = None
@@ -113,18 +124,22 @@ def build(contract: model.Contract, indices: Mapping[str, model.Index], until: d
                     case model.SetQuantity(charge=cid, quantity=quantity):
                         now = current(cid)
                         if now and now.charge:
-                            push(cid, Version(day, attrs.evolve(now.charge, quantity=quantity), event.number))
+                            changed = attrs.evolve(now.charge, quantity=quantity)
+                            push(cid, Version(day, changed, event.number, source=change.span))
                     case model.SetPrice(charge=cid, price=price):
                         now = current(cid)
                         if now and now.charge:
                             pricing = repriced(now.charge.pricing, price) or now.charge.pricing
-                            push(cid, Version(day, attrs.evolve(now.charge, pricing=pricing), event.number))
+                            changed = attrs.evolve(now.charge, pricing=pricing)
+                            push(cid, Version(day, changed, event.number, source=change.span))
                     case model.AddCharge(charge=charge):
                         push(charge.id, Version(day, charge, event.number))
                     case model.RemoveCharge(charge=cid):
-                        push(cid, Version(day, None, event.number))
+                        push(cid, Version(day, None, event.number, source=change.span))
                     case model.AddDiscount(discount=discount):
-                        discounts.append(attrs.evolve(discount, start=discount.start or day, amendment=event.number))
+                        added = sum(1 for d in discounts if d.discount.amendment == event.number) + 1
+                        dated = attrs.evolve(discount, start=discount.start or day, amendment=event.number)
+                        discounts.append(NamedDiscount(f"amendment-{event.number}-discount-{added}", dated))
                     case model.ChangeTerm(term=new_term):
                         term = new_term
                     case model.ChangeRenewal(renewal=new_renewal):
@@ -142,13 +157,14 @@ def build(contract: model.Contract, indices: Mapping[str, model.Index], until: d
                 if base_price is None:
                     continue
                 if isinstance(factor, str):
-                    push(cid, attrs.evolve(now, start=day, blocked=factor, amendment=None))
+                    push(cid, attrs.evolve(now, start=day, blocked=factor, amendment=None, source=indexation.span))
                     continue
-                new_price = (base_price * (1 + factor)).quantize(CENT, rounding=ROUND_HALF_UP)
+                new_price = round_price(base_price * (1 + factor))
                 pricing = repriced(now.charge.pricing, new_price) or now.charge.pricing
                 month = MONTH_NAMES[indexation.compare_month - 1]
                 note = f"indexed {factor * 100:+.2f}% on {day} ({indexation.index}, {month})"
-                push(cid, Version(day, attrs.evolve(now.charge, pricing=pricing), None, note, now.blocked))
+                indexed = attrs.evolve(now.charge, pricing=pricing)
+                push(cid, Version(day, indexed, None, note, now.blocked, source=indexation.span))
 
     term_end = plus(contract.start, term) if term else None
     term_ends: list[date] = []

@@ -1,0 +1,297 @@
+"""Lowering a contract to its billing schedule: every billable line up to a horizon,
+each with its identity, billing date, VAT and the pieces of its period.
+
+Pure data out. Recurring and one-time lines carry their exact (unrounded)
+amount; usage lines, discounts and minimum true-ups are priced by `price.py`
+once usage totals are known. Amounts are rounded only on the invoice line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from datetime import date, timedelta
+from decimal import Decimal
+
+import attrs
+
+from compiler import model, vat
+from compiler.billing.lines import (
+    MINIMUM,
+    BillableLine,
+    DiscountLine,
+    LineId,
+    MinimumLine,
+    OneTimeLine,
+    Piece,
+    RecurringLine,
+    Tax,
+    UsageLine,
+    UsagePiece,
+    service_end,
+    service_start,
+)
+from compiler.billing.periods import Period, billing_periods, split
+from compiler.billing.proration import PRICE_MONTHS, prorate, unit_months
+from compiler.billing.timeline import Timeline, Version, build
+from compiler.calendar import add_months
+from dsl.span import Span
+
+MONTHLY = model.Billing(months=1, cycle="monthly", timing="advance")
+MINIMUM_LABEL = "Minimumsforpliktelse, etterberegning"
+KIND_ORDER = {"recurring": 0, "one_time": 1, "usage": 2, "discount": 3, "minimum": 4}
+
+
+@attrs.frozen(kw_only=True)
+class BillingSchedule:
+    contract: str
+    currency: str
+    start: date
+    end: date | None
+    horizon: date
+    term_ends: tuple[date, ...]
+    notice_deadlines: tuple[date, ...]
+    lines: tuple[BillableLine, ...]
+    charge_ids: frozenset[str]
+    """Every charge the contract has at any time, and `minimum` when it has one."""
+    discount_ids: frozenset[str]
+
+
+def lower(contract: model.Contract, indices: Mapping[str, model.Index], until: date) -> BillingSchedule:
+    """The contract's billing schedule for everything before `until`."""
+    timeline = build(contract, indices, until)
+    lines: list[BillableLine] = []
+    for versions in timeline.versions.values():
+        lines += _charge_lines(contract, versions, timeline.end, until)
+    lines += _discount_lines(contract, timeline, lines)
+    lines += _minimum_lines(contract, timeline.end, until)
+    order = {c.id: i for i, c in enumerate(contract.charges)}
+    lines.sort(
+        key=lambda ln: (
+            ln.billing_date,
+            ln.id.period_start,
+            order.get(ln.id.charge, len(order)),
+            ln.id.charge,
+            KIND_ORDER[ln.id.kind],
+            ln.id.discount,
+            ln.tax.category,
+        )
+    )
+    charge_ids = set(timeline.versions)
+    if contract.minimum is not None:
+        charge_ids.add(MINIMUM)
+    return BillingSchedule(
+        contract=contract.id,
+        currency=contract.currency,
+        start=contract.start,
+        end=timeline.end,
+        horizon=until,
+        term_ends=timeline.term_ends,
+        notice_deadlines=timeline.notice_deadlines,
+        lines=tuple(lines),
+        charge_ids=frozenset(charge_ids),
+        discount_ids=frozenset(d.id for d in timeline.discounts),
+    )
+
+
+def _segments(versions: tuple[Version, ...], life_end: date | None) -> Iterator[tuple[date, date, Version]]:
+    """Each version's [start, end): until the next version, or the contract's end."""
+    last = life_end or date.max
+    for i, version in enumerate(versions):
+        end = min(versions[i + 1].start if i + 1 < len(versions) else last, last)
+        if version.charge is not None and version.start < end:
+            yield version.start, end, version
+
+
+def _tax(charge: model.Charge, day: date) -> Tax:
+    return Tax(charge.vat.category, vat.rate(charge.vat.category, day))
+
+
+def _charge_lines(
+    contract: model.Contract, versions: tuple[Version, ...], life_end: date | None, until: date
+) -> list[BillableLine]:
+    segments = list(_segments(versions, life_end))
+    if not segments:
+        return []
+    first = segments[0][2].charge
+    assert first is not None
+    if isinstance(first.pricing, model.OneTimeFee):
+        return _one_time(contract, segments, until)
+    trial_end = _trial_end(segments[0][0], first)
+    billing = first.billing or MONTHLY
+    anchor_day = contract.anchor_day or contract.start.day
+    cuts = [start for start, _, _ in segments] + ([trial_end] if trial_end else [])
+    lines: list[BillableLine] = []
+    for period in billing_periods(contract.start, life_end, billing.months, contract.anchor_day, until):
+        fixed: dict[Tax, list[tuple[Piece, Version]]] = {}
+        metered: dict[Tax, list[UsagePiece]] = {}
+        for stretch in split(period, cuts):
+            found = next((v for s, e, v in segments if s <= stretch.start < e), None)
+            if found is None or (trial_end is not None and stretch.start < trial_end):
+                continue
+            charge = found.charge
+            assert charge is not None
+            tax = _tax(charge, stretch.start)
+            source = found.source or charge.span
+            if isinstance(charge.pricing, model.UsageFee):
+                metered.setdefault(tax, []).append(
+                    UsagePiece(
+                        start=stretch.start,
+                        end=stretch.end,
+                        metric=charge.pricing.metric,
+                        rule=charge.pricing.rule,
+                        amendment=found.amendment,
+                        source=source,
+                    )
+                )
+            else:
+                piece = _piece(charge, billing, period, stretch, anchor_day, found, source)
+                fixed.setdefault(tax, []).append((piece, found))
+        ident = LineId(contract.id, "recurring", first.id, "", period.cycle_start, period.cycle_end)
+        for tax, found_pieces in fixed.items():
+            pieces = tuple(p for p, _ in found_pieces)
+            last = found_pieces[-1][1].charge
+            assert last is not None
+            lines.append(
+                RecurringLine(
+                    id=ident,
+                    tax=tax,
+                    label=last.label,
+                    billing_date=pieces[0].start if billing.timing == "advance" else period.end,
+                    pieces=pieces,
+                    span=last.span,
+                    blocked=next((v.blocked for _, v in found_pieces if v.blocked), None),
+                )
+            )
+        for tax, usage_pieces in metered.items():
+            lines.append(
+                UsageLine(
+                    id=ident._replace(kind="usage"),
+                    tax=tax,
+                    label=first.label,
+                    billing_date=period.end,
+                    pieces=tuple(usage_pieces),
+                    span=first.span,
+                )
+            )
+    return lines
+
+
+def _piece(
+    charge: model.Charge,
+    billing: model.Billing,
+    period: Period,
+    stretch: Period,
+    anchor_day: int,
+    version: Version,
+    source: Span,
+) -> Piece:
+    pricing = charge.pricing
+    if isinstance(pricing, model.FlatFee):
+        price, per, quantity = pricing.amount, pricing.period, Decimal(1)
+    else:
+        assert isinstance(pricing, model.PerUnitFee)
+        price, per, quantity = pricing.price, pricing.period, charge.quantity or Decimal(0)
+    unit = unit_months(billing.months, PRICE_MONTHS[per])
+    proration = prorate(stretch.start, stretch.end, period.cycle_start, unit, anchor_day)
+    per_unit = price * unit / PRICE_MONTHS[per]
+    return Piece(
+        start=stretch.start,
+        end=stretch.end,
+        quantity=quantity,
+        price=price,
+        per=per,
+        proration=proration,
+        amount=per_unit * quantity * proration.fraction,
+        amendment=version.amendment,
+        note=version.note,
+        source=source,
+    )
+
+
+def _trial_end(start: date, charge: model.Charge) -> date | None:
+    if charge.trial is None:
+        return None
+    if charge.trial.unit == "day":
+        return start + timedelta(days=charge.trial.count)
+    return add_months(start, charge.trial.count * (12 if charge.trial.unit == "year" else 1))
+
+
+def _one_time(contract: model.Contract, segments: list[tuple[date, date, Version]], until: date) -> list[BillableLine]:
+    start, _, version = segments[0]
+    charge = version.charge
+    assert charge is not None and isinstance(charge.pricing, model.OneTimeFee)
+    day = charge.pricing.on or start
+    alive = next((v for s, e, v in segments if s <= day < e), None)
+    if alive is None or alive.charge is None or day >= until:
+        return []
+    pricing = alive.charge.pricing
+    assert isinstance(pricing, model.OneTimeFee)
+    return [
+        OneTimeLine(
+            id=LineId(contract.id, "one_time", charge.id, "", day, day + timedelta(days=1)),
+            tax=_tax(alive.charge, day),
+            label=alive.charge.label,
+            billing_date=day,
+            amount=pricing.amount,
+            amendment=alive.amendment,
+            span=alive.source or alive.charge.span,
+        )
+    ]
+
+
+def _discount_lines(contract: model.Contract, timeline: Timeline, lines: list[BillableLine]) -> list[BillableLine]:
+    found: list[BillableLine] = []
+    for named in timeline.discounts:
+        discount = named.discount
+        window_start = discount.start or date.min
+        window_end = discount.until or date.max
+        for line in lines:
+            if line.id.charge not in discount.charges or line.id.kind not in ("recurring", "one_time", "usage"):
+                continue
+            if max(service_start(line), window_start) >= min(service_end(line), window_end):
+                continue
+            found.append(
+                DiscountLine(
+                    id=line.id._replace(kind="discount", discount=named.id),
+                    tax=line.tax,
+                    label=f"{discount.label} ({_percent(discount.percent)} av {line.label})",
+                    billing_date=line.billing_date,
+                    percent=discount.percent,
+                    base=line.id,
+                    window_start=window_start,
+                    window_end=window_end,
+                    amendment=discount.amendment,
+                    span=discount.span,
+                )
+            )
+    return found
+
+
+def _minimum_lines(contract: model.Contract, life_end: date | None, until: date) -> list[BillableLine]:
+    """A true-up at the end of each whole contract year that ends by the horizon."""
+    if contract.minimum is None:
+        return []
+    treatment = contract.minimum_vat or model.Vat(category="standard")
+    span = contract.minimum_span or contract.span
+    lines: list[BillableLine] = []
+    year = 0
+    while True:
+        start = add_months(contract.start, 12 * year)
+        end = add_months(contract.start, 12 * (year + 1))
+        if end > until or (life_end is not None and end > life_end):
+            return lines
+        lines.append(
+            MinimumLine(
+                id=LineId(contract.id, "minimum", MINIMUM, "", start, end),
+                tax=Tax(treatment.category, vat.rate(treatment.category, start)),
+                label=MINIMUM_LABEL,
+                billing_date=end,
+                minimum=contract.minimum,
+                span=span,
+            )
+        )
+        year += 1
+
+
+def _percent(value: Decimal) -> str:
+    return f"{value.normalize():f} %".replace(".", ",")
