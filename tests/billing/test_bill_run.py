@@ -100,17 +100,17 @@ def test_back_dated_amendment_credits_and_rebills(tmp_path: Path) -> None:
         )
     )
     result, issued = apply(after, ledger, no_usage, date(2026, 3, 5))
-    kinds = sorted(d.draft.kind for d in result.documents)
-    assert kinds == ["credit_note", "invoice"]
-    credit = next(d for d in issued if d.kind == "credit_note")
-    invoice = next(d for d in issued if d.kind == "invoice")
+    assert [d.draft.kind for d in result.documents] == ["credit_note"]
+    [credit] = issued
     assert credit.corrects == (1,)
-    # February no longer exists as one line: credited whole and rebilled in two pieces (14 days at 10
-    # seats, 14 at 4). March is still one line, now at 4 seats: 600.00 of it is credited.
-    assert sorted(ln.net_amount for ln in credit.lines) == [D("600.00"), D("1000.00")]
-    assert sorted(ln.net_amount for ln in invoice.lines) == [D("200.00"), D("500.00")]
+    # February is still one line (its billing period), now 14 days at 10 seats and 14 at 4: 700.00, so
+    # 300.00 is credited. March, now at 4 seats, has 600.00 credited. Nothing is billed anew.
+    assert [(ln.billing_start, ln.net_amount) for ln in credit.lines] == [
+        (date(2026, 2, 1), D("300.00")),
+        (date(2026, 3, 1), D("600.00")),
+    ]
     net_now = sum(x.net_amount for x in ledger.issued_lines())
-    assert net_now == D("1000.00") + D("500.00") + D("200.00") + D("400.00")
+    assert net_now == D("1000.00") + D("700.00") + D("400.00")
     assert apply(after, ledger, no_usage, date(2026, 3, 5))[1] == []
 
 
@@ -124,11 +124,9 @@ def test_termination_with_prorated_credit(ledger: Ledger) -> None:
         )
     )
     _, issued = apply(ended, ledger, no_usage, date(2026, 3, 20))
-    assert [d.kind for d in issued] == ["invoice", "credit_note"]
-    credit = next(d for d in issued if d.kind == "credit_note")
-    assert [ln.net_amount for ln in credit.lines] == [D("1000.00")]
-    invoice = next(d for d in issued if d.kind == "invoice")
-    assert [ln.net_amount for ln in invoice.lines] == [D("322.58")]  # 10 of March's 31 days
+    # March keeps 10 of its 31 days (322.58): one credit note for the rest, no new invoice
+    assert [d.kind for d in issued] == ["credit_note"]
+    assert [ln.net_amount for ln in issued[0].lines] == [D("677.42")]
 
 
 def test_usage_in_arrears_and_late_usage(ledger: Ledger) -> None:
@@ -205,7 +203,9 @@ def test_planning_in_chunks_and_in_worker_processes_gives_the_same_drafts(
     monkeypatch.setattr(chunks, "MIN_CHUNK", 1)
     monkeypatch.setattr(chunks, "MAX_CHUNK", 2)
     monkeypatch.setattr(chunks, "CHUNKS_PER_WORKER", 1)
-    assert chunks.chunks(sorted(changed.contracts), 1) == [("C-1", "C-2"), ("C-3", "C-4"), ("C-5",)]
+    cut = chunks.chunks(sorted(changed.contracts), 1)
+    assert [c.contracts for c in cut] == [("C-1", "C-2"), ("C-3", "C-4"), ("C-5",)]
+    assert [(c.low, c.high) for c in cut] == [(None, "C-3"), ("C-3", "C-5"), ("C-5", None)]
     chunked = plan(changed, ledger, no_usage, date(2026, 5, 1))
     forks = two_workers(monkeypatch)
     forked = plan(changed, ledger, no_usage, date(2026, 5, 1))
@@ -238,10 +238,10 @@ def in_the_worker_planning(contract: str, monkeypatch: pytest.MonkeyPatch, happe
 
     real = parallel.plan_chunk
 
-    def planning(ws: model.Workspace, contracts: Sequence[str], *args: Any) -> Any:
-        if contract in contracts:
+    def planning(ws: model.Workspace, chunk: Any, *args: Any) -> Any:
+        if contract in chunk.contracts:
             happening()
-        return real(ws, contracts, *args)
+        return real(ws, chunk, *args)
 
     monkeypatch.setattr(parallel, "plan_chunk", planning)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import tempfile
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
@@ -13,6 +12,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from compiler.billing.provenance import trace_from_json
 from runtime.billing.expected import UsageKey, expected_lines, schedules
 from runtime.billing.run import apply
 from runtime.ledger.store import Ledger
@@ -69,18 +69,17 @@ def test_runs_and_amendments_keep_the_ledger_consistent(history: tuple[list[str]
                 numbers = [d.number for d in ledger.documents(series)]
                 assert numbers == list(range(1, len(numbers) + 1))
             assert ledger.verify() == []
-            # every line explains itself
+            # every line explains itself with a typed trace
             for line in ledger.issued_lines():
-                assert json.loads(line.provenance)["key"]["contract"] == "C-1"
-            # what stands issued is exactly what the final contract says was due
+                assert trace_from_json(line.provenance).billing_date <= runs[-1]
+            # what stands issued is exactly what the final contract says was due, per identity and VAT
             final = workspace(text_with(amendments))
             last = runs[-1]
-            expected = expected_lines(final, schedules(final, last), {}, last)
-            want: dict[tuple[str, date, date, str], Decimal] = defaultdict(Decimal)
+            expected = expected_lines(schedules(final, last), {}, last)
+            want: dict[object, Decimal] = defaultdict(Decimal)
             for e in expected.lines:
-                want[(e.key.charge, e.key.period_start, e.key.period_end, e.key.label)] += e.net
-            have: dict[tuple[str, date, date, str], Decimal] = defaultdict(Decimal)
+                want[e.id, e.tax] += e.net
+            have: dict[object, Decimal] = defaultdict(Decimal)
             for line in ledger.issued_lines():
-                key = json.loads(line.provenance)["key"]
-                have[(line.charge, line.period_start, line.period_end, key["label"])] += line.net_amount
+                have[line.id, line.tax] += line.net_amount
             assert {k: v for k, v in have.items() if v} == {k: v for k, v in want.items() if v}

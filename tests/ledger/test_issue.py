@@ -92,8 +92,12 @@ def test_issued_lines_are_read_a_range_of_contracts_at_a_time(ledger: Ledger) ->
     ]
     issue(ledger, drafts)
     assert len(ledger.bill_runs()) == 1
-    assert [x.contract for x in ledger.issued_lines_between("A-2", "B-10")] == ["A-2", "B-1", "B-10"]
-    assert [x.contract for x in ledger.issued_lines_between("A-1", "A-1")] == ["A-1"]
+    # half-open ranges [low, high), open at either end with None: chunks of a run cover every id
+    assert [x.contract for x in ledger.issued_lines_between("A-2", "C-1")] == ["A-2", "B-1", "B-10"]
+    assert [x.contract for x in ledger.issued_lines_between("A-1", "A-2")] == ["A-1"]
+    assert [x.contract for x in ledger.issued_lines_between(None, "A-2")] == ["A-1"]
+    assert [x.contract for x in ledger.issued_lines_between("B-10", None)] == ["B-10", "C-1"]
+    assert len(ledger.issued_lines_between(None, None)) == 5
     assert ledger.issued_lines_between("D-1", "E-1") == []
     issue(
         ledger,
@@ -104,7 +108,7 @@ def test_issued_lines_are_read_a_range_of_contracts_at_a_time(ledger: Ledger) ->
         ],
     )
     assert len(ledger.bill_runs()) == 2
-    assert [(x.series, x.net_amount) for x in ledger.issued_lines_between("A-1", "A-1")] == [
+    assert [(x.series, x.net_amount) for x in ledger.issued_lines_between("A-1", "A-2")] == [
         ("invoice", Decimal("1490.00")),
         ("credit_note", Decimal("-10.00")),
     ]
@@ -148,8 +152,9 @@ def test_the_canonical_form_is_pinned(ledger: Ledger) -> None:
     assert canonical(doc) == (
         b'{"buyer_reference":"NORD-2026-001","contract":"NORD-2026-001","corrects":[],"currency":"NOK",'
         b'"customer":"nordlys","due_date":"2026-03-15","gross":"1862.50","issue_date":"2026-03-01",'
-        b'"kid":"0000010017","kind":"invoice","lines":[{"charge":"seats","contract":"NORD-2026-001",'
-        b'"corrects":null,"description":"Brukerlisenser","net_amount":"1490.00","period_end":"2026-04-01",'
+        b'"kid":"0000010017","kind":"invoice","lines":[{"billing_end":"2026-04-01","billing_start":"2026-03-01",'
+        b'"charge":"seats","contract":"NORD-2026-001","corrects":null,"description":"Brukerlisenser",'
+        b'"discount":"","line_kind":"recurring","net_amount":"1490.00","period_end":"2026-04-01",'
         b'"period_start":"2026-03-01","provenance":"{\\"span\\": \\"contracts/nordlys.avt:8:5\\"}",'
         b'"quantity":"10","unit_price":"149.00","vat_category":"standard","vat_rate":"25"}],"net":"1490.00",'
         b'"number":1001,"purchase_order":null,"run":1,"series":"invoice","vat":"372.50",'

@@ -27,7 +27,7 @@ def test_created_on_first_use_in_wal_mode(tmp_path: Path) -> None:
         assert ledger.verify() == []
         assert ledger._db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
     assert pragma(path, "journal_mode") == "wal"
-    assert pragma(path, "user_version") == SCHEMA_VERSION == 1
+    assert pragma(path, "user_version") == SCHEMA_VERSION == 2
     assert pragma(path, "application_id") == APPLICATION_ID
     db = sqlite3.connect(path)
     names = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
@@ -52,12 +52,25 @@ def test_a_newer_schema_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "ledger.sqlite"
     Ledger.open(path).close()
     db = sqlite3.connect(path)
-    db.execute("PRAGMA user_version = 2")
+    db.execute("PRAGMA user_version = 3")
     db.close()
     with pytest.raises(LedgerSchemaError) as caught:
         Ledger.open(path)
-    assert "schema version 2; this Avtale reads up to 1" in str(caught.value)
+    assert "schema version 3; this Avtale reads up to 2" in str(caught.value)
     assert "upgrade Avtale" in caught.value.help
+
+
+def test_a_ledger_of_schema_1_is_refused_not_reconciled_by_label(tmp_path: Path) -> None:
+    # Schema 1 matched lines by their label; reading it as if it had identities could bill twice.
+    path = tmp_path / "ledger.sqlite"
+    Ledger.open(path).close()
+    db = sqlite3.connect(path)
+    db.execute("PRAGMA user_version = 1")
+    db.close()
+    with pytest.raises(LedgerSchemaError) as caught:
+        Ledger.open(path)
+    assert "schema version 1" in str(caught.value) and "no billing-period identity" in str(caught.value)
+    assert "nothing is read or issued" in caught.value.help
 
 
 def test_another_sqlite_database_is_refused_and_left_alone(tmp_path: Path) -> None:
