@@ -340,7 +340,8 @@ def test_a_yearly_price_prorates_by_the_days_of_the_contract_year() -> None:
 
 
 def test_a_yearly_price_billed_monthly_bills_a_twelfth_each_month() -> None:
-    text = contract('  charge base "Base" {\n    flat 12_000.00 per year\n    billed monthly\n  }', term="term 2 months")
+    body = '  charge base "Base" {\n    flat 12_000.00 per year\n    billed monthly\n  }'
+    text = contract(body, term="term 2 months")
     assert [a for *_, a in fixed(schedule(text, date(2030, 1, 1)).lines, "base")] == [D("1000.00"), D("1000.00")]
 
 
