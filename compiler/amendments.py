@@ -24,8 +24,75 @@ from compiler.terms import (
 )
 from dsl import ast
 from dsl.diagnostics import Diagnostic, Label, error, warning
+from dsl.span import Span
 
 CHARGE_CHANGES = (ast.ChargeSet, ast.RemoveStmt)
+
+
+@attrs.define
+class TermsRecorder:
+    """The contract's terms over time, recorded while each amendment is checked, so that the one
+    interpretation of an amendment (the checker's) is also what lowering bills."""
+
+    start: date
+    versions: dict[str, list[model.Version]]
+    discounts: list[model.NamedDiscount]
+    term: model.Duration | None
+    renewal: model.Renewal
+    terminated: date | None = None
+
+    @classmethod
+    def of(
+        cls,
+        start: date,
+        charges: Mapping[str, model.Charge],
+        discounts: list[model.Discount],
+        term: model.Duration | None,
+        renewal: model.Renewal,
+    ) -> TermsRecorder:
+        first = {
+            cid: [model.Version(start=start, charge=c, amendment=None, source=None, priced_from=start)]
+            for cid, c in charges.items()
+        }
+        named = [model.NamedDiscount(id=f"discount-{i}", discount=d) for i, d in enumerate(discounts, start=1)]
+        return cls(start=start, versions=first, discounts=named, term=term, renewal=renewal)
+
+    def push(self, charge_id: str, version: model.Version) -> None:
+        history = self.versions.setdefault(charge_id, [])
+        if history and history[-1].start == version.start:
+            history[-1] = version  # two changes on one day: the later one stands
+        else:
+            history.append(version)
+
+    def changed(self, day: date, number: int, charge: model.Charge, source: Span, repriced: bool) -> None:
+        before = self.versions[charge.id][-1]
+        priced_from = day if repriced else before.priced_from
+        self.push(
+            charge.id, model.Version(start=day, charge=charge, amendment=number, source=source, priced_from=priced_from)
+        )
+
+    def removed(self, day: date, number: int, charge_id: str, source: Span) -> None:
+        self.push(charge_id, model.Version(start=day, charge=None, amendment=number, source=source, priced_from=day))
+
+    def added(self, day: date, number: int, charge: model.Charge) -> None:
+        self.push(charge.id, model.Version(start=day, charge=charge, amendment=number, source=None, priced_from=day))
+
+    def discount(self, day: date, number: int, discount: model.Discount) -> None:
+        count = sum(1 for d in self.discounts if d.discount.amendment == number) + 1
+        dated = attrs.evolve(discount, start=discount.start or day, amendment=number)
+        self.discounts.append(model.NamedDiscount(id=f"amendment-{number}-discount-{count}", discount=dated))
+
+    def terminate(self, day: date) -> None:
+        self.terminated = day if self.terminated is None else min(self.terminated, day)
+
+    def terms(self) -> model.Terms:
+        return model.Terms(
+            versions=tuple((cid, tuple(v)) for cid, v in self.versions.items()),
+            discounts=tuple(self.discounts),
+            term=self.term,
+            renewal=self.renewal,
+            terminated=self.terminated,
+        )
 
 
 @attrs.define
@@ -40,9 +107,12 @@ class AmendmentChecker:
     charges: Mapping[str, model.Charge]
     builder: ChargeBuilder
     sink: list[Diagnostic]
+    recorder: TermsRecorder
 
     def check(self, amendments: list[ast.Amendment]) -> tuple[model.Amendment, ...]:
+        """The checked amendments; `recorder` holds the terms over time they make."""
         sink = self.sink
+        record = self.recorder
         live: dict[str, model.Charge] = dict(self.charges)
         renewal = self.renewal
         end = self.end
@@ -105,6 +175,8 @@ class AmendmentChecker:
                             touched[current.id] = current
                             updated = apply_set(current, stmt, sink)
                             live[current.id] = updated
+                            repriced = any(not isinstance(item, ast.QuantityStmt) for item in stmt.items)
+                            record.changed(amendment.effective, amendment.number, updated, stmt.span, repriced)
                             for item in stmt.items:
                                 if isinstance(item, ast.QuantityStmt):
                                     changes.append(
@@ -115,6 +187,7 @@ class AmendmentChecker:
                     case ast.RemoveStmt():
                         if self._existing(stmt.charge, live, amendment) is not None:
                             touched[stmt.charge.name] = live.pop(stmt.charge.name)
+                            record.removed(amendment.effective, amendment.number, stmt.charge.name, stmt.span)
                             changes.append(model.RemoveCharge(charge=stmt.charge.name, span=stmt.span))
                     case ast.Charge():
                         built = self.builder.build(stmt)
@@ -136,25 +209,31 @@ class AmendmentChecker:
                             check_charge_dates(built, self.start, end, sink)
                             added[stmt.id.name] = stmt.id
                             live[built.id] = built
+                            record.added(amendment.effective, amendment.number, built)
                             changes.append(model.AddCharge(charge=built))
                     case ast.DiscountStmt():
                         for ref in stmt.charges:
                             if ref.name not in live:
                                 self._existing(ref, live, amendment)
-                        changes.append(model.AddDiscount(discount=discount_of(stmt)))
+                        added_discount = discount_of(stmt)
+                        record.discount(amendment.effective, amendment.number, added_discount)
+                        changes.append(model.AddDiscount(discount=added_discount))
                     case ast.TermStmt():
                         check_duration(stmt.duration, "a term", sink)
                         new_term = duration(stmt.duration)
                         end = end_of_term(self.start, new_term, stmt.span, sink)
+                        record.term = new_term
                         changes.append(model.ChangeTerm(term=new_term, span=stmt.span))
                     case ast.RenewStmt() | ast.EvergreenStmt() | ast.NoRenewalStmt():
                         check_renewal(stmt, sink)
                         renewal = renewal_of(stmt)
+                        record.renewal = renewal
                         changes.append(model.ChangeRenewal(renewal=renewal, span=stmt.span))
                     case ast.TerminateStmt():
                         terminated = amendment
                         touched.update(live)
                         self._notice(amendment, renewal)
+                        record.terminate(amendment.effective)
                         changes.append(model.Terminate(span=stmt.span))
                     case ast.ProrateStmt():
                         prorate = False

@@ -11,7 +11,7 @@ from typing import Any, cast
 import attrs
 
 from compiler import identity, model
-from compiler.amendments import AmendmentChecker
+from compiler.amendments import AmendmentChecker, TermsRecorder
 from compiler.calendar import MONTH_NAMES
 from compiler.charges import ChargeBuilder, check_duration, check_not_negative
 from compiler.identity import check_currency
@@ -142,6 +142,7 @@ class ContractBuilder:
         ssp = self._ssp(st, ids)
         if customer is None or signed is None or start is None:
             return None
+        recorder = TermsRecorder.of(start.on, ids, discounts, term_model, renewal_of(renewal))
         amendments = AmendmentChecker(
             contract_id=cid.name,
             signed=signed.on,
@@ -152,6 +153,7 @@ class ContractBuilder:
             charges=ids,
             builder=self.ctx.charges,
             sink=sink,
+            recorder=recorder,
         ).check(st.all(ast.Amendment))
         if minimum is not None and minimum_vat is None:
             minimum_vat = self._minimum_vat(minimum, charges, amendments)
@@ -177,6 +179,7 @@ class ContractBuilder:
             span=contract.span,
             minimum_vat=minimum_vat,
             minimum_span=minimum.span if minimum else None,
+            terms=recorder.terms(),
         )
 
     # ------------------------------------------------------------ plan

@@ -323,6 +323,45 @@ class PlanChoice:
 
 
 @attrs.frozen(kw_only=True)
+class Version:
+    """A charge as agreed from `start` until its next version (or the contract's end)."""
+
+    start: date
+    charge: Charge | None
+    """None: removed (or the contract terminated) from `start`."""
+    amendment: int | None
+    """The amendment that made this version; None for the contract's own terms."""
+    source: Span | None
+    """The statement that made it; None for the charge's own declaration."""
+    priced_from: date
+    """When its price was last set (the contract's start, or an amendment that set a price or added
+    the charge): indexation compounds on that price from this date on."""
+
+
+@attrs.frozen(kw_only=True)
+class NamedDiscount:
+    """A discount with its id: `discount-N` for the contract's own, in order, `amendment-A-discount-N`
+    for those amendment A adds. Issued discount lines are matched by this id, never by the label."""
+
+    id: str
+    discount: Discount
+
+
+@attrs.frozen(kw_only=True)
+class Terms:
+    """The contract's terms over time, as its amendments change them. Built once, by the checker, as it
+    checks each amendment; lowering adds indexation and the horizon (compiler/billing/timeline.py)."""
+
+    versions: tuple[tuple[str, tuple[Version, ...]], ...]
+    """Each charge the contract ever has, with its versions in date order."""
+    discounts: tuple[NamedDiscount, ...]
+    term: Duration | None
+    renewal: Renewal
+    terminated: date | None
+    """The effective date of the earliest `terminate`, if any."""
+
+
+@attrs.frozen(kw_only=True)
 class Contract:
     id: str
     customer: str
@@ -350,6 +389,8 @@ class Contract:
     None without a minimum."""
     minimum_span: Span | None = None
     """The `minimum` statement; None without a minimum."""
+    terms: Terms | None = None
+    """The terms over time; set by the checker for every contract it accepts."""
 
 
 @attrs.frozen(kw_only=True)

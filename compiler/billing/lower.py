@@ -31,6 +31,7 @@ from compiler.billing.lines import (
     service_start,
 )
 from compiler.billing.periods import Period, billing_periods, split
+from compiler.billing.pricing import recurring_terms
 from compiler.billing.proration import PRICE_MONTHS, prorate, unit_months
 from compiler.billing.timeline import Timeline, Version, build
 from compiler.calendar import add_months
@@ -185,12 +186,7 @@ def _piece(
     version: Version,
     source: Span,
 ) -> Piece:
-    pricing = charge.pricing
-    if isinstance(pricing, model.FlatFee):
-        price, per, quantity = pricing.amount, pricing.period, Decimal(1)
-    else:
-        assert isinstance(pricing, model.PerUnitFee)
-        price, per, quantity = pricing.price, pricing.period, charge.quantity or Decimal(0)
+    price, per, quantity = recurring_terms(charge)
     unit = unit_months(billing.months, PRICE_MONTHS[per])
     proration = prorate(stretch.start, stretch.end, period.cycle_start, unit, anchor_day)
     per_unit = price * unit / PRICE_MONTHS[per]

@@ -13,7 +13,6 @@ from decimal import Decimal
 
 import attrs
 
-from compiler.billing import tiers
 from compiler.billing.lines import (
     BillableLine,
     DiscountLine,
@@ -28,6 +27,7 @@ from compiler.billing.lines import (
     service_start,
 )
 from compiler.billing.lower import BillingSchedule
+from compiler.billing.pricing import price_usage
 from compiler.billing.provenance import (
     DiscountTrace,
     MinimumTrace,
@@ -204,7 +204,7 @@ def _usage(line: UsageLine, usage: Mapping[UsageKey, Decimal], currency: str) ->
     traces: list[UsageTrace] = []
     for piece in line.pieces:
         total = usage.get((line.id.contract, piece.metric, piece.start, piece.end), ZERO)
-        result = tiers.price(total, piece.rule)
+        result = price_usage(total, piece.rule)
         traces.append(
             UsageTrace(
                 start=piece.start,

@@ -1,8 +1,6 @@
-"""A contract's timeline: its life, its renewals and notice deadlines, and each
-charge's versions as amendments and indexation change it.
-
-Events are applied in date order; on one date, amendments come before an
-indexation adjustment, so an amended price is itself indexed from that date.
+"""A contract's timeline up to a horizon: its life, its renewals and notice deadlines,
+and each charge's versions as its amendments (read from the checked model, where
+the checker recorded them) and its indexation change them.
 """
 
 from __future__ import annotations
@@ -40,15 +38,6 @@ class Version:
 
 
 @attrs.frozen
-class NamedDiscount:
-    """A discount with its id: `discount-N` for the contract's own (in order), `amendment-A-discount-N` for
-    amendment A's. Reconciliation matches discount lines by this id, never by the label."""
-
-    id: str
-    discount: model.Discount
-
-
-@attrs.frozen
 class Timeline:
     contract: model.Contract
     end: date | None
@@ -58,7 +47,7 @@ class Timeline:
     notice_deadlines: tuple[date, ...]
     """The last day to give notice before each term end (renewing contracts)."""
     versions: Mapping[str, tuple[Version, ...]]
-    discounts: tuple[NamedDiscount, ...]
+    discounts: tuple[model.NamedDiscount, ...]
 
 
 def _unit_price(pricing: model.Pricing) -> Decimal | None:
@@ -90,82 +79,17 @@ def index_change(index: model.Index | None, indexation: model.Indexation, year: 
 
 
 def build(contract: model.Contract, indices: Mapping[str, model.Index], until: date) -> Timeline:
-    """The timeline up to `until` (exclusive), the horizon of the schedule."""
-    versions: dict[str, list[Version]] = {c.id: [Version(contract.start, c)] for c in contract.charges}
-    discounts = [NamedDiscount(f"discount-{i}", d) for i, d in enumerate(contract.discounts, start=1)]
-    term = contract.term
-    renewal = contract.renewal
-    terminated: date | None = None
-
-    def current(charge_id: str) -> Version | None:
-        found = versions.get(charge_id)
-        return found[-1] if found else None
-
-    def push(charge_id: str, version: Version) -> None:
-        history = versions.setdefault(charge_id, [])
-        if history and history[-1].start == version.start:
-            history[-1] = version  # two changes on one day: the later one stands
-        else:
-            history.append(version)
-
+    """The timeline up to `until` (exclusive), the horizon of the schedule: the checker's terms over
+    time (`contract.terms`), with indexation applied and the renewals up to the horizon."""
+    terms = contract.terms
+    assert terms is not None, "a checked contract has its terms"
     adjustments = sorted(
         (day, position, indexation)
         for position, indexation in enumerate(contract.indexations)
         for day in _adjustment_dates(indexation, until)
     )
-    events: list[tuple[date, int, model.Amendment | model.Indexation]] = [
-        (a.effective, 0, a) for a in contract.amendments
-    ]
-    events += [(day, 1, indexation) for day, _, indexation in adjustments]
-    for day, _, event in sorted(events, key=lambda e: (e[0], e[1])):
-        if isinstance(event, model.Amendment):
-            for change in event.changes:
-                match change:
-                    case model.SetQuantity(charge=cid, quantity=quantity):
-                        now = current(cid)
-                        if now and now.charge:
-                            changed = attrs.evolve(now.charge, quantity=quantity)
-                            push(cid, Version(day, changed, event.number, source=change.span))
-                    case model.SetPrice(charge=cid, price=price):
-                        now = current(cid)
-                        if now and now.charge:
-                            pricing = repriced(now.charge.pricing, price) or now.charge.pricing
-                            changed = attrs.evolve(now.charge, pricing=pricing)
-                            push(cid, Version(day, changed, event.number, source=change.span))
-                    case model.AddCharge(charge=charge):
-                        push(charge.id, Version(day, charge, event.number))
-                    case model.RemoveCharge(charge=cid):
-                        push(cid, Version(day, None, event.number, source=change.span))
-                    case model.AddDiscount(discount=discount):
-                        added = sum(1 for d in discounts if d.discount.amendment == event.number) + 1
-                        dated = attrs.evolve(discount, start=discount.start or day, amendment=event.number)
-                        discounts.append(NamedDiscount(f"amendment-{event.number}-discount-{added}", dated))
-                    case model.ChangeTerm(term=new_term):
-                        term = new_term
-                    case model.ChangeRenewal(renewal=new_renewal):
-                        renewal = new_renewal
-                    case model.Terminate():
-                        terminated = day if terminated is None else min(terminated, day)
-        else:
-            indexation = event
-            factor = index_change(indices.get(indexation.index), indexation, day.year)
-            for cid in indexation.charges:
-                now = current(cid)
-                if now is None or now.charge is None:
-                    continue
-                base_price = _unit_price(now.charge.pricing)
-                if base_price is None:
-                    continue
-                if isinstance(factor, str):
-                    push(cid, attrs.evolve(now, start=day, blocked=factor, amendment=None, source=indexation.span))
-                    continue
-                new_price = round_price(base_price * (1 + factor))
-                pricing = repriced(now.charge.pricing, new_price) or now.charge.pricing
-                month = MONTH_NAMES[indexation.compare_month - 1]
-                note = f"indexed {factor * 100:+.2f}% on {day} ({indexation.index}, {month})"
-                indexed = attrs.evolve(now.charge, pricing=pricing)
-                push(cid, Version(day, indexed, None, note, now.blocked, source=indexation.span))
-
+    versions = {cid: _indexed(history, adjustments, indices) for cid, history in terms.versions}
+    term, renewal, terminated = terms.term, terms.renewal, terms.terminated
     term_end = plus(contract.start, term) if term else None
     term_ends: list[date] = []
     deadlines: list[date] = []
@@ -188,9 +112,53 @@ def build(contract: model.Contract, indices: Mapping[str, model.Index], until: d
         end=end,
         term_ends=tuple(term_ends),
         notice_deadlines=tuple(deadlines),
-        versions={cid: tuple(v) for cid, v in versions.items()},
-        discounts=tuple(discounts),
+        versions=versions,
+        discounts=terms.discounts,
     )
+
+
+Adjustment = tuple[date, int, model.Indexation]
+
+
+def _indexed(
+    history: tuple[model.Version, ...], adjustments: list[Adjustment], indices: Mapping[str, model.Index]
+) -> tuple[Version, ...]:
+    """A charge's agreed versions, cut again at each indexation adjustment of it.
+
+    The price in force on a day is the price last agreed (on `priced_from`), compounded by each
+    adjustment from that date on, each rounded; on one date the amendment comes first, so an amended
+    price is itself indexed from that date. A missing index value blocks the price from its date on.
+    """
+    charge_id = next((v.charge.id for v in history if v.charge is not None), None)
+    mine = [a for a in adjustments if charge_id in a[2].charges]
+    starts = sorted({v.start for v in history} | {day for day, _, _ in mine})
+    result: list[Version] = []
+    for day in starts:
+        agreed = next(v for v in reversed(history) if v.start <= day) if history[0].start <= day else None
+        if agreed is None:
+            continue
+        if agreed.charge is None:
+            result.append(Version(day, None, agreed.amendment, source=agreed.source))
+            continue
+        charge, note, blocked = agreed.charge, "", None
+        base = _unit_price(charge.pricing)
+        applied = [a for a in mine if agreed.priced_from <= a[0] <= day] if base is not None else []
+        price = base
+        for when, _, indexation in applied:
+            factor = index_change(indices.get(indexation.index), indexation, when.year)
+            if isinstance(factor, str):
+                blocked = factor
+                break
+            assert price is not None
+            price = round_price(price * (1 + factor))
+            month = MONTH_NAMES[indexation.compare_month - 1]
+            note = f"indexed {factor * 100:+.2f}% on {when} ({indexation.index}, {month})"
+        if price is not None and price != base and blocked is None:
+            charge = attrs.evolve(charge, pricing=repriced(charge.pricing, price) or charge.pricing)
+        own = day == agreed.start
+        source = agreed.source if own else next((x.span for w, _, x in reversed(applied) if w == day), None)
+        result.append(Version(day, charge, agreed.amendment if own else None, note, blocked, source=source))
+    return tuple(result)
 
 
 def _adjustment_dates(indexation: model.Indexation, until: date) -> list[date]:

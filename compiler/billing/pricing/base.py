@@ -1,0 +1,71 @@
+"""What every pricing rule shares: the arithmetic it returns and the interfaces it implements.
+
+A usage rule prices a metered total and returns the amount with the arithmetic
+behind it, so a bill can explain its number
+("1 000 000 units: 100 000 x 0.00 + 900 000 x 0.012 + 250.00"). That text is
+stored in the traces of issued invoices: it must not change.
+
+A recurring rule states what a flat or per-unit charge bills before proration:
+its price, the period the price is stated in, and the quantity.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from typing import NamedTuple, TypeAlias
+
+import attrs
+
+from compiler import model
+from dsl.ast import Period
+
+ZERO = Decimal(0)
+
+
+@attrs.frozen
+class Step:
+    """One term of the arithmetic: `quantity` units at `price`, plus `flat`."""
+
+    quantity: Decimal
+    price: Decimal
+    flat: Decimal
+    note: str
+
+    @property
+    def amount(self) -> Decimal:
+        return self.quantity * self.price + self.flat
+
+
+@attrs.frozen
+class Priced:
+    amount: Decimal
+    steps: tuple[Step, ...]
+
+    def explain(self) -> str:
+        return " + ".join(s.note for s in self.steps) if self.steps else "0"
+
+
+class RecurringTerms(NamedTuple):
+    """A recurring charge before proration: `quantity` at `price` per `per`."""
+
+    price: Decimal
+    per: Period
+    quantity: Decimal
+
+
+UsagePricing: TypeAlias = Callable[[Decimal, model.UsageRule], Priced]
+"""A usage rule module's `price(total, rule)`: the rule's amount for a metered total."""
+
+RecurringPricing: TypeAlias = Callable[[model.Charge], RecurringTerms]
+"""A recurring rule module's `terms(charge)`: what the charge bills per period of its price."""
+
+
+def tier_label(lower: Decimal, row: model.TierRow) -> str:
+    """The tier's range as `(lower, upper]`, shared by graduated and volume tiers."""
+    upper = "∞" if row.up_to is None else f"{row.up_to:f}"
+    return f"({lower:f}, {upper}]"
+
+
+def flat_note(row: model.TierRow) -> str:
+    return f" + {row.flat:f}" if row.flat else ""
