@@ -10,8 +10,12 @@ holds the history a monthly run finds. It then times, RUNS times each, as
 subprocesses of `avtale --workspace DIR bill --as-of D`:
 
 - plan:  without --apply (reads the ledger, issues nothing);
-- apply: with --apply, each run on a fresh copy of the pre-filled ledger,
-         flushed to disk before the run starts.
+- apply: with --apply.
+
+Every timed run, plan or apply, starts from a fresh copy of the ledger holding
+the history (flushed to disk before the run starts), so that each one finds the
+month's work still to do, also with --reuse; the table says how many invoices
+and credit notes each run drafted, so a run that found nothing to do shows.
 
 One untimed plan runs first, so that every timed run finds the workspace's
 parse, check and model caches filled, as a monthly run after any earlier
@@ -71,19 +75,44 @@ def write_events(folder: Path, contracts: int, events: int, start: date, end: da
                 handle.write(f"e{n},{cid},api.call,{moment.isoformat()}+00:00,1\n")
 
 
-def run(root: Path, *args: str) -> tuple[float, float, float]:
-    """Wall seconds, peak RSS MB of the largest process, and peak PSS MB of the whole process tree
-    (workers included) of one CLI run, which must exit 0."""
+Sample = tuple[float, float, float, str]
+"""Wall seconds, peak RSS MB of the largest process, peak PSS MB of the process tree, the run's summary."""
+
+
+def run(root: Path, *args: str) -> Sample:
+    """One CLI run, which must exit 0: its wall seconds, peak RSS MB of the largest process, peak PSS MB
+    of the whole process tree (workers included), and the summary line it printed last."""
     env = dict(os.environ, PYTHONPATH=str(REPO))
     started = time.perf_counter()
-    process = subprocess.Popen([*AVTALE, "--workspace", str(root), "bill", *args], stdout=subprocess.DEVNULL, env=env)
-    sampler = PeakSampler(process.pid)
-    _, status, usage = os.wait4(process.pid, 0)
+    with (OUT / "last-run.txt").open("w") as out:
+        process = subprocess.Popen([*AVTALE, "--workspace", str(root), "bill", *args], stdout=out, env=env)
+        sampler = PeakSampler(process.pid)
+        _, status, usage = os.wait4(process.pid, 0)
     wall = time.perf_counter() - started
     tree = sampler.stop()
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"`avtale bill {' '.join(args)}` failed in {root}")
-    return wall, usage.ru_maxrss / 1024, tree
+    lines = (OUT / "last-run.txt").read_text(encoding="utf-8").splitlines()
+    return wall, usage.ru_maxrss / 1024, tree, lines[-1] if lines else ""
+
+
+def drafted(summary: str) -> str:
+    """`81,676 + 12` from `Plan: 81676 invoices to issue, 12 credit notes, ...`."""
+    words = summary.split()
+    try:
+        invoices = int(words[1])
+        credits = int(words[words.index("credit") - 1])
+    except (ValueError, IndexError):
+        return "?"
+    return f"{invoices:,} + {credits:,}"
+
+
+def restore(root: Path) -> None:
+    """The ledger as it was after the history: every timed run has the same month to bill."""
+    for suffix in ("-wal", "-shm"):
+        (root / f"ledger.sqlite{suffix}").unlink(missing_ok=True)
+    shutil.copyfile(root / "ledger.history", root / "ledger.sqlite")
+    os.sync()  # the copy goes to disk now, not in the timed run's first fsync
 
 
 def prepare(contracts: int, events: int, as_of: date, reuse: bool) -> Path:
@@ -105,19 +134,16 @@ def prepare(contracts: int, events: int, as_of: date, reuse: bool) -> Path:
     return root
 
 
-def measure(root: Path, as_of: date, runs: int) -> dict[str, list[tuple[float, float, float]]]:
-    samples: dict[str, list[tuple[float, float, float]]] = {"plan": [], "apply": []}
+def measure(root: Path, as_of: date, runs: int) -> dict[str, list[Sample]]:
+    samples: dict[str, list[Sample]] = {"plan": [], "apply": []}
+    restore(root)
     run(root, "--as-of", as_of.isoformat())  # untimed: fills the parse, check and model caches
-    for i in range(runs):
-        samples["plan"].append(run(root, "--as-of", as_of.isoformat()))
-        print(f"  plan {i + 1}/{runs}: {samples['plan'][-1][0]:.2f} s", flush=True)
-    for i in range(runs):
-        for suffix in ("-wal", "-shm"):
-            (root / f"ledger.sqlite{suffix}").unlink(missing_ok=True)
-        shutil.copyfile(root / "ledger.history", root / "ledger.sqlite")
-        os.sync()  # the copy goes to disk now, not in the timed run's first fsync
-        samples["apply"].append(run(root, "--as-of", as_of.isoformat(), "--apply"))
-        print(f"  apply {i + 1}/{runs}: {samples['apply'][-1][0]:.2f} s", flush=True)
+    for step, flags in (("plan", ()), ("apply", ("--apply",))):
+        for i in range(runs):
+            restore(root)
+            samples[step].append(run(root, "--as-of", as_of.isoformat(), *flags))
+            wall, summary = samples[step][-1][0], samples[step][-1][3]
+            print(f"  {step} {i + 1}/{runs}: {wall:.2f} s, drafted {drafted(summary)}", flush=True)
     return samples
 
 
@@ -137,16 +163,20 @@ def main() -> None:
         root = prepare(contracts, events, as_of, args.reuse)
         samples = measure(root, as_of, args.runs)
         results.append({"contracts": contracts, "events": events, "samples": samples})
-    print("\n| contracts | events | step | median s | min-max s | peak RSS MB, largest process | peak PSS MB, all |")
-    print("| ---: | ---: | --- | ---: | ---: | ---: | ---: |")
+    print(
+        "\n| contracts | events | as of | step | drafted (invoices + credit notes) | median s | min-max s "
+        "| peak RSS MB, largest process | peak PSS MB, all |"
+    )
+    print("| ---: | ---: | --- | --- | ---: | ---: | ---: | ---: | ---: |")
     for result in results:
         for step, values in result["samples"].items():  # type: ignore[attr-defined]
-            walls = [w for w, _, _ in values]
-            rss = max(m for _, m, _ in values)
-            pss = max(t for _, _, t in values)
+            walls = [w for w, _, _, _ in values]
+            rss = max(m for _, m, _, _ in values)
+            pss = max(t for _, _, t, _ in values)
+            counts = sorted({drafted(s) for *_, s in values})
             print(
-                f"| {result['contracts']:,} | {result['events']:,} | {step} | {statistics.median(walls):.2f} "
-                f"| {min(walls):.2f}-{max(walls):.2f} | {rss:.0f} | {pss:.0f} |"
+                f"| {result['contracts']:,} | {result['events']:,} | {args.as_of} | {step} | {', '.join(counts)} "
+                f"| {statistics.median(walls):.2f} | {min(walls):.2f}-{max(walls):.2f} | {rss:.0f} | {pss:.0f} |"
             )
     machine = {"nproc": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()}
     OUT.mkdir(exist_ok=True)

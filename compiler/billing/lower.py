@@ -8,6 +8,7 @@ once usage totals are known. Amounts are rounded only on the invoice line.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator, Mapping
 from datetime import date, timedelta
 from decimal import Decimal
@@ -32,9 +33,10 @@ from compiler.billing.lines import (
 )
 from compiler.billing.periods import Period, billing_periods, split
 from compiler.billing.pricing import recurring_terms
-from compiler.billing.proration import PRICE_MONTHS, prorate, unit_months
+from compiler.billing.proration import PRICE_MONTHS, prorate, unit_months, whole_cycle
 from compiler.billing.timeline import Timeline, Version, build
 from compiler.calendar import add_months
+from dsl.ast import VatCategory
 from dsl.span import Span
 
 MONTHLY = model.Billing(months=1, cycle="monthly", timing="advance")
@@ -104,7 +106,13 @@ def _segments(versions: tuple[Version, ...], life_end: date | None) -> Iterator[
 
 
 def _tax(charge: model.Charge, day: date) -> Tax:
-    return Tax(charge.vat.category, vat.rate(charge.vat.category, day))
+    return _tax_in_month(charge.vat.category, day.year, day.month)
+
+
+@functools.lru_cache(maxsize=4096)
+def _tax_in_month(category: VatCategory, year: int, month: int) -> Tax:
+    """Rates change by law on the first of a month (compiler/vat.py), so a month has one rate."""
+    return Tax(category, vat.rate(category, date(year, month, 1)))
 
 
 def _charge_lines(
@@ -120,13 +128,17 @@ def _charge_lines(
     trial_end = _trial_end(segments[0][0], first)
     billing = first.billing or MONTHLY
     anchor_day = contract.anchor_day or contract.start.day
-    cuts = [start for start, _, _ in segments] + ([trial_end] if trial_end else [])
+    # a period is cut where a version starts and where one ends without a successor (a removal)
+    cuts = [day for start, end, _ in segments for day in (start, end)] + ([trial_end] if trial_end else [])
+    only = segments[0][2] if len(segments) == 1 else None  # most charges never change
     lines: list[BillableLine] = []
     for period in billing_periods(contract.start, life_end, billing.months, contract.anchor_day, until):
         fixed: dict[Tax, list[tuple[Piece, Version]]] = {}
         metered: dict[Tax, list[UsagePiece]] = {}
         for stretch in split(period, cuts):
-            found = next((v for s, e, v in segments if s <= stretch.start < e), None)
+            found = only if only is not None else next((v for s, e, v in segments if s <= stretch.start < e), None)
+            if only is not None and not segments[0][0] <= stretch.start < segments[0][1]:
+                found = None
             if found is None or (trial_end is not None and stretch.start < trial_end):
                 continue
             charge = found.charge
@@ -188,7 +200,10 @@ def _piece(
 ) -> Piece:
     price, per, quantity = recurring_terms(charge)
     unit = unit_months(billing.months, PRICE_MONTHS[per])
-    proration = prorate(stretch.start, stretch.end, period.cycle_start, unit, anchor_day)
+    if stretch.start == period.cycle_start and stretch.end == period.cycle_end:
+        proration = whole_cycle(billing.months, unit)  # most lines: no day counting
+    else:
+        proration = prorate(stretch.start, stretch.end, period.cycle_start, unit, anchor_day)
     per_unit = price * unit / PRICE_MONTHS[per]
     return Piece(
         start=stretch.start,

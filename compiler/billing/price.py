@@ -23,10 +23,12 @@ from compiler.billing.lines import (
     RecurringLine,
     Tax,
     UsageLine,
+    UsagePiece,
     service_end,
     service_start,
 )
 from compiler.billing.lower import BillingSchedule
+from compiler.billing.pricing import Priced as RulePriced
 from compiler.billing.pricing import price_usage
 from compiler.billing.provenance import (
     DiscountTrace,
@@ -46,6 +48,11 @@ UsageKey = tuple[str, str, date, date]
 """(contract, metric, first day, end): one metered total."""
 
 
+UsageFound = tuple[tuple[UsagePiece, Decimal, RulePriced], ...]
+"""Each piece of a usage line with its metered total and its price."""
+Detail = UsageFound | DiscountTrace | MinimumTrace | None
+
+
 @attrs.frozen(kw_only=True)
 class PricedLine:
     """A line due by the as-of date, priced. What an invoice line shows, and what reconciliation expects."""
@@ -59,11 +66,18 @@ class PricedLine:
     """The days billed: [start, end), inside the billing period of `id`."""
     quantity: Decimal
     unit_price: Decimal
+    """Quantity x unit price is the amount (for a line of several pieces: 1 x the net amount)."""
     amount: Decimal
     """Exact."""
     net: Decimal
     """`amount` rounded to the currency's minor unit: the invoice line's net amount."""
-    trace: Trace
+    line: BillableLine
+    detail: Detail = None
+    """What pricing found beyond the line itself: usage totals, a discount's base, a minimum's year."""
+
+    def trace(self) -> Trace:
+        """Why the line bills what it bills. Built only for lines that are drafted: most are settled."""
+        return _trace(self)
 
 
 @attrs.frozen(kw_only=True)
@@ -96,8 +110,7 @@ def price_schedule(schedule: BillingSchedule, usage: Mapping[UsageKey, Decimal],
     due = [line for line in schedule.lines if line.billing_date <= as_of]
     priced: list[PricedLine] = []
     blocked: list[Blocked] = []
-    # the exact amount of each stretch of a base line, for the discounts on it
-    stretches: dict[tuple[LineId, Tax], list[tuple[date, date, Decimal]]] = {}
+    bases: dict[tuple[LineId, Tax], PricedLine] = {}  # the lines discounts may apply to
     for line in due:
         if isinstance(line, RecurringLine):
             if line.blocked:
@@ -111,17 +124,16 @@ def price_schedule(schedule: BillingSchedule, usage: Mapping[UsageKey, Decimal],
                 )
                 continue
             priced.append(_recurring(line, currency))
-            stretches[line.id, line.tax] = [(p.start, p.end, p.amount) for p in line.pieces]
+            bases[line.id, line.tax] = priced[-1]
         elif isinstance(line, OneTimeLine):
             priced.append(_one_time(line, currency))
-            stretches[line.id, line.tax] = [(line.id.period_start, line.id.period_end, line.amount)]
+            bases[line.id, line.tax] = priced[-1]
         elif isinstance(line, UsageLine):
-            found = _usage(line, usage, currency)
-            priced.append(found)
-            stretches[line.id, line.tax] = [(u.start, u.end, u.amount) for u in found.trace.usage]
+            priced.append(_usage(line, usage, currency))
+            bases[line.id, line.tax] = priced[-1]
     for line in due:
-        if isinstance(line, DiscountLine) and (line.base, line.tax) in stretches:
-            priced.append(_discount(line, stretches[line.base, line.tax], currency))
+        if isinstance(line, DiscountLine) and (line.base, line.tax) in bases:
+            priced.append(_discount(line, _stretches(bases[line.base, line.tax]), currency))
     for line in due:
         if isinstance(line, MinimumLine):
             priced.append(_minimum(line, priced, currency))
@@ -132,13 +144,15 @@ def _line(
     line: BillableLine,
     currency: str,
     *,
-    quantity: Decimal,
-    unit_price: Decimal,
+    quantity: Decimal | None,
+    unit_price: Decimal | None,
     amount: Decimal,
-    trace: Trace,
+    detail: Detail = None,
     start: date | None = None,
     end: date | None = None,
 ) -> PricedLine:
+    """The priced line; without a quantity and unit price, 1 x the net amount."""
+    net = round_money(amount, currency)
     return PricedLine(
         id=line.id,
         tax=line.tax,
@@ -146,11 +160,12 @@ def _line(
         billing_date=line.billing_date,
         start=start or service_start(line),
         end=end or service_end(line),
-        quantity=quantity,
-        unit_price=unit_price,
+        quantity=Decimal(1) if quantity is None else quantity,
+        unit_price=net if unit_price is None else unit_price,
         amount=amount,
-        net=round_money(amount, currency),
-        trace=trace,
+        net=net,
+        line=line,
+        detail=detail,
     )
 
 
@@ -172,64 +187,40 @@ def piece_trace(piece: Piece) -> PieceTrace:
 
 
 def _recurring(line: RecurringLine, currency: str) -> PricedLine:
-    amount = line.amount
-    single = line.pieces[0] if len(line.pieces) == 1 else None
-    if single is not None and single.proration.is_whole and single.proration.whole == 1:
-        quantity, unit_price = single.quantity, single.amount / single.quantity if single.quantity else ZERO
-    else:
-        quantity, unit_price = Decimal(1), round_money(amount, currency)
-    trace = Trace(
-        kind="recurring",
-        line_kind="recurring",
-        source=Source.of(line.span),
-        amendment=max((p.amendment for p in line.pieces if p.amendment is not None), default=None),
-        billing_date=line.billing_date,
-        pieces=tuple(piece_trace(p) for p in line.pieces),
-    )
-    return _line(line, currency, quantity=quantity, unit_price=unit_price, amount=amount, trace=trace)
+    pieces = line.pieces
+    single = pieces[0] if len(pieces) == 1 else None
+    if single is not None and single.proration.is_whole and single.proration.whole == 1 and single.quantity:
+        return _line(
+            line, currency, quantity=single.quantity, unit_price=single.amount / single.quantity, amount=single.amount
+        )
+    return _line(line, currency, quantity=None, unit_price=None, amount=line.amount)
 
 
 def _one_time(line: OneTimeLine, currency: str) -> PricedLine:
-    trace = Trace(
-        kind="one_time",
-        line_kind="one_time",
-        source=Source.of(line.span),
-        amendment=line.amendment,
-        billing_date=line.billing_date,
-    )
-    return _line(line, currency, quantity=Decimal(1), unit_price=line.amount, amount=line.amount, trace=trace)
+    return _line(line, currency, quantity=Decimal(1), unit_price=line.amount, amount=line.amount)
 
 
 def _usage(line: UsageLine, usage: Mapping[UsageKey, Decimal], currency: str) -> PricedLine:
-    traces: list[UsageTrace] = []
+    found: list[tuple[UsagePiece, Decimal, RulePriced]] = []
     for piece in line.pieces:
         total = usage.get((line.id.contract, piece.metric, piece.start, piece.end), ZERO)
-        result = price_usage(total, piece.rule)
-        traces.append(
-            UsageTrace(
-                start=piece.start,
-                end=piece.end,
-                metric=piece.metric,
-                total=total,
-                arithmetic=result.explain(),
-                amount=result.amount,
-                amendment=piece.amendment,
-                source=Source.of(piece.source),
-            )
-        )
-    amount = sum((t.amount for t in traces), ZERO)
-    quantity = sum((t.total for t in traces), ZERO)
-    rates = {p.rule.price for p in line.pieces if isinstance(p.rule, UnitRate)}
-    unit_price = rates.pop() if len(rates) == 1 and all(isinstance(p.rule, UnitRate) for p in line.pieces) else amount
-    trace = Trace(
-        kind="usage",
-        line_kind="usage",
-        source=Source.of(line.span),
-        amendment=max((p.amendment for p in line.pieces if p.amendment is not None), default=None),
-        billing_date=line.billing_date,
-        usage=tuple(traces),
-    )
-    return _line(line, currency, quantity=quantity, unit_price=unit_price, amount=amount, trace=trace)
+        found.append((piece, total, price_usage(total, piece.rule)))
+    amount = sum((p.amount for _, _, p in found), ZERO)
+    rates = {p.rule.price if isinstance(p.rule, UnitRate) else None for p in line.pieces}
+    if len(rates) == 1 and None not in rates:  # one unit rate: the metered total x the rate
+        total = sum((t for _, t, _ in found), ZERO)
+        return _line(line, currency, quantity=total, unit_price=rates.pop(), amount=amount, detail=tuple(found))
+    return _line(line, currency, quantity=None, unit_price=None, amount=amount, detail=tuple(found))
+
+
+def _stretches(line: PricedLine) -> list[tuple[date, date, Decimal]]:
+    """The exact amount of each stretch of a base line, for the discounts on it."""
+    base = line.line
+    if isinstance(base, RecurringLine):
+        return [(p.start, p.end, p.amount) for p in base.pieces]
+    if isinstance(base, UsageLine) and isinstance(line.detail, tuple):
+        return [(piece.start, piece.end, priced.amount) for piece, _, priced in line.detail]
+    return [(line.id.period_start, line.id.period_end, line.amount)]
 
 
 def _discount(line: DiscountLine, base: Sequence[tuple[date, date, Decimal]], currency: str) -> PricedLine:
@@ -243,33 +234,17 @@ def _discount(line: DiscountLine, base: Sequence[tuple[date, date, Decimal]], cu
         discounted += amount * inside / (end - start).days
         first, last = min(first, max(start, line.window_start)), max(last, min(end, line.window_end))
     amount = -(discounted * line.percent / HUNDRED)
-    trace = Trace(
-        kind="discount",
-        line_kind="discount",
-        source=Source.of(line.span),
-        amendment=line.amendment,
-        billing_date=line.billing_date,
-        discount=DiscountTrace(
-            discount=line.id.discount,
-            percent=line.percent,
-            charge=line.base.charge,
-            window_start=None if line.window_start == date.min else line.window_start,
-            window_end=None if line.window_end == date.max else line.window_end,
-            discounted=discounted,
-        ),
+    detail = DiscountTrace(
+        discount=line.id.discount,
+        percent=line.percent,
+        charge=line.base.charge,
+        window_start=None if line.window_start == date.min else line.window_start,
+        window_end=None if line.window_end == date.max else line.window_end,
+        discounted=discounted,
     )
     if first >= last:
         first, last = line.id.period_start, line.id.period_end
-    return _line(
-        line,
-        currency,
-        quantity=Decimal(1),
-        unit_price=round_money(amount, currency),
-        amount=amount,
-        trace=trace,
-        start=first,
-        end=last,
-    )
+    return _line(line, currency, quantity=None, unit_price=None, amount=amount, detail=detail, start=first, end=last)
 
 
 def _minimum(line: MinimumLine, priced: Iterable[PricedLine], currency: str) -> PricedLine:
@@ -284,18 +259,49 @@ def _minimum(line: MinimumLine, priced: Iterable[PricedLine], currency: str) -> 
         ZERO,
     )
     shortfall = max(ZERO, line.minimum - in_year)
-    trace = Trace(
-        kind="minimum",
-        line_kind="minimum",
-        source=Source.of(line.span),
-        billing_date=line.billing_date,
-        minimum=MinimumTrace(
-            minimum=line.minimum,
-            billed_in_year=round_money(in_year, currency),
-            year_start=year_start,
-            year_end=year_end,
-        ),
+    detail = MinimumTrace(
+        minimum=line.minimum,
+        billed_in_year=round_money(in_year, currency),
+        year_start=year_start,
+        year_end=year_end,
     )
-    return _line(
-        line, currency, quantity=Decimal(1), unit_price=round_money(shortfall, currency), amount=shortfall, trace=trace
+    return _line(line, currency, quantity=None, unit_price=None, amount=shortfall, detail=detail)
+
+
+def _amendment(line: BillableLine) -> int | None:
+    if isinstance(line, RecurringLine | UsageLine):
+        return max((p.amendment for p in line.pieces if p.amendment is not None), default=None)
+    if isinstance(line, OneTimeLine | DiscountLine):
+        return line.amendment
+    return None
+
+
+def _trace(priced: PricedLine) -> Trace:
+    line = priced.line
+    detail = priced.detail
+    usage: tuple[UsageTrace, ...] = ()
+    if isinstance(detail, tuple):
+        usage = tuple(
+            UsageTrace(
+                start=piece.start,
+                end=piece.end,
+                metric=piece.metric,
+                total=total,
+                arithmetic=found.explain(),
+                amount=found.amount,
+                amendment=piece.amendment,
+                source=Source.of(piece.source),
+            )
+            for piece, total, found in detail
+        )
+    return Trace(
+        kind=line.id.kind,
+        line_kind=line.id.kind,
+        source=Source.of(line.span),
+        amendment=_amendment(line),
+        billing_date=line.billing_date,
+        pieces=tuple(piece_trace(p) for p in line.pieces) if isinstance(line, RecurringLine) else (),
+        usage=usage,
+        discount=detail if isinstance(detail, DiscountTrace) else None,
+        minimum=detail if isinstance(detail, MinimumTrace) else None,
     )

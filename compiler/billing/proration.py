@@ -17,6 +17,7 @@ stretch in two (at an amendment that changes nothing) never changes the sum.
 
 from __future__ import annotations
 
+import functools
 from datetime import date
 from decimal import Decimal
 
@@ -61,6 +62,12 @@ def unit_months(cycle_months: int, price_months: int) -> int:
     if price_months <= cycle_months and cycle_months % price_months == 0:
         return price_months
     return cycle_months
+
+
+@functools.cache
+def whole_cycle(cycle_months: int, unit: int) -> Proration:
+    """A whole cycle: every unit in it covered."""
+    return Proration(unit_months=unit, whole=cycle_months // unit, parts=())
 
 
 def prorate(start: date, end: date, cycle_start: date, unit: int, anchor_day: int) -> Proration:

@@ -82,7 +82,7 @@ def _draft_line(line: PricedLine) -> DraftLine:
         net_amount=line.net,
         vat_category=line.tax.category,
         vat_rate=line.tax.rate,
-        provenance=trace_to_json(line.trace),
+        provenance=trace_to_json(line.trace()),
         kind=line.id.kind,
         discount=line.id.discount,
         billing_start=line.id.period_start,
@@ -93,8 +93,8 @@ def _draft_line(line: PricedLine) -> DraftLine:
 def _what_changed(target: PricedLine | None, issued: Decimal) -> str:
     if target is None:
         return f"no longer billed (issued {issued:f}): the contract no longer has it for this period"
-    amendments = sorted({p.amendment for p in target.trace.pieces if p.amendment is not None})
-    amendments += sorted({u.amendment for u in target.trace.usage if u.amendment is not None})
+    amendments = sorted({p.amendment for p in target.trace().pieces if p.amendment is not None})
+    amendments += sorted({u.amendment for u in target.trace().usage if u.amendment is not None})
     because = f"; amendment {', '.join(str(a) for a in amendments)}" if amendments else ""
     return f"now {target.net:f}, issued {issued:f}{because}"
 
@@ -110,7 +110,7 @@ def _correction(
     last = before[-1]
     issued = sum((x.net_amount for x in before), ZERO)
     if target is not None:
-        base = target.trace
+        base = target.trace()
         label, start, end = target.label, target.start, target.end
     else:
         base = trace_from_json(last.provenance)

@@ -17,7 +17,7 @@ from compiler.billing.proration import Proration
 from compiler.billing.provenance import PieceTrace, Trace, trace_from_json
 from runtime.cli.bill import KIND_NAMES, ledger_path
 from runtime.cli.options import Context, workspace_root
-from runtime.cli.schedule import money
+from runtime.cli.schedule import money, unit_price
 from runtime.ledger.documents import IssuedDocument, Kind
 from runtime.ledger.errors import LedgerError
 from runtime.ledger.store import Ledger
@@ -120,7 +120,7 @@ def show(ctx: Context, number: int, credit_note: bool) -> None:
             _period(line.period_start, line.period_end),
             line.description,
             f"{line.quantity:f}",
-            money(line.unit_price, doc.currency),
+            unit_price(line.unit_price, doc.currency),
             money(line.net_amount, doc.currency),
             f"{line.vat_rate:g}%",
         )

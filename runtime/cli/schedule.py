@@ -30,6 +30,14 @@ def money(value: Decimal | None, currency: str = "NOK") -> str:
     return f"{round_money(value, currency):,.{minor_unit(currency)}f}".replace(",", " ")
 
 
+def unit_price(value: Decimal, currency: str = "NOK") -> str:
+    """A unit price as money, or with every decimal it has when it is finer than the currency's
+    minor unit (0.004 per API call is not 0.00)."""
+    if round_money(value, currency) == value:
+        return money(value, currency)
+    return f"{value.normalize():f}"
+
+
 def _priced(schedule: BillingSchedule) -> dict[tuple[object, ...], PricedLine]:
     """The fixed lines priced (usage counted as none): what the schedule can say before usage is known."""
     priced = price_schedule(schedule, {}, schedule.horizon)
@@ -52,7 +60,7 @@ def _line_json(line: BillableLine, priced: PricedLine | None) -> dict[str, Any]:
         "vat_category": line.tax.category,
         "vat_rate": f"{line.tax.rate:f}",
         "amount": f"{priced.amount:f}" if fixed and priced is not None else None,
-        "trace": json.loads(trace_to_json(priced.trace)) if fixed and priced is not None else None,
+        "trace": json.loads(trace_to_json(priced.trace())) if fixed and priced is not None else None,
         "blocked": line.blocked if isinstance(line, RecurringLine) else None,
     }
 

@@ -357,3 +357,20 @@ def test_a_vat_change_by_amendment_splits_the_line_by_vat() -> None:
         (date(2026, 1, 1), "standard", D("1000.00")),
         (date(2026, 1, 1), "exempt", D("2100.00")),
     ]
+
+
+def test_a_charge_removed_mid_period_bills_up_to_its_removal() -> None:
+    text = contract(
+        '  charge base "Base" {\n    flat 3_100.00 per month\n  }\n'
+        '  charge api "API" {\n    usage calls\n    per_unit 0.01\n    billed quarterly in arrears\n  }\n'
+        '  amendment 1 "Uten" signed 2026-01-10 effective 2026-02-15 {\n    remove base\n    remove api\n  }',
+        term="term 6 months",
+    )
+    lines = schedule(text, date(2027, 1, 1)).lines
+    # 14 of February's 28 days; nothing after the removal
+    assert fixed(lines, "base") == [
+        (date(2026, 1, 1), date(2026, 1, 1), date(2026, 2, 1), D("3100.00")),
+        (date(2026, 2, 1), date(2026, 2, 1), date(2026, 2, 15), D("1550.00")),
+    ]
+    usage = [ln for ln in lines if isinstance(ln, UsageLine)]
+    assert [(p.start, p.end) for ln in usage for p in ln.pieces] == [(date(2026, 1, 1), date(2026, 2, 15))]
