@@ -1,0 +1,71 @@
+"""Money: rounding by the currency's minor unit, largest-remainder allocation, sums per currency.
+Figures by hand or from published examples (semantics.md)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from compiler.money import Money, allocate, minor_unit, round_money, totals_by_currency
+
+D = Decimal
+
+
+def test_half_up_to_the_minor_unit() -> None:
+    assert round_money(D("2.005"), "NOK") == D("2.01")  # half-even would give 2.00
+    assert round_money(D("-2.005"), "NOK") == D("-2.01")
+    assert round_money(D("548.387"), "JPY") == D("548")
+    assert round_money(D("0.5"), "ISK") == D("1")
+    assert str(round_money(D("-0.001"), "NOK")) == "0.00"  # never a negative zero
+    assert (minor_unit("NOK"), minor_unit("JPY"), minor_unit("ISK"), minor_unit("EUR")) == (2, 0, 0, 2)
+
+
+def test_allocation_matches_the_published_examples() -> None:
+    # KPMG's IFRS 15 handbook: SSP 20,000 / 30,000 / 40,000, price 80,000, at øre precision
+    assert allocate(D("80000.00"), [D(20000), D(30000), D(40000)], "NOK") == [
+        D("17777.78"),
+        D("26666.67"),
+        D("35555.55"),
+    ]
+    assert allocate(D("190000.00"), [D(90000), D(44000), D(66000)], "NOK") == [
+        D("85500.00"),
+        D("41800.00"),
+        D("62700.00"),
+    ]
+
+
+def test_allocation_ties_go_to_the_earlier_share_and_signs_are_kept() -> None:
+    assert allocate(D("0.02"), [D(1), D(1), D(1)], "NOK") == [D("0.01"), D("0.01"), D("0.00")]
+    assert allocate(D("-10.00"), [D(1), D(2)], "NOK") == [D("-3.33"), D("-6.67")]
+    assert allocate(D("100"), [D(0), D(0)], "JPY") == [D("50"), D("50")]
+    assert allocate(D("7"), [D(1), D(1)], "JPY") == [D("4"), D("3")]
+
+
+def test_allocation_refuses_what_it_cannot_share_exactly() -> None:
+    with pytest.raises(ValueError, match="not rounded"):
+        allocate(D("1.005"), [D(1)], "NOK")
+    with pytest.raises(ValueError, match="negative"):
+        allocate(D("1.00"), [D(1), D(-1)], "NOK")
+
+
+@given(
+    st.decimals(min_value=-10_000_000, max_value=10_000_000, places=2),
+    st.lists(st.decimals(min_value=0, max_value=1_000_000, places=2), min_size=1, max_size=8),
+)
+def test_shares_always_sum_exactly_and_each_is_within_a_unit(total: Decimal, weights: list[Decimal]) -> None:
+    shares = allocate(total, weights, "NOK")
+    assert sum(shares, D(0)) == total
+    weight_sum = sum(weights, D(0)) or D(len(weights))
+    for share, weight in zip(shares, weights if sum(weights) else [D(1)] * len(weights), strict=True):
+        assert abs(share - total * weight / weight_sum) < D("0.01")
+
+
+def test_amounts_of_different_currencies_never_add_up() -> None:
+    assert Money(D("1.00"), "NOK") + Money(D("2.00"), "NOK") == Money(D("3.00"), "NOK")
+    with pytest.raises(ValueError, match="cannot add EUR to NOK"):
+        Money(D("1.00"), "NOK") + Money(D("1.00"), "EUR")
+    sums = totals_by_currency([Money(D("1.00"), "NOK"), Money(D("5"), "JPY"), Money(D("2.50"), "NOK")])
+    assert sums == {"JPY": D("5"), "NOK": D("3.50")}
