@@ -159,6 +159,16 @@ class ChargeBuilder:
         account = st.one(ast.AccountStmt)
         quantity = st.one(ast.QuantityStmt)
 
+        if not charge.label.strip():
+            sink.append(
+                error(
+                    "E0221",
+                    f"charge `{charge.id.name}` has an empty label",
+                    charge.id.span,
+                    label="what does the customer read on the invoice?",
+                    help=f'write what the charge is called on invoices: `charge {charge.id.name} "Brukerlisenser" {{`',
+                )
+            )
         if price is None:
             sink.append(
                 error(

@@ -9,8 +9,10 @@ Amounts are exact `Decimal`s everywhere else.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+from fractions import Fraction
 
 import attrs
 
@@ -47,6 +49,24 @@ def round_money(amount: Decimal, currency: str) -> Decimal:
     """Commercial rounding (ROUND_HALF_UP) to the currency's minor unit; never a negative zero."""
     rounded = amount.quantize(quantum(currency), rounding=ROUND_HALF_UP)
     return rounded if rounded else abs(rounded)
+
+
+def round_exact(value: Fraction, currency: str) -> Decimal:
+    """`value`, an exact fraction, rounded HALF_UP to the currency's minor unit.
+
+    Prorated amounts (x 21/31, x 9/360) are kept as fractions until this one rounding, so that an
+    amount of exactly half an øre rounds up, as HALF_UP says, instead of being cut to 28 digits
+    first (2,401 x 9/360 = 60.025 must bill 60.03, not 60.02)."""
+    digits = minor_unit(currency)
+    scaled = abs(value) * 10**digits
+    units = math.floor(scaled + Fraction(1, 2))
+    rounded = Decimal(units if value >= 0 else -units).scaleb(-digits)
+    return rounded if rounded else abs(rounded)
+
+
+def to_decimal(value: Fraction) -> Decimal:
+    """An exact fraction as a Decimal, to the context's precision: for showing, never for rounding."""
+    return Decimal(value.numerator) / Decimal(value.denominator)
 
 
 def round_price(price: Decimal) -> Decimal:

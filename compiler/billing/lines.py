@@ -12,12 +12,14 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from fractions import Fraction
 from typing import Literal, NamedTuple, TypeAlias
 
 import attrs
 
 from compiler import model
 from compiler.billing.proration import Proration
+from compiler.money import to_decimal
 from dsl.ast import Period as PricePeriod
 from dsl.span import Span
 
@@ -58,13 +60,17 @@ class Piece:
     """Per `per`, as written in the contract or indexed."""
     per: PricePeriod
     proration: Proration
-    amount: Decimal
-    """Exact: price per unit x quantity x units covered."""
+    exact: Fraction
+    """Price per unit x quantity x units covered, as an exact fraction: rounded once, on the line."""
     amendment: int | None
     note: str
     """Why the price is what it is when the contract does not say it (indexation)."""
     source: Span
     """The statement that set this quantity or price: the charge, an amendment's change, an indexation."""
+
+    @property
+    def amount(self) -> Decimal:
+        return to_decimal(self.exact)
 
 
 @attrs.frozen(kw_only=True)
@@ -92,8 +98,12 @@ class RecurringLine:
     """Why the line cannot be priced (a missing index value)."""
 
     @property
+    def exact(self) -> Fraction:
+        return sum((p.exact for p in self.pieces), Fraction(0))
+
+    @property
     def amount(self) -> Decimal:
-        return sum((p.amount for p in self.pieces), Decimal(0))
+        return to_decimal(self.exact)
 
 
 @attrs.frozen(kw_only=True)

@@ -12,6 +12,7 @@ import functools
 from collections.abc import Iterator, Mapping
 from datetime import date, timedelta
 from decimal import Decimal
+from fractions import Fraction
 
 import attrs
 
@@ -59,12 +60,17 @@ class BillingSchedule:
     discount_ids: frozenset[str]
 
 
-def lower(contract: model.Contract, indices: Mapping[str, model.Index], until: date) -> BillingSchedule:
-    """The contract's billing schedule for everything before `until`."""
+def lower(
+    contract: model.Contract, indices: Mapping[str, model.Index], until: date, since: date | None = None
+) -> BillingSchedule:
+    """The contract's billing schedule for everything before `until`.
+
+    With `since`, only the lines billed after it (billing date > since): the rest is known settled.
+    """
     timeline = build(contract, indices, until)
     lines: list[BillableLine] = []
     for versions in timeline.versions.values():
-        lines += _charge_lines(contract, versions, timeline.end, until)
+        lines += _charge_lines(contract, versions, timeline.end, until, since)
     lines += _discount_lines(contract, timeline, lines)
     lines += _minimum_lines(contract, timeline.end, until)
     order = {c.id: i for i, c in enumerate(contract.charges)}
@@ -116,7 +122,7 @@ def _tax_in_month(category: VatCategory, year: int, month: int) -> Tax:
 
 
 def _charge_lines(
-    contract: model.Contract, versions: tuple[Version, ...], life_end: date | None, until: date
+    contract: model.Contract, versions: tuple[Version, ...], life_end: date | None, until: date, since: date | None
 ) -> list[BillableLine]:
     segments = list(_segments(versions, life_end))
     if not segments:
@@ -124,7 +130,7 @@ def _charge_lines(
     first = segments[0][2].charge
     assert first is not None
     if isinstance(first.pricing, model.OneTimeFee):
-        return _one_time(contract, segments, until)
+        return [ln for ln in _one_time(contract, segments, until) if since is None or ln.billing_date > since]
     trial_end = _trial_end(segments[0][0], first)
     billing = first.billing or MONTHLY
     anchor_day = contract.anchor_day or contract.start.day
@@ -133,6 +139,8 @@ def _charge_lines(
     only = segments[0][2] if len(segments) == 1 else None  # most charges never change
     lines: list[BillableLine] = []
     for period in billing_periods(contract.start, life_end, billing.months, contract.anchor_day, until):
+        if since is not None and period.end <= since:
+            continue  # every line of the period was billed by `since`
         fixed: dict[Tax, list[tuple[Piece, Version]]] = {}
         metered: dict[Tax, list[UsagePiece]] = {}
         for stretch in split(period, cuts):
@@ -164,24 +172,31 @@ def _charge_lines(
             pieces = tuple(p for p, _ in found_pieces)
             last = found_pieces[-1][1].charge
             assert last is not None
+            # in advance: from its first day; in arrears: when its last piece ends (the period's end, or a
+            # removal inside it: a service that has ended is billed then, as a terminated one is)
+            billed_on = pieces[0].start if billing.timing == "advance" else pieces[-1].end
+            if since is not None and billed_on <= since:
+                continue
             lines.append(
                 RecurringLine(
                     id=ident,
                     tax=tax,
                     label=last.label,
-                    billing_date=pieces[0].start if billing.timing == "advance" else period.end,
+                    billing_date=billed_on,
                     pieces=pieces,
                     span=last.span,
                     blocked=next((v.blocked for _, v in found_pieces if v.blocked), None),
                 )
             )
         for tax, usage_pieces in metered.items():
+            if since is not None and usage_pieces[-1].end <= since:
+                continue
             lines.append(
                 UsageLine(
                     id=ident._replace(kind="usage"),
                     tax=tax,
                     label=first.label,
-                    billing_date=period.end,
+                    billing_date=usage_pieces[-1].end,
                     pieces=tuple(usage_pieces),
                     span=first.span,
                 )
@@ -204,7 +219,7 @@ def _piece(
         proration = whole_cycle(billing.months, unit)  # most lines: no day counting
     else:
         proration = prorate(stretch.start, stretch.end, period.cycle_start, unit, anchor_day)
-    per_unit = price * unit / PRICE_MONTHS[per]
+    per_unit = Fraction(price) * unit / PRICE_MONTHS[per]
     return Piece(
         start=stretch.start,
         end=stretch.end,
@@ -212,7 +227,7 @@ def _piece(
         price=price,
         per=per,
         proration=proration,
-        amount=per_unit * quantity * proration.fraction,
+        exact=per_unit * Fraction(quantity) * proration.fraction,
         amendment=version.amendment,
         note=version.note,
         source=source,

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
+from fractions import Fraction
 
 import attrs
 
@@ -39,7 +40,7 @@ from compiler.billing.provenance import (
     UsageTrace,
 )
 from compiler.model import UnitRate
-from compiler.money import round_money
+from compiler.money import round_exact, to_decimal
 
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
@@ -67,13 +68,18 @@ class PricedLine:
     quantity: Decimal
     unit_price: Decimal
     """Quantity x unit price is the amount (for a line of several pieces: 1 x the net amount)."""
-    amount: Decimal
-    """Exact."""
+    exact: Fraction
+    """The amount, exact."""
     net: Decimal
-    """`amount` rounded to the currency's minor unit: the invoice line's net amount."""
+    """The amount rounded (HALF_UP) to the currency's minor unit: the invoice line's net amount."""
     line: BillableLine
     detail: Detail = None
     """What pricing found beyond the line itself: usage totals, a discount's base, a minimum's year."""
+
+    @property
+    def amount(self) -> Decimal:
+        """The exact amount as a Decimal, for showing."""
+        return to_decimal(self.exact)
 
     def trace(self) -> Trace:
         """Why the line bills what it bills. Built only for lines that are drafted: most are settled."""
@@ -146,13 +152,13 @@ def _line(
     *,
     quantity: Decimal | None,
     unit_price: Decimal | None,
-    amount: Decimal,
+    exact: Fraction,
     detail: Detail = None,
     start: date | None = None,
     end: date | None = None,
 ) -> PricedLine:
     """The priced line; without a quantity and unit price, 1 x the net amount."""
-    net = round_money(amount, currency)
+    net = round_exact(exact, currency)
     return PricedLine(
         id=line.id,
         tax=line.tax,
@@ -162,7 +168,7 @@ def _line(
         end=end or service_end(line),
         quantity=Decimal(1) if quantity is None else quantity,
         unit_price=net if unit_price is None else unit_price,
-        amount=amount,
+        exact=exact,
         net=net,
         line=line,
         detail=detail,
@@ -190,14 +196,13 @@ def _recurring(line: RecurringLine, currency: str) -> PricedLine:
     pieces = line.pieces
     single = pieces[0] if len(pieces) == 1 else None
     if single is not None and single.proration.is_whole and single.proration.whole == 1 and single.quantity:
-        return _line(
-            line, currency, quantity=single.quantity, unit_price=single.amount / single.quantity, amount=single.amount
-        )
-    return _line(line, currency, quantity=None, unit_price=None, amount=line.amount)
+        unit = single.amount / single.quantity
+        return _line(line, currency, quantity=single.quantity, unit_price=unit, exact=single.exact)
+    return _line(line, currency, quantity=None, unit_price=None, exact=line.exact)
 
 
 def _one_time(line: OneTimeLine, currency: str) -> PricedLine:
-    return _line(line, currency, quantity=Decimal(1), unit_price=line.amount, amount=line.amount)
+    return _line(line, currency, quantity=Decimal(1), unit_price=line.amount, exact=Fraction(line.amount))
 
 
 def _usage(line: UsageLine, usage: Mapping[UsageKey, Decimal], currency: str) -> PricedLine:
@@ -205,27 +210,27 @@ def _usage(line: UsageLine, usage: Mapping[UsageKey, Decimal], currency: str) ->
     for piece in line.pieces:
         total = usage.get((line.id.contract, piece.metric, piece.start, piece.end), ZERO)
         found.append((piece, total, price_usage(total, piece.rule)))
-    amount = sum((p.amount for _, _, p in found), ZERO)
+    exact = sum((Fraction(p.amount) for _, _, p in found), Fraction(0))
     rates = {p.rule.price if isinstance(p.rule, UnitRate) else None for p in line.pieces}
     if len(rates) == 1 and None not in rates:  # one unit rate: the metered total x the rate
         total = sum((t for _, t, _ in found), ZERO)
-        return _line(line, currency, quantity=total, unit_price=rates.pop(), amount=amount, detail=tuple(found))
-    return _line(line, currency, quantity=None, unit_price=None, amount=amount, detail=tuple(found))
+        return _line(line, currency, quantity=total, unit_price=rates.pop(), exact=exact, detail=tuple(found))
+    return _line(line, currency, quantity=None, unit_price=None, exact=exact, detail=tuple(found))
 
 
-def _stretches(line: PricedLine) -> list[tuple[date, date, Decimal]]:
+def _stretches(line: PricedLine) -> list[tuple[date, date, Fraction]]:
     """The exact amount of each stretch of a base line, for the discounts on it."""
     base = line.line
     if isinstance(base, RecurringLine):
-        return [(p.start, p.end, p.amount) for p in base.pieces]
+        return [(p.start, p.end, p.exact) for p in base.pieces]
     if isinstance(base, UsageLine) and isinstance(line.detail, tuple):
-        return [(piece.start, piece.end, priced.amount) for piece, _, priced in line.detail]
-    return [(line.id.period_start, line.id.period_end, line.amount)]
+        return [(piece.start, piece.end, Fraction(priced.amount)) for piece, _, priced in line.detail]
+    return [(line.id.period_start, line.id.period_end, line.exact)]
 
 
-def _discount(line: DiscountLine, base: Sequence[tuple[date, date, Decimal]], currency: str) -> PricedLine:
+def _discount(line: DiscountLine, base: Sequence[tuple[date, date, Fraction]], currency: str) -> PricedLine:
     """-(percent of the base's amount inside the window), the base taken stretch by stretch, by days."""
-    discounted = ZERO
+    discounted = Fraction(0)
     first, last = date.max, date.min
     for start, end, amount in base:
         inside = (min(end, line.window_end) - max(start, line.window_start)).days
@@ -233,18 +238,18 @@ def _discount(line: DiscountLine, base: Sequence[tuple[date, date, Decimal]], cu
             continue
         discounted += amount * inside / (end - start).days
         first, last = min(first, max(start, line.window_start)), max(last, min(end, line.window_end))
-    amount = -(discounted * line.percent / HUNDRED)
+    exact = -(discounted * Fraction(line.percent) / 100)
     detail = DiscountTrace(
         discount=line.id.discount,
         percent=line.percent,
         charge=line.base.charge,
         window_start=None if line.window_start == date.min else line.window_start,
         window_end=None if line.window_end == date.max else line.window_end,
-        discounted=discounted,
+        discounted=to_decimal(discounted),
     )
     if first >= last:
         first, last = line.id.period_start, line.id.period_end
-    return _line(line, currency, quantity=None, unit_price=None, amount=amount, detail=detail, start=first, end=last)
+    return _line(line, currency, quantity=None, unit_price=None, exact=exact, detail=detail, start=first, end=last)
 
 
 def _minimum(line: MinimumLine, priced: Iterable[PricedLine], currency: str) -> PricedLine:
@@ -252,20 +257,20 @@ def _minimum(line: MinimumLine, priced: Iterable[PricedLine], currency: str) -> 
     year_start, year_end = line.id.period_start, line.id.period_end
     in_year = sum(
         (
-            p.amount
+            p.exact
             for p in priced
             if p.id.contract == line.id.contract and p.id.kind != "minimum" and year_start <= p.start < year_end
         ),
-        ZERO,
+        Fraction(0),
     )
-    shortfall = max(ZERO, line.minimum - in_year)
+    shortfall = max(Fraction(0), Fraction(line.minimum) - in_year)
     detail = MinimumTrace(
         minimum=line.minimum,
-        billed_in_year=round_money(in_year, currency),
+        billed_in_year=round_exact(in_year, currency),
         year_start=year_start,
         year_end=year_end,
     )
-    return _line(line, currency, quantity=None, unit_price=None, amount=shortfall, detail=detail)
+    return _line(line, currency, quantity=None, unit_price=None, exact=shortfall, detail=detail)
 
 
 def _amendment(line: BillableLine) -> int | None:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import functools
 from datetime import date
-from decimal import Decimal
+from fractions import Fraction
 
 import attrs
 
@@ -40,9 +40,9 @@ class Proration:
     """Each partly covered unit: (days covered, days in that unit)."""
 
     @property
-    def fraction(self) -> Decimal:
+    def fraction(self) -> Fraction:
         """Units covered, exact: rounded only on the invoice line."""
-        return Decimal(self.whole) + sum((Decimal(d) / Decimal(n) for d, n in self.parts), Decimal(0))
+        return Fraction(self.whole) + sum((Fraction(d, n) for d, n in self.parts), Fraction(0))
 
     @property
     def is_whole(self) -> bool:

@@ -79,13 +79,18 @@ def plan_chunk(
     meter: Meter,
     as_of: date,
     bank_days: bool = True,
+    since: Mapping[str, date] | None = None,
 ) -> ChunkPlan:
-    """The drafts (in contract order), blocked lines and orphaned issued lines of one chunk."""
+    """The drafts (in contract order), blocked lines and orphaned issued lines of one chunk.
+
+    `since`: contracts known settled up to a date (runtime/billing/settled.py): only their lines
+    billed after it are planned and reconciled.
+    """
     part = attrs.evolve(workspace, contracts={cid: workspace.contracts[cid] for cid in chunk.contracts})
-    plans = schedules(part, as_of)
+    plans = schedules(part, as_of, since=since)
     usage = meter(wanted_usage(plans, as_of))
     expected = expected_lines(plans, usage, as_of)
     del plans, usage  # before the issued lines come in
     issued = issued_between(chunk.low, chunk.high)
-    drafts, orphans = reconcile(part, expected.lines, issued, expected.known, as_of, bank_days)
+    drafts, orphans = reconcile(part, expected.lines, issued, expected.known, as_of, bank_days, since)
     return ChunkPlan(drafts=drafts, blocked=list(expected.blocked), orphans=orphans)

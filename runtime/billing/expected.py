@@ -26,14 +26,19 @@ class Expected:
 
 
 def schedules(
-    workspace: model.Workspace, as_of: date, progress: Callable[[int, int], None] | None = None
+    workspace: model.Workspace,
+    as_of: date,
+    progress: Callable[[int, int], None] | None = None,
+    since: Mapping[str, date] | None = None,
 ) -> dict[str, BillingSchedule]:
-    """Each contract's schedule, for every line that can be due on or before `as_of`."""
+    """Each contract's schedule, for every line that can be due on or before `as_of` (and after the
+    contract's date in `since`, when it has one: what was settled by then is left out)."""
     horizon = as_of + timedelta(days=1)
     contracts = sorted(workspace.contracts.items())
     result: dict[str, BillingSchedule] = {}
+    settled = since or {}
     for done, (cid, contract) in enumerate(contracts, start=1):
-        result[cid] = lower(contract, workspace.indices, horizon)
+        result[cid] = lower(contract, workspace.indices, horizon, settled.get(cid))
         if progress and (done % 500 == 0 or done == len(contracts)):
             progress(done, len(contracts))
     return result

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
@@ -50,8 +50,9 @@ def _handed(lines: Sequence[IssuedLine]) -> IssuedBetween:
     return lambda low, high: lines
 
 
-Task = tuple[int, Sequence[Row], Path | None]
-"""A chunk's number, its issued lines as ledger rows, and the ledger they came from."""
+Task = tuple[int, Sequence[Row], Path | None, Mapping[str, date]]
+"""A chunk's number, its issued lines as ledger rows, the ledger they came from, and the contracts
+known settled up to a date."""
 
 
 def _work(conn: Connection, workspace: model.Workspace, parts: Sequence[Chunk], as_of: date, bank_days: bool) -> None:
@@ -62,10 +63,10 @@ def _work(conn: Connection, workspace: model.Workspace, parts: Sequence[Chunk], 
     try:
         with no_cyclic_gc():
             while (task := conn.recv()) is not None:
-                index, found, path = task
+                index, found, path, since = task
                 issued = issued_lines_from(found, path) if path is not None else []
                 del found, task
-                result = plan_chunk(workspace, parts[index], _handed(issued), meter, as_of, bank_days)
+                result = plan_chunk(workspace, parts[index], _handed(issued), meter, as_of, bank_days, since)
                 del issued
                 conn.send(("chunk", index, result))
     except LedgerError as exc:
@@ -85,6 +86,7 @@ def plan_in_workers(
     workers: int,
     progress: Callable[[int], None] | None = None,
     bank_days: bool = True,
+    since_for: Callable[[Chunk], Mapping[str, date]] = lambda part: {},
 ) -> list[ChunkPlan]:
     """Every chunk planned, in chunk order. `progress` gets contracts done."""
     context = multiprocessing.get_context("fork")
@@ -102,8 +104,8 @@ def plan_in_workers(
             return None
         part = parts[index]
         if ledger is None:
-            return index, [], None
-        return index, ledger.issued_rows_between(part.low, part.high), ledger.path
+            return index, [], None, {}
+        return index, ledger.issued_rows_between(part.low, part.high), ledger.path, since_for(part)
 
     try:
         for _ in range(min(workers, len(parts))):

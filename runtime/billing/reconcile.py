@@ -177,8 +177,14 @@ def reconcile(
     known: Mapping[str, KnownIds],
     as_of: date,
     bank_days: bool = True,
+    since: Mapping[str, date] | None = None,
 ) -> tuple[list[DraftDocument], list[Orphan]]:
-    """The invoices and credit notes that make issued equal expected, in contract order, and the orphans."""
+    """The invoices and credit notes that make issued equal expected, in contract order, and the orphans.
+
+    For a contract in `since`, only the identities expected now are reconciled: its other issued
+    lines were all billed by that date and stood settled then, from the same inputs.
+    """
+    settled = since or {}
     wanted: dict[Bucket, PricedLine] = {}
     for line in expected:
         bucket = (line.id, line.tax)
@@ -189,6 +195,8 @@ def reconcile(
     period_invoices: dict[tuple[str, str, date], int] = {}
     lost: dict[tuple[str, str], set[tuple[str, int]]] = defaultdict(set)
     for done in issued:
+        if done.contract in settled and (done.id, done.tax) not in wanted:
+            continue
         reason = _orphan_reason(done, known)
         if reason is not None:
             lost[done.contract, reason].add((done.series, done.number))

@@ -13,10 +13,11 @@ from datetime import date
 import attrs
 
 from compiler import model
-from runtime.billing.chunks import ChunkPlan, Meter, chunks, no_issued_lines, plan_chunk
+from runtime.billing.chunks import Chunk, ChunkPlan, Meter, chunks, no_issued_lines, plan_chunk
 from runtime.billing.expected import Blocked
 from runtime.billing.parallel import plan_in_workers, workers_for
 from runtime.billing.reconcile import Orphan
+from runtime.billing.settled import Inputs, Settlement, settled_since
 from runtime.ledger.documents import DraftDocument, IssuedDocument
 from runtime.ledger.store import Ledger
 from runtime.ledger.totals import Totals, compute_totals
@@ -50,13 +51,21 @@ class BillPlan:
         return [d for d in self.documents if d.draft.kind == "credit_note"]
 
 
+@attrs.frozen(kw_only=True)
+class RunOptions:
+    bank_days: bool = True
+    """Move due dates off weekends and Norwegian public holidays (the `bank_days` setting)."""
+    inputs: Inputs | None = None
+    """The digests that tell a contract settled by the last apply (None: plan every contract whole)."""
+
+
 def plan(
     workspace: model.Workspace,
     ledger: Ledger | None,
     meter: Meter,
     as_of: date,
     progress: Progress | None = None,
-    bank_days: bool = True,
+    options: RunOptions = RunOptions(),
 ) -> BillPlan:
     """Every document a run at `as_of` would issue against `ledger` (None: nothing issued yet).
 
@@ -64,9 +73,9 @@ def plan(
     """
     with no_cyclic_gc():
         if ledger is None:
-            return _plan(workspace, None, meter, as_of, progress, bank_days)
+            return _plan(workspace, None, meter, as_of, progress, options)
         with ledger.snapshot():
-            return _plan(workspace, ledger, meter, as_of, progress, bank_days)
+            return _plan(workspace, ledger, meter, as_of, progress, options)
 
 
 def _plan(
@@ -75,11 +84,19 @@ def _plan(
     meter: Meter,
     as_of: date,
     progress: Progress | None,
-    bank_days: bool,
+    options: RunOptions,
 ) -> BillPlan:
     contracts = sorted(workspace.contracts)
     workers = workers_for(len(contracts))
     parts = chunks(contracts, workers)
+    bank_days = options.bank_days
+
+    def since_for(part: Chunk) -> dict[str, date]:
+        """The chunk's contracts settled by an earlier apply, read in this run's snapshot or lock."""
+        if ledger is None or options.inputs is None:
+            return {}
+        recorded = ledger.settlements_between(part.low, part.high)
+        return settled_since(workspace, part.contracts, recorded, options.inputs, as_of)
 
     def planned(done: int) -> None:
         if progress:
@@ -88,12 +105,12 @@ def _plan(
     planned(0)
     results: list[ChunkPlan] = []
     if workers > 1:
-        results = plan_in_workers(workspace, parts, ledger, meter, as_of, workers, planned, bank_days)
+        results = plan_in_workers(workspace, parts, ledger, meter, as_of, workers, planned, bank_days, since_for)
     else:
         issued = ledger.issued_lines_between if ledger is not None else no_issued_lines
         done = 0
         for part in parts:
-            results.append(plan_chunk(workspace, part, issued, meter, as_of, bank_days))
+            results.append(plan_chunk(workspace, part, issued, meter, as_of, bank_days, since_for(part)))
             done += len(part.contracts)
             planned(done)
     drafts: list[DraftDocument] = [d for r in results for d in r.drafts]
@@ -125,7 +142,7 @@ def apply(
     meter: Meter,
     as_of: date,
     progress: Progress | None = None,
-    bank_days: bool = True,
+    options: RunOptions = RunOptions(),
 ) -> tuple[BillPlan, list[IssuedDocument]]:
     """Plan against the ledger as it is now, and issue that plan in one transaction.
 
@@ -137,7 +154,7 @@ def apply(
     seller = workspace.seller
     assert seller is not None, "a checked workspace has a seller"
     with ledger.locked():  # read what is issued and issue more under one write lock: no double billing
-        current = plan(workspace, ledger, meter, as_of, progress, bank_days)
+        current = plan(workspace, ledger, meter, as_of, progress, options)
         if current.blocked or current.orphans:
             raise RunBlocked(current)
         if progress:
@@ -150,4 +167,15 @@ def apply(
             kid_scheme=seller.kid.scheme,
             kid_length=seller.kid.length,
         )
+        if options.inputs is not None:  # every contract now stands settled by as_of, with these inputs
+            if progress:
+                progress("recording what is settled", 0, 0)
+            ids = sorted(workspace.contracts)
+            usage = options.inputs.usage([(cid, as_of) for cid in ids])
+            ledger.record_settlements(
+                [
+                    Settlement(contract=cid, as_of=as_of, terms=options.inputs.terms[cid], usage=usage[cid])
+                    for cid in ids
+                ]
+            )
     return current, issued

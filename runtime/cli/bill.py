@@ -19,7 +19,8 @@ from compiler import model
 from compiler.money import Money, totals_by_currency
 from runtime.billing.chunks import Meter
 from runtime.billing.reconcile import Orphan
-from runtime.billing.run import BillPlan, PlannedDocument, RunBlocked, apply, plan
+from runtime.billing.run import BillPlan, PlannedDocument, RunBlocked, RunOptions, apply, plan
+from runtime.billing.settled import Inputs, terms_digests
 from runtime.cli.options import Context
 from runtime.cli.schedule import money
 from runtime.cli.usage_source import workspace_usage
@@ -27,6 +28,7 @@ from runtime.cli.workspace import load_checked
 from runtime.ledger.documents import IssuedDocument
 from runtime.ledger.errors import LedgerError
 from runtime.ledger.store import Ledger
+from runtime.loader import CODE_VERSION
 
 KIND_NAMES = {"invoice": "invoice", "credit_note": "credit note"}
 
@@ -197,8 +199,11 @@ def bill(ctx: Context, as_of: Any, do_apply: bool, as_json: bool) -> None:
             if usage is None:
                 sys.exit(1)
             path = ledger_path(workspace.root, workspace.settings.ledger)
-            bank_days = workspace.settings.bank_days
-            result, issued = _run(path, model_, usage.meter, day, do_apply, update, bank_days)
+            options = RunOptions(
+                bank_days=workspace.settings.bank_days,
+                inputs=Inputs(terms=terms_digests(model_, workspace.sources, CODE_VERSION), usage=usage.digests),
+            )
+            result, issued = _run(path, model_, usage.meter, day, do_apply, update, options)
     _report(ctx, model_, result, issued, day, do_apply, as_json)
 
 
@@ -209,20 +214,20 @@ def _run(
     day: date,
     do_apply: bool,
     update: Callable[[str, int, int], None] | None,
-    bank_days: bool,
+    options: RunOptions,
 ) -> tuple[BillPlan, list[IssuedDocument] | None]:
     """The plan, and what was issued (None when only planning, or when lines are blocked)."""
     try:
         if do_apply:
             with Ledger.open(path) as ledger:
                 try:
-                    return apply(model_, ledger, meter, day, update, bank_days)
+                    return apply(model_, ledger, meter, day, update, options)
                 except RunBlocked as stopped:
                     return stopped.plan, None
         if path.exists():
             with Ledger.open(path, create=False) as ledger:
-                return plan(model_, ledger, meter, day, update, bank_days), None
-        return plan(model_, None, meter, day, update, bank_days), None
+                return plan(model_, ledger, meter, day, update, options), None
+        return plan(model_, None, meter, day, update, options), None
     except LedgerError as exc:
         click.echo(f"error: {exc}\n  = help: {exc.help}", err=True)
         sys.exit(1)

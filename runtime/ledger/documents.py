@@ -109,3 +109,13 @@ class IssuedLine:
     @property
     def tax(self) -> Tax:
         return Tax(self.vat_category, self.vat_rate)
+
+
+@attrs.frozen(kw_only=True)
+class Settlement:
+    """A contract whose lines due by `as_of` stood issued as expected, from inputs with these digests."""
+
+    contract: str
+    as_of: date
+    terms: str
+    usage: str

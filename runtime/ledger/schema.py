@@ -101,6 +101,15 @@ CREATE TABLE document_lines (
 
 CREATE INDEX document_lines_by_contract ON document_lines (contract);
 
+-- Not part of the books: what the last applied run settled per contract, so that the next run
+-- can bill only what fell due since (runtime/billing/settled.py). Replaced at every apply.
+CREATE TABLE settlements (
+    contract TEXT PRIMARY KEY,
+    as_of TEXT NOT NULL,
+    terms TEXT NOT NULL,
+    usage TEXT NOT NULL
+) STRICT;
+
 CREATE TABLE document_vat (
     series TEXT NOT NULL,
     number INTEGER NOT NULL,

@@ -21,7 +21,15 @@ import attrs
 from compiler.money import round_money
 from runtime.ledger import rows
 from runtime.ledger.chain import GENESIS, document_hash
-from runtime.ledger.documents import KINDS, DraftDocument, DraftLine, IssuedDocument, IssuedLine, Kind
+from runtime.ledger.documents import (
+    KINDS,
+    DraftDocument,
+    DraftLine,
+    IssuedDocument,
+    IssuedLine,
+    Kind,
+    Settlement,
+)
 from runtime.ledger.errors import InvalidDraft, LedgerError, LedgerLocked, LedgerSchemaError, NumberingError
 from runtime.ledger.kid import KidScheme, check_kid_settings, make_kid
 from runtime.ledger.schema import APPLICATION_ID, SCHEMA_VERSION, TRIGGERS, statements
@@ -372,6 +380,45 @@ class Ledger:
         self._db.executemany(
             f"INSERT INTO document_vat ({rows.VAT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)", rows.vat_rows(doc)
         )
+
+    # -- settlements ----------------------------------------------------------------------------
+
+    def record_settlements(self, settled: Sequence[Settlement]) -> None:
+        """Replace the settlements of these contracts; inside `locked()`, with the run that settled them."""
+        if not self._db.in_transaction:
+            raise RuntimeError("settlements are recorded inside Ledger.locked(), with the run")
+        try:
+            self._db.executemany(
+                "INSERT INTO settlements (contract, as_of, terms, usage) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (contract) DO UPDATE SET as_of = excluded.as_of, terms = excluded.terms, "
+                "usage = excluded.usage",
+                [(s.contract, s.as_of.isoformat(), s.terms, s.usage) for s in settled],
+            )
+        except sqlite3.OperationalError as exc:
+            raise LedgerError(
+                f"the ledger at {self.path} could not be written: {exc}",
+                "nothing was issued; check the disk space and permissions, then run the bill run again",
+            ) from None
+
+    def settlements_between(self, low: str | None, high: str | None) -> dict[str, Settlement]:
+        """The settlements of the contracts whose ids sort in [low, high) (None: unbounded)."""
+        where = [*(["contract >= ?"] if low is not None else []), *(["contract < ?"] if high is not None else [])]
+        params = tuple(bound for bound in (low, high) if bound is not None)
+        found = self._db.execute(
+            f"SELECT contract, as_of, terms, usage FROM settlements {'WHERE ' + ' AND '.join(where) if where else ''}",
+            params,
+        ).fetchall()
+        try:
+            return {c: Settlement(contract=c, as_of=rows.day(d), terms=t, usage=u) for c, d, t, u in found}
+        except (ValueError, TypeError) as exc:
+            raise self._damaged(exc) from None
+
+    def contracts_between(self, low: str | None, high: str | None) -> list[str]:
+        """The contracts with issued lines whose ids sort in [low, high)."""
+        where = [*(["contract >= ?"] if low is not None else []), *(["contract < ?"] if high is not None else [])]
+        params = tuple(bound for bound in (low, high) if bound is not None)
+        clause = f"WHERE {' AND '.join(where)}" if where else ""
+        return [c for (c,) in self._db.execute(f"SELECT DISTINCT contract FROM document_lines {clause}", params)]
 
     # -- reading --------------------------------------------------------------------------------
 

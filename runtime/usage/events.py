@@ -58,6 +58,33 @@ class Usage:
         """Each requested period's total, keyed by the request: PeriodRequest or (contract, metric, start, end)."""
         return meter_periods(self.con, self.layout, periods)
 
+    def digests(self, until: Iterable[tuple[str, date]]) -> dict[str, str]:
+        """For each (contract, D), a digest of the contract's events dated (Oslo) before D: what the
+        lines it billed by D were metered from. Any event added, removed or changed changes it."""
+        pairs = sorted(set(until))
+        if not pairs:
+            return {}
+        self.con.execute(
+            "CREATE OR REPLACE TEMP TABLE digest_until AS "
+            "SELECT unnest($1::VARCHAR[]) AS contract, unnest($2::DATE[]) AS until_day",
+            [[c for c, _ in pairs], [d for _, d in pairs]],
+        )
+        low, high = self.con.execute(
+            "SELECT coalesce(min(cno), -1), coalesce(max(cno), -1) FROM known JOIN digest_until USING (contract)"
+        ).fetchone() or (-1, -1)
+        rows = self.con.execute(
+            """
+            SELECT u.contract, count(m.id), coalesce(bit_xor(hash(m.metric, m.day, m.id, m.num, m.key)), 0),
+                   coalesce(sum(m.num), 0)
+            FROM digest_until u
+            LEFT JOIN (SELECT * FROM measures WHERE cno >= $1 AND cno <= $2) m
+              ON m.contract = u.contract AND m.day < u.until_day
+            GROUP BY u.contract
+            """,
+            [low, high],
+        ).fetchall()
+        return {contract: f"{count}:{mixed}:{total}" for contract, count, mixed, total in rows}
+
     def summary(self, start: date | None = None, end: date | None = None) -> UsageSummary:
         """Totals per contract and metric, overall and per month, for local dates in [start, end)."""
         return summarize(self.con, self.layout, start, end)

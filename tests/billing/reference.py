@@ -11,8 +11,10 @@ the rules in docs/billing.md:
   F, the first anchor date on or after the start S; cycles of M months from F,
   and a first partial period [S, F) whose cycle is [F - M months, F).
 - The life: from S to the term end (`no renewal`), or to a `terminate`
-  amendment's effective date if earlier; open otherwise. A charge lives from S
-  (or the amendment that adds it) until the life ends (or an amendment removes it).
+  amendment's effective date if earlier; open otherwise. A charge lives from S,
+  or from the effective date of the amendment that adds it, until the life ends,
+  or until the effective date of an amendment that removes it (the removal
+  date cuts the period, as a termination does).
 - Amendments apply from their effective date, in order; on one day the later
   number wins.
 - Proration: price period P months, proration unit U = P when P divides M, else M.
@@ -24,6 +26,10 @@ the rules in docs/billing.md:
 - In advance a line is due on its first billed day; in arrears on its period's
   end, min(cycle end, the charge's end). A run as of D bills every line due by D,
   whole.
+
+Days are summed as exact fractions (`fractions.Fraction`), so that the one
+rounding, per bucket, sees the exact amount: an amount of exactly half an øre
+rounds up.
 
 Anything else (trials, discounts, indexation, minimums, usage, one-time charges,
 term or renewal changes) raises NotImplementedError rather than being
@@ -187,6 +193,8 @@ def histories(contract: model.Contract) -> list[ChargeHistory]:
             if isinstance(change, model.SetQuantity | model.SetPrice):
                 changes[change.charge].append((amendment.effective, change))
             elif isinstance(change, model.AddCharge):
+                if change.charge.id in born:
+                    raise NotImplementedError("a charge added again under an id it had")
                 born[change.charge.id] = (amendment.effective, change.charge)
                 changes[change.charge.id] = []
             elif isinstance(change, model.RemoveCharge):

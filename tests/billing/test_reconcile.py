@@ -12,7 +12,7 @@ import pytest
 
 from compiler.billing.provenance import trace_from_json
 from runtime.billing.expected import UsageKey
-from runtime.billing.run import RunBlocked, apply, plan
+from runtime.billing.run import RunBlocked, RunOptions, apply, plan
 from runtime.ledger.store import Ledger
 from tests.billing.helpers import contract, workspace
 
@@ -160,5 +160,5 @@ def test_a_due_date_on_a_holiday_moves_to_the_next_bank_day(ledger: Ledger) -> N
     ws = workspace(contract(SEATS, start="2026-05-03"))
     [doc] = plan(ws, ledger, no_usage, date(2026, 5, 3)).documents
     assert doc.draft.due_date == date(2026, 5, 18)
-    [doc] = plan(ws, ledger, no_usage, date(2026, 5, 3), bank_days=False).documents
+    [doc] = plan(ws, ledger, no_usage, date(2026, 5, 3), options=RunOptions(bank_days=False)).documents
     assert doc.draft.due_date == date(2026, 5, 17)

@@ -1,0 +1,86 @@
+"""What the last applied run settled, so that a monthly run lowers, prices and reconciles a month.
+
+After an apply at D every line due by D stands issued as expected: that is what
+an apply does. The ledger then records, per contract, D with two digests: of
+everything the contract's amounts are computed from (its file, every file that
+declares a plan, customer, metric, index or the seller, and the version of
+Avtale's compiler), and of its usage events dated before D. A later run at D'
+on or after D, for a contract whose two digests are unchanged, can only find
+differences in lines due after D: it lowers and prices only those, and
+reconciles only their identities. Any change (an edited contract or plan, a
+late event for a billed period, a new Avtale, a run dated before D) makes the
+contract's run a full one again, and a contract with no settlement (new, or
+never billed) always gets a full run: a contract due but never billed is still
+found. Contracts with a minimum commitment always get a full run, since a
+true-up adds up the whole contract year.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date
+
+import attrs
+
+from compiler import model
+from runtime.ledger.documents import Settlement
+
+__all__ = ["Inputs", "Settlement", "UsageDigests", "settled_since", "terms_digests"]
+
+UsageDigests = Callable[[Sequence[tuple[str, date]]], Mapping[str, str]]
+"""For (contract, D) pairs, the digest of each contract's usage events dated before its D."""
+
+
+@attrs.frozen(kw_only=True)
+class Inputs:
+    """What a run needs to tell a settled contract: the digests of its terms now, and of its usage."""
+
+    terms: Mapping[str, str]
+    usage: UsageDigests
+
+
+def terms_digests(checked: model.Workspace, sources: Mapping[str, bytes], code_version: str) -> dict[str, str]:
+    """Each contract's digest of what its amounts are computed from."""
+    files: dict[str, str] = {}
+
+    def digest(path: str) -> str:
+        if path not in files:
+            files[path] = hashlib.sha256(sources.get(path, b"")).hexdigest()
+        return files[path]
+
+    shared = {checked.seller.span.file} if checked.seller else set()
+    shared |= {c.span.file for c in checked.customers.values()}
+    shared |= {m.span.file for m in checked.metrics.values()}
+    shared |= {i.span.file for i in checked.indices.values()}
+    shared |= {v.span.file for versions in checked.plans.values() for v in versions}
+    common = hashlib.sha256(code_version.encode())
+    for path in sorted(shared):
+        common.update(f"{path}\0{digest(path)}\n".encode())
+    base = common.hexdigest()
+    return {
+        cid: hashlib.sha256(f"{base}\0{c.span.file}\0{digest(c.span.file)}".encode()).hexdigest()
+        for cid, c in checked.contracts.items()
+    }
+
+
+def settled_since(
+    checked: model.Workspace,
+    contracts: Sequence[str],
+    recorded: Mapping[str, Settlement],
+    inputs: Inputs,
+    as_of: date,
+) -> dict[str, date]:
+    """The contracts of a chunk whose lines due by some D are known settled, with that D."""
+    candidates = [
+        (cid, found.as_of)
+        for cid in contracts
+        if (found := recorded.get(cid)) is not None
+        and found.as_of <= as_of
+        and found.terms == inputs.terms.get(cid)
+        and checked.contracts[cid].minimum is None
+    ]
+    if not candidates:
+        return {}
+    usage = inputs.usage(candidates)
+    return {cid: day for cid, day in candidates if usage.get(cid) == recorded[cid].usage}
