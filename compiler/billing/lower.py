@@ -138,7 +138,8 @@ def _charge_lines(
     cuts = [day for start, end, _ in segments for day in (start, end)] + ([trial_end] if trial_end else [])
     only = segments[0][2] if len(segments) == 1 else None  # most charges never change
     lines: list[BillableLine] = []
-    for period in billing_periods(contract.start, life_end, billing.months, contract.anchor_day, until):
+    periods = billing_periods(contract.start, life_end, billing.months, contract.anchor_day, until, since)
+    for period in periods:
         if since is not None and period.end <= since:
             continue  # every line of the period was billed by `since`
         fixed: dict[Tax, list[tuple[Piece, Version]]] = {}

@@ -38,11 +38,16 @@ class Period:
         return (self.start, self.end) != (self.cycle_start, self.cycle_end)
 
 
-def billing_periods(start: date, end: date | None, months: int, anchor: int | None, until: date) -> Iterator[Period]:
+def billing_periods(
+    start: date, end: date | None, months: int, anchor: int | None, until: date, after: date | None = None
+) -> Iterator[Period]:
     """The periods of a `months`-month cycle from `start` that begin before `until`.
 
     Only the contract's end (exclusive, None when open) cuts a period short; the
     horizon `until` decides which periods are listed, never how long they are.
+    With `after`, the periods whose cycle ends on or before it may be left out:
+    the listing starts a cycle before the one holding `after`, without walking
+    the years before it.
     """
     stop = min(end, until) if end else until
     if stop <= start:
@@ -50,10 +55,12 @@ def billing_periods(start: date, end: date | None, months: int, anchor: int | No
     anchor_day = anchor or start.day
     first = first_anchor(start, anchor)
     base = first.replace(day=1)
-    if first > start:
-        yield Period(start, min(first, end) if end else first, add_months(base, -months, anchor_day), first)
     k = 0
-    cycle_start = add_months(base, 0, anchor_day)
+    if after is not None and after > first:
+        k = max(0, ((after.year - base.year) * 12 + after.month - base.month) // months - 1)
+    elif first > start:
+        yield Period(start, min(first, end) if end else first, add_months(base, -months, anchor_day), first)
+    cycle_start = add_months(base, k * months, anchor_day)
     while cycle_start < stop:
         cycle_end = add_months(base, (k + 1) * months, anchor_day)
         yield Period(cycle_start, min(cycle_end, end) if end else cycle_end, cycle_start, cycle_end)

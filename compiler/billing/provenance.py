@@ -122,16 +122,23 @@ class Trace:
     note: str = ""
 
 
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
 def _encode(value: Any) -> Any:
-    if attrs.has(type(value)):
-        return {f.name: _encode(getattr(value, f.name)) for f in attrs.fields(type(value))}
-    if isinstance(value, Decimal):
+    kind = type(value)
+    if kind is str or kind is int or value is None:
+        return value
+    if kind is Decimal:
         return f"{value:f}"
-    if isinstance(value, date):
+    if kind is date:
         return value.isoformat()
-    if isinstance(value, tuple):
+    if kind is tuple:
         return [_encode(v) for v in value]
-    return value
+    names = _FIELDS.get(kind)
+    if names is None:
+        names = _FIELDS[kind] = tuple(f.name for f in attrs.fields(kind))
+    return {name: _encode(getattr(value, name)) for name in names}
 
 
 def trace_to_json(trace: Trace) -> str:

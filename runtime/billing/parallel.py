@@ -24,6 +24,7 @@ from typing import Any, cast
 from compiler import model
 from runtime.billing.chunks import Chunk, ChunkPlan, IssuedBetween, Meter, plan_chunk
 from runtime.billing.expected import UsageKey
+from runtime.billing.settled import Settled
 from runtime.ledger.documents import IssuedLine
 from runtime.ledger.errors import LedgerError
 from runtime.ledger.rows import Row
@@ -86,7 +87,7 @@ def plan_in_workers(
     workers: int,
     progress: Callable[[int], None] | None = None,
     bank_days: bool = True,
-    since_for: Callable[[Chunk], Mapping[str, date]] = lambda part: {},
+    since_for: Callable[[Chunk], Settled] = lambda part: Settled(),
 ) -> list[ChunkPlan]:
     """Every chunk planned, in chunk order. `progress` gets contracts done."""
     context = multiprocessing.get_context("fork")
@@ -105,7 +106,9 @@ def plan_in_workers(
         part = parts[index]
         if ledger is None:
             return index, [], None, {}
-        return index, ledger.issued_rows_between(part.low, part.high), ledger.path, since_for(part)
+        known = since_for(part)
+        rows = ledger.issued_rows_between(part.low, part.high, known.after, known.whole)
+        return index, rows, ledger.path, known.since
 
     try:
         for _ in range(min(workers, len(parts))):

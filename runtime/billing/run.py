@@ -7,6 +7,7 @@ issue the same line twice: the second finds everything already issued.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from datetime import date
 
@@ -17,7 +18,7 @@ from runtime.billing.chunks import Chunk, ChunkPlan, Meter, chunks, no_issued_li
 from runtime.billing.expected import Blocked
 from runtime.billing.parallel import plan_in_workers, workers_for
 from runtime.billing.reconcile import Orphan
-from runtime.billing.settled import Inputs, Settlement, settled_since
+from runtime.billing.settled import Inputs, Settled, Settlement, settled_since
 from runtime.ledger.documents import DraftDocument, IssuedDocument
 from runtime.ledger.store import Ledger
 from runtime.ledger.totals import Totals, compute_totals
@@ -91,12 +92,19 @@ def _plan(
     parts = chunks(contracts, workers)
     bank_days = options.bank_days
 
-    def since_for(part: Chunk) -> dict[str, date]:
-        """The chunk's contracts settled by an earlier apply, read in this run's snapshot or lock."""
+    def since_for(part: Chunk) -> Settled:
+        """The chunk's contracts settled by an earlier apply, read in this run's snapshot or lock, and
+        which issued lines the chunk needs, then: those billed after the earliest of those dates, and
+        every line of the other contracts (and of any the workspace no longer has, to report them)."""
         if ledger is None or options.inputs is None:
-            return {}
+            return Settled()
         recorded = ledger.settlements_between(part.low, part.high)
-        return settled_since(workspace, part.contracts, recorded, options.inputs, as_of)
+        since = settled_since(workspace, part.contracts, recorded, options.inputs, as_of)
+        if not since:
+            return Settled()
+        gone = [c for c in ledger.contracts_between(part.low, part.high) if c not in workspace.contracts]
+        whole = [c for c in part.contracts if c not in since] + gone
+        return Settled(since=since, after=min(since.values()), whole=tuple(whole))
 
     def planned(done: int) -> None:
         if progress:
@@ -107,10 +115,15 @@ def _plan(
     if workers > 1:
         results = plan_in_workers(workspace, parts, ledger, meter, as_of, workers, planned, bank_days, since_for)
     else:
-        issued = ledger.issued_lines_between if ledger is not None else no_issued_lines
         done = 0
         for part in parts:
-            results.append(plan_chunk(workspace, part, issued, meter, as_of, bank_days, since_for(part)))
+            known = since_for(part)
+            issued = (
+                functools.partial(ledger.issued_lines_between, after=known.after, whole=known.whole)
+                if ledger is not None
+                else no_issued_lines
+            )
+            results.append(plan_chunk(workspace, part, issued, meter, as_of, bank_days, known.since))
             done += len(part.contracts)
             planned(done)
     drafts: list[DraftDocument] = [d for r in results for d in r.drafts]

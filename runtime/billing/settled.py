@@ -26,10 +26,20 @@ import attrs
 from compiler import model
 from runtime.ledger.documents import Settlement
 
-__all__ = ["Inputs", "Settlement", "UsageDigests", "settled_since", "terms_digests"]
+__all__ = ["Inputs", "Settled", "Settlement", "UsageDigests", "settled_since", "terms_digests"]
 
 UsageDigests = Callable[[Sequence[tuple[str, date]]], Mapping[str, str]]
 """For (contract, D) pairs, the digest of each contract's usage events dated before its D."""
+
+
+@attrs.frozen(kw_only=True)
+class Settled:
+    """What a chunk of a run knows settled: contracts with the date they are settled up to, and so which
+    issued lines the chunk must read (those billed after `after`, and every line of `whole`)."""
+
+    since: Mapping[str, date] = attrs.field(factory=dict)
+    after: date | None = None
+    whole: tuple[str, ...] = ()
 
 
 @attrs.frozen(kw_only=True)

@@ -7,6 +7,7 @@ number is never used by a document that was not stored.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
@@ -447,20 +448,30 @@ class Ledger:
             return self._issued_lines("", ())
         return self._issued_lines("WHERE contract = ?", (contract,))
 
-    def issued_lines_between(self, low: str | None, high: str | None) -> list[IssuedLine]:
+    def issued_lines_between(
+        self, low: str | None, high: str | None, after: date | None = None, whole: Sequence[str] = ()
+    ) -> list[IssuedLine]:
         """The issued lines of the contracts whose ids sort from `low` up to, not including, `high`
         (None: unbounded on that side).
 
         Bill runs read the ledger a range of contracts at a time, so that no process
         ever holds every line issued.
         """
-        return issued_lines_from(self.issued_rows_between(low, high), self.path)
+        return issued_lines_from(self.issued_rows_between(low, high, after, whole), self.path)
 
-    def issued_rows_between(self, low: str | None, high: str | None) -> list[rows.Row]:
+    def issued_rows_between(
+        self, low: str | None, high: str | None, after: date | None = None, whole: Sequence[str] = ()
+    ) -> list[rows.Row]:
         """The same lines as rows of text and numbers: cheap to send to another process, which
-        turns them into lines with `issued_lines_from`."""
+        turns them into lines with `issued_lines_from`.
+
+        With `after`, only the lines of billing periods ending after it, except for the contracts in
+        `whole`, whose every line is read (a run that knows the others settled up to `after`)."""
         where = [*(["contract >= ?"] if low is not None else []), *(["contract < ?"] if high is not None else [])]
-        params = tuple(bound for bound in (low, high) if bound is not None)
+        params: tuple[str, ...] = tuple(bound for bound in (low, high) if bound is not None)
+        if after is not None:
+            where.append("(billing_end > ? OR contract IN (SELECT value FROM json_each(?)))")
+            params += (after.isoformat(), json.dumps(list(whole)))
         return self._issued_rows(f"WHERE {' AND '.join(where)}" if where else "", params)
 
     def _issued_lines(self, where: str, params: tuple[str, ...]) -> list[IssuedLine]:

@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from pathlib import Path
 
+import pytest
 from hypothesis import given, note, settings
 
 from compiler import model
@@ -101,3 +102,26 @@ def test_a_new_contract_beside_settled_ones_is_billed_from_its_start(tmp_path: P
         _, issued = apply(workspace(two), ledger, no_usage, date(2026, 4, 1), options=incremental(two))
         by_contract = {d.contract: [ln.billing_start.month for ln in d.lines] for d in issued}
         assert by_contract == {"C-1": [4], "C-2": [1, 2, 3, 4]}  # the forgotten contract is found whole
+
+
+def test_incremental_planning_in_chunks_and_workers_reads_what_it_needs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.billing.test_bill_run import two_workers
+
+    five = "".join(contract(SEATS).replace("contract C-1", f"contract C-{i}") for i in range(1, 6))
+    four = "".join(contract(SEATS).replace("contract C-1", f"contract C-{i}") for i in (1, 2, 4, 5))
+    edited = four.replace("quantity 8", "quantity 9", 1)  # C-1 changed: planned whole
+    with Ledger.open(tmp_path / "ledger.sqlite") as ledger:
+        apply(workspace(five), ledger, no_usage, date(2026, 3, 1), options=incremental(five))
+        whole = plan(workspace(edited), ledger, no_usage, date(2026, 4, 1))
+        serial = plan(workspace(edited), ledger, no_usage, date(2026, 4, 1), options=incremental(edited))
+        monkeypatch.setattr("runtime.billing.chunks.MIN_CHUNK", 1)
+        monkeypatch.setattr("runtime.billing.chunks.MAX_CHUNK", 2)
+        monkeypatch.setattr("runtime.billing.chunks.CHUNKS_PER_WORKER", 1)
+        forks = two_workers(monkeypatch)
+        forked = plan(workspace(edited), ledger, no_usage, date(2026, 4, 1), options=incremental(edited))
+        assert forks == [1]
+        assert whole == serial == forked
+        # C-3 is gone from the workspace: found among the lines of settled neighbours, and reported
+        assert [o.contract for o in forked.orphans] == ["C-3"]
