@@ -9,7 +9,6 @@ Amounts are exact `Decimal`s everywhere else.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Sequence
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from fractions import Fraction
@@ -59,7 +58,7 @@ def round_exact(value: Fraction, currency: str) -> Decimal:
     first (2,401 x 9/360 = 60.025 must bill 60.03, not 60.02)."""
     digits = minor_unit(currency)
     scaled = abs(value) * 10**digits
-    units = math.floor(scaled + Fraction(1, 2))
+    units = (2 * scaled.numerator + scaled.denominator) // (2 * scaled.denominator)  # floor(scaled + 1/2)
     rounded = Decimal(units if value >= 0 else -units).scaleb(-digits)
     return rounded if rounded else abs(rounded)
 

@@ -216,11 +216,13 @@ def _piece(
 ) -> Piece:
     price, per, quantity = recurring_terms(charge)
     unit = unit_months(billing.months, PRICE_MONTHS[per])
+    per_unit = _per_unit(price, quantity, unit, PRICE_MONTHS[per])
     if stretch.start == period.cycle_start and stretch.end == period.cycle_end:
         proration = whole_cycle(billing.months, unit)  # most lines: no day counting
+        exact = per_unit * proration.whole
     else:
         proration = prorate(stretch.start, stretch.end, period.cycle_start, unit, anchor_day)
-    per_unit = Fraction(price) * unit / PRICE_MONTHS[per]
+        exact = per_unit * proration.fraction
     return Piece(
         start=stretch.start,
         end=stretch.end,
@@ -228,11 +230,18 @@ def _piece(
         price=price,
         per=per,
         proration=proration,
-        exact=per_unit * Fraction(quantity) * proration.fraction,
+        exact=exact,
         amendment=version.amendment,
         note=version.note,
         source=source,
     )
+
+
+@functools.lru_cache(maxsize=65536)
+def _per_unit(price: Decimal, quantity: Decimal, unit: int, price_months: int) -> Fraction:
+    """What one unit of proration bills: price x quantity x unit / price months, exactly. Cached: most
+    charges bill the same price and quantity period after period."""
+    return Fraction(price) * Fraction(quantity) * unit / price_months
 
 
 def _trial_end(start: date, charge: model.Charge) -> date | None:
