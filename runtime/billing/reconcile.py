@@ -33,6 +33,7 @@ from compiler.billing.price import PricedLine
 from compiler.billing.provenance import CorrectionTrace, DocumentRef, Trace, trace_from_json, trace_to_json
 from runtime.billing.bankdays import due_date
 from runtime.ledger.documents import DraftDocument, DraftLine, IssuedLine
+from runtime.ledger.errors import LedgerError
 
 ZERO = Decimal(0)
 CORRECTION = "Korreksjon: "
@@ -113,7 +114,14 @@ def _correction(
         base = target.trace()
         label, start, end = target.label, target.start, target.end
     else:
-        base = trace_from_json(last.provenance)
+        try:
+            base = trace_from_json(last.provenance)
+        except ValueError as exc:
+            raise LedgerError(
+                f"{last.series.replace('_', ' ')} {last.number} line {last.line} has reasons that cannot be read "
+                f"({exc}), so its correction cannot say what it corrects",
+                "run the ledger verification to see what was changed, and restore the file from a backup",
+            ) from None
         label, start, end = last.description.removeprefix(CORRECTION), last.period_start, last.period_end
     trace = Trace(
         kind="correction",
@@ -236,8 +244,12 @@ def reconcile(
             invoice_lines[contract].append((_reading_order(fix, True), fix))
         else:
             invoice = _corrected_invoice(before, period_invoices)
-            if invoice is None:  # only possible for a damaged ledger: a credit with nothing it corrects
-                raise ValueError(f"no invoice to correct for {bucket[0]}")
+            if invoice is None:  # only a damaged ledger has a credit that corrects no invoice
+                raise LedgerError(
+                    f"the issued lines of {bucket[0].contract} `{bucket[0].charge}` for the period from "
+                    f"{bucket[0].period_start} credit no invoice, so there is nothing a correction can reference",
+                    "run the ledger verification to see what was changed, and restore the file from a backup",
+                )
             fix = _correction(bucket, difference, target, before, invoice)
             credit_lines[contract, invoice].append((_reading_order(fix, True), fix))
     drafts: list[DraftDocument] = []

@@ -70,6 +70,12 @@ def damaged(path: Path, exc: Exception) -> LedgerError:
     )
 
 
+def _contract_range(low: str | None, high: str | None) -> tuple[list[str], tuple[str, ...]]:
+    """SQL conditions and parameters for contract ids in [low, high), None leaving a side open."""
+    where = [*(["contract >= ?"] if low is not None else []), *(["contract < ?"] if high is not None else [])]
+    return where, tuple(bound for bound in (low, high) if bound is not None)
+
+
 def issued_lines_from(found: Sequence[rows.Row], path: Path) -> list[IssuedLine]:
     """Issued lines, for reconciliation, from rows read by `Ledger.issued_rows_between` from `path`."""
     try:
@@ -403,12 +409,9 @@ class Ledger:
 
     def settlements_between(self, low: str | None, high: str | None) -> dict[str, Settlement]:
         """The settlements of the contracts whose ids sort in [low, high) (None: unbounded)."""
-        where = [*(["contract >= ?"] if low is not None else []), *(["contract < ?"] if high is not None else [])]
-        params = tuple(bound for bound in (low, high) if bound is not None)
-        found = self._db.execute(
-            f"SELECT contract, as_of, terms, usage FROM settlements {'WHERE ' + ' AND '.join(where) if where else ''}",
-            params,
-        ).fetchall()
+        where, params = _contract_range(low, high)
+        clause = f"WHERE {' AND '.join(where)}" if where else ""
+        found = self._db.execute(f"SELECT contract, as_of, terms, usage FROM settlements {clause}", params).fetchall()
         try:
             return {c: Settlement(contract=c, as_of=rows.day(d), terms=t, usage=u) for c, d, t, u in found}
         except (ValueError, TypeError) as exc:
@@ -416,8 +419,7 @@ class Ledger:
 
     def contracts_between(self, low: str | None, high: str | None) -> list[str]:
         """The contracts with issued lines whose ids sort in [low, high)."""
-        where = [*(["contract >= ?"] if low is not None else []), *(["contract < ?"] if high is not None else [])]
-        params = tuple(bound for bound in (low, high) if bound is not None)
+        where, params = _contract_range(low, high)
         clause = f"WHERE {' AND '.join(where)}" if where else ""
         return [c for (c,) in self._db.execute(f"SELECT DISTINCT contract FROM document_lines {clause}", params)]
 
@@ -467,8 +469,7 @@ class Ledger:
 
         With `after`, only the lines of billing periods ending after it, except for the contracts in
         `whole`, whose every line is read (a run that knows the others settled up to `after`)."""
-        where = [*(["contract >= ?"] if low is not None else []), *(["contract < ?"] if high is not None else [])]
-        params: tuple[str, ...] = tuple(bound for bound in (low, high) if bound is not None)
+        where, params = _contract_range(low, high)
         if after is not None:
             where.append("(billing_end > ? OR contract IN (SELECT value FROM json_each(?)))")
             params += (after.isoformat(), json.dumps(list(whole)))

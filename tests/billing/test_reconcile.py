@@ -162,3 +162,19 @@ def test_a_due_date_on_a_holiday_moves_to_the_next_bank_day(ledger: Ledger) -> N
     assert doc.draft.due_date == date(2026, 5, 18)
     [doc] = plan(ws, ledger, no_usage, date(2026, 5, 3), options=RunOptions(bank_days=False)).documents
     assert doc.draft.due_date == date(2026, 5, 17)
+
+
+def test_a_correction_of_a_line_whose_reasons_were_damaged_is_a_ledger_error(ledger: Ledger, tmp_path: Path) -> None:
+    import sqlite3
+
+    from runtime.ledger.errors import LedgerError
+
+    apply(workspace(contract(SEATS)), ledger, no_usage, date(2026, 2, 1))
+    raw = sqlite3.connect(tmp_path / "ledger.sqlite", isolation_level=None)
+    raw.execute("DROP TRIGGER document_lines_no_update")
+    raw.execute("UPDATE document_lines SET provenance = '{}' WHERE billing_start = '2026-02-01'")
+    raw.close()
+    removed = SEATS + '\n  amendment 1 "Uten" signed 2026-01-20 effective 2026-02-01 {\n    remove seats\n  }'
+    with pytest.raises(LedgerError, match="reasons that cannot be read") as caught:
+        plan(workspace(contract(removed)), ledger, no_usage, date(2026, 2, 1))
+    assert "restore the file from a backup" in caught.value.help
