@@ -71,24 +71,42 @@ def _orphan_reason(line: IssuedLine, known: Mapping[str, KnownIds]) -> str | Non
     return None
 
 
-def _draft_line(line: PricedLine) -> DraftLine:
+def _line_of(
+    bucket: Bucket,
+    description: str,
+    start: date,
+    end: date,
+    quantity: Decimal,
+    unit_price: Decimal,
+    net: Decimal,
+    trace: Trace,
+    corrects: int | None = None,
+) -> DraftLine:
+    """A draft line of an identity and VAT group: its identity columns are the bucket's."""
+    ident, tax = bucket
     return DraftLine(
-        contract=line.id.contract,
-        charge=line.id.charge,
-        description=line.label,
-        period_start=line.start,
-        period_end=line.end,
-        quantity=line.quantity,
-        unit_price=line.unit_price,
-        net_amount=line.net,
-        vat_category=line.tax.category,
-        vat_rate=line.tax.rate,
-        provenance=trace_to_json(line.trace()),
-        kind=line.id.kind,
-        discount=line.id.discount,
-        billing_start=line.id.period_start,
-        billing_end=line.id.period_end,
+        contract=ident.contract,
+        charge=ident.charge,
+        description=description,
+        period_start=start,
+        period_end=end,
+        quantity=quantity,
+        unit_price=unit_price,
+        net_amount=net,
+        vat_category=tax.category,
+        vat_rate=tax.rate,
+        provenance=trace_to_json(trace),
+        kind=ident.kind,
+        discount=ident.discount,
+        billing_start=ident.period_start,
+        billing_end=ident.period_end,
+        corrects=corrects,
     )
+
+
+def _draft_line(line: PricedLine) -> DraftLine:
+    bucket = (line.id, line.tax)
+    return _line_of(bucket, line.label, line.start, line.end, line.quantity, line.unit_price, line.net, line.trace())
 
 
 def _what_changed(target: PricedLine | None, issued: Decimal) -> str:
@@ -140,24 +158,8 @@ def _correction(
             reason=_what_changed(target, issued),
         ),
     )
-    return DraftLine(
-        contract=ident.contract,
-        charge=ident.charge,
-        description=f"{CORRECTION}{label}",
-        period_start=start,
-        period_end=end,
-        quantity=Decimal(1),
-        unit_price=abs(difference),
-        net_amount=abs(difference),
-        vat_category=tax.category,
-        vat_rate=tax.rate,
-        provenance=trace_to_json(trace),
-        kind=ident.kind,
-        discount=ident.discount,
-        billing_start=ident.period_start,
-        billing_end=ident.period_end,
-        corrects=corrects,
-    )
+    amount = abs(difference)
+    return _line_of(bucket, f"{CORRECTION}{label}", start, end, Decimal(1), amount, amount, trace, corrects)
 
 
 def _reading_order(line: DraftLine, correction: bool) -> tuple[object, ...]:
