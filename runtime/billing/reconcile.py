@@ -125,7 +125,7 @@ def _correction(
     before: list[IssuedLine],
     corrects: int | None,
 ) -> DraftLine:
-    ident, tax = bucket
+    ident = bucket[0]
     last = before[-1]
     issued = sum((x.net_amount for x in before), ZERO)
     if target is not None:
