@@ -131,6 +131,8 @@ def _indexed(
     """
     charge_id = next((v.charge.id for v in history if v.charge is not None), None)
     mine = [a for a in adjustments if charge_id in a[2].charges]
+    if not mine:  # most charges: the agreed versions as they are
+        return tuple(Version(v.start, v.charge, v.amendment, source=v.source) for v in history)
     starts = sorted({v.start for v in history} | {day for day, _, _ in mine})
     result: list[Version] = []
     for day in starts:
