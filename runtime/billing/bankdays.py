@@ -35,8 +35,6 @@ from __future__ import annotations
 import functools
 from datetime import date, timedelta
 
-from holidays.countries.norway import Norway
-
 _CLOSED_EVERY_YEAR = ((12, 24), (12, 31))
 """Month and day of the days banks are closed that are not public holidays."""
 
@@ -44,6 +42,8 @@ _CLOSED_EVERY_YEAR = ((12, 24), (12, 31))
 @functools.lru_cache(maxsize=64)
 def _closed(year: int) -> frozenset[date]:
     """The days of `year` besides weekends on which Norwegian banks are closed."""
+    from holidays.countries.norway import Norway  # here: a tenth of a second that `check` need not pay
+
     public = Norway(years=year, include_sundays=False)
     days = {day for day in public if day.year == year}
     days.update(date(year, month, day) for month, day in _CLOSED_EVERY_YEAR)
