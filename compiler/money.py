@@ -120,9 +120,6 @@ class Money:
     def __neg__(self) -> Money:
         return Money(-self.amount, self.currency)
 
-    def rounded(self) -> Money:
-        return Money(round_money(self.amount, self.currency), self.currency)
-
 
 def totals_by_currency(amounts: Iterable[Money]) -> dict[str, Decimal]:
     """Each currency's sum, in currency-code order: what a summary of mixed documents shows."""

@@ -5,7 +5,6 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator
 from datetime import date
-from decimal import Decimal
 
 import attrs
 
@@ -75,8 +74,3 @@ def split(period: Period, cuts: list[date]) -> list[Period]:
         return [period]
     points = [period.start, *sorted(set(inside)), period.end]
     return [Period(a, b, period.cycle_start, period.cycle_end) for a, b in itertools.pairwise(points)]
-
-
-def fraction(piece: Period) -> Decimal:
-    """Days in the piece over days in its full cycle: exact, rounded only on the invoice."""
-    return Decimal(piece.days) / Decimal(piece.cycle_days)

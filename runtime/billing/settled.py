@@ -20,13 +20,22 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
+from pathlib import Path
 
 import attrs
 
 from compiler import model
 from runtime.ledger.documents import Settlement
 
-__all__ = ["Inputs", "Settled", "Settlement", "UsageDigests", "settled_since", "terms_digests"]
+__all__ = [
+    "Inputs",
+    "Settled",
+    "Settlement",
+    "UsageDigests",
+    "billing_code_version",
+    "settled_since",
+    "terms_digests",
+]
 
 UsageDigests = Callable[[Sequence[tuple[str, date]]], Mapping[str, str]]
 """For (contract, D) pairs, the digest of each contract's usage events dated before its D."""
@@ -48,6 +57,17 @@ class Inputs:
 
     terms: Mapping[str, str]
     usage: UsageDigests
+
+
+def billing_code_version(compiler_version: str) -> str:
+    """The compiler's version with the runtime code that meters usage and reconciles: a new version of
+    either may bill the same inputs differently, so it makes every contract plan whole."""
+    digest = hashlib.sha256(compiler_version.encode())
+    base = Path(__file__).resolve().parent.parent
+    for path in sorted([*(base / "billing").glob("*.py"), *(base / "usage").glob("*.py")]):
+        digest.update(path.relative_to(base).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def terms_digests(checked: model.Workspace, sources: Mapping[str, bytes], code_version: str) -> dict[str, str]:

@@ -20,7 +20,7 @@ from compiler.money import Money, totals_by_currency
 from runtime.billing.chunks import Meter
 from runtime.billing.reconcile import Orphan
 from runtime.billing.run import BillPlan, PlannedDocument, RunBlocked, RunOptions, apply, plan
-from runtime.billing.settled import Inputs, terms_digests
+from runtime.billing.settled import Inputs, billing_code_version, terms_digests
 from runtime.cli.options import Context
 from runtime.cli.schedule import money
 from runtime.cli.usage_source import workspace_usage
@@ -201,7 +201,10 @@ def bill(ctx: Context, as_of: Any, do_apply: bool, as_json: bool) -> None:
             path = ledger_path(workspace.root, workspace.settings.ledger)
             options = RunOptions(
                 bank_days=workspace.settings.bank_days,
-                inputs=Inputs(terms=terms_digests(model_, workspace.sources, CODE_VERSION), usage=usage.digests),
+                inputs=Inputs(
+                    terms=terms_digests(model_, workspace.sources, billing_code_version(CODE_VERSION)),
+                    usage=usage.digests,
+                ),
             )
             result, issued = _run(path, model_, usage.meter, day, do_apply, update, options)
     _report(ctx, model_, result, issued, day, do_apply, as_json)

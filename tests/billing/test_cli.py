@@ -132,3 +132,19 @@ def test_a_missing_index_value_stops_the_whole_run(ws: Path) -> None:
     code, data = run(ws, "bill", "--as-of", "2026-07-01", "--apply", "--json")
     result = json.loads(data[: data.rindex("}") + 1])
     assert result["applied"] is False and len(result["blocked"]) == 10
+
+
+def test_a_monthly_plan_from_the_settlements_equals_a_whole_plan(ws: Path) -> None:
+    import sqlite3
+
+    run(ws, "bill", "--as-of", "2026-07-01", "--apply")
+    db = sqlite3.connect(ws / "ledger.sqlite")
+    assert db.execute("SELECT count(*), min(as_of) FROM settlements").fetchone() == (12, "2026-07-01")
+    db.close()
+    code, incremental = run(ws, "bill", "--as-of", "2026-08-01", "--json")
+    db = sqlite3.connect(ws / "ledger.sqlite")
+    db.execute("DELETE FROM settlements")
+    db.commit()
+    db.close()
+    code, whole = run(ws, "bill", "--as-of", "2026-08-01", "--json")
+    assert code == 0 and json.loads(incremental)["documents"] and incremental == whole

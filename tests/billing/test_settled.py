@@ -125,3 +125,13 @@ def test_incremental_planning_in_chunks_and_workers_reads_what_it_needs(
         assert whole == serial == forked
         # C-3 is gone from the workspace: found among the lines of settled neighbours, and reported
         assert [o.contract for o in forked.orphans] == ["C-3"]
+
+
+def test_a_new_version_of_the_compiler_or_the_billing_code_changes_every_digest() -> None:
+    from runtime.billing.settled import billing_code_version
+
+    assert billing_code_version("a") == billing_code_version("a") != billing_code_version("b")
+    text = contract(SEATS)
+    ws = workspace(text)
+    sources = {"prelude.avt": PRELUDE.encode(), "case.avt": text.encode()}
+    assert terms_digests(ws, sources, "one") != terms_digests(ws, sources, "two")
