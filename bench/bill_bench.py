@@ -126,6 +126,11 @@ def prepare(contracts: int, events: int, as_of: date, reuse: bool) -> Path:
     write_events(root / "usage", contracts, events, month_before(as_of), as_of)
     print(f"{contracts} contracts ({files} files, {lines} lines), {events} events in {root}", flush=True)
     history = month_before(as_of)
+    (root / "ledger.sqlite").unlink(missing_ok=True)
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    subprocess.run(
+        [*AVTALE, "--workspace", str(root), "ledger", "init"], check=True, env=env, stdout=subprocess.DEVNULL
+    )
     started = time.perf_counter()
     run(root, "--as-of", history.isoformat(), "--apply")
     print(f"  history billed up to {history} in {time.perf_counter() - started:.1f} s", flush=True)

@@ -168,7 +168,9 @@ class Runner:
     def run(self, workspace: Path, *, sample_tree: bool = False) -> tuple[Sample, TreeSampler | None, str]:
         with tempfile.TemporaryFile() as out:
             start = time.perf_counter()
-            process = subprocess.Popen(self.command(workspace), stdout=out, stderr=subprocess.STDOUT, env=self.env)
+            # The caches live in the user's cache folder: one per workspace, under it, so "cold" can delete them.
+            env = dict(self.env, XDG_CACHE_HOME=str(workspace / ".avtale"))
+            process = subprocess.Popen(self.command(workspace), stdout=out, stderr=subprocess.STDOUT, env=env)
             sampler = TreeSampler(process.pid) if sample_tree else None
             if sampler:
                 sampler.start()

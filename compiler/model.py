@@ -94,6 +94,8 @@ class Metric:
     function: Aggregation
     field: str | None
     span: Span
+    negative_allowed: bool = False
+    """`negative allowed`: the field may be below zero. Otherwise a negative value is a rejected row."""
 
 
 @attrs.frozen(kw_only=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from decimal import Decimal
 from typing import Any
 
 import attrs
@@ -24,12 +25,17 @@ class Settings:
     """The SQLite ledger of issued documents."""
     output: str = "out"
     """Where documents (EHF XML, PDF) are written."""
-    cache: str = ".avtale/cache"
-    """Parse and check cache; safe to delete."""
+    cache: str = ""
+    """Where the parse, check and model caches go: empty for the user's cache folder
+    ($XDG_CACHE_HOME/avtale or ~/.cache/avtale, a folder per workspace), else a folder, relative to
+    the workspace or absolute. Either way each file is signed with the user's key (runtime/loader.py)."""
     jobs: int = 0
     """Parallel parser processes; 0 means one per core."""
     bank_days: bool = True
     """Move a due date that falls on a weekend, a Norwegian public holiday, 24 or 31 December to the next bank day."""
+    credit_threshold: Decimal = Decimal(10)
+    """A bill run whose credit notes exceed this percentage of what it invoices (gross, per currency)
+    is applied only with --yes."""
 
 
 _TYPES: dict[str, type] = {
@@ -40,6 +46,7 @@ _TYPES: dict[str, type] = {
     "cache": str,
     "jobs": int,
     "bank_days": bool,
+    "credit_threshold": Decimal,
 }
 
 
@@ -84,9 +91,11 @@ def parse_settings(text: str) -> tuple[Settings, list[Diagnostic]]:
             continue
         # TOML booleans are Python bools, which are also ints: a bool setting takes exactly
         # true or false, and no other setting takes a bool.
-        ok = (
-            isinstance(value, bool) if expected is bool else isinstance(value, expected) and not isinstance(value, bool)
-        )
+        if expected is Decimal:  # a percentage: any TOML number, 0 or more
+            ok = isinstance(value, int | float) and not isinstance(value, bool) and value >= 0
+        else:
+            ok = isinstance(value, bool) if expected is bool else isinstance(value, expected)
+            ok = ok and (expected is bool or not isinstance(value, bool))
         if ok and expected is list:
             ok = all(isinstance(v, str) for v in value) and bool(value)
         if ok and key == "jobs":
@@ -97,6 +106,7 @@ def parse_settings(text: str) -> tuple[Settings, list[Diagnostic]]:
                 str: "a string",
                 int: "a whole number, 0 or more",
                 bool: "true or false",
+                Decimal: "a percentage, 0 or more",
             }[expected]
             sink.append(
                 error(
@@ -108,12 +118,14 @@ def parse_settings(text: str) -> tuple[Settings, list[Diagnostic]]:
                 )
             )
             continue
-        values[key] = tuple(value) if expected is list else value
+        values[key] = tuple(value) if expected is list else Decimal(str(value)) if expected is Decimal else value
     return Settings(**values), sink
 
 
 def _example(key: str) -> str:
     defaults = Settings()
+    if key == "cache":  # its default, "", says nothing
+        return '"/var/cache/avtale"'
     value = getattr(defaults, key)
     if isinstance(value, bool):
         return "true" if value else "false"

@@ -219,6 +219,18 @@ def _metric(decl: ast.Metric, sink: list[Diagnostic]) -> model.Metric | None:
     st = Statements(f"metric `{decl.id.name}`", decl.body, sink)
     events = st.require(ast.EventsStmt, "events", decl.id.span, 'events "api.call"')
     aggregate = st.require(ast.AggregateStmt, "aggregation", decl.id.span, "count")
+    negative = st.one(ast.NegativeStmt, "`negative allowed`")
+    if negative is not None and aggregate is not None and aggregate.function not in _NUMERIC_AGGREGATIONS:
+        # `count` and `unique` read no number: the statement would promise something it cannot do
+        sink.append(
+            error(
+                "E0309",
+                f"metric `{decl.id.name}` {_READS_NO_NUMBER[aggregate.function]}, so no value of it can be negative",
+                negative.span,
+                label=f"`{aggregate.function}` reads no number",
+                help="remove `negative allowed`; it belongs on `sum`, `max` and `latest` metrics, which read a number",
+            )
+        )
     if events is None or aggregate is None:
         return None
     return model.Metric(
@@ -228,7 +240,13 @@ def _metric(decl: ast.Metric, sink: list[Diagnostic]) -> model.Metric | None:
         function=aggregate.function,
         field=aggregate.field,
         span=decl.span,
+        negative_allowed=negative is not None,
     )
+
+
+_NUMERIC_AGGREGATIONS = frozenset({"sum", "max", "latest"})
+"""Aggregations that read their field as a number, which `negative allowed` is about."""
+_READS_NO_NUMBER = {"count": "counts events", "unique": "counts distinct values"}
 
 
 def _index(decl: ast.Index, sink: list[Diagnostic]) -> model.Index:

@@ -197,6 +197,14 @@ class AggregateStmt:
     span: Span = _span()
 
 
+@attrs.frozen(kw_only=True)
+class NegativeStmt:
+    """`negative allowed`: the field the metric reads may be below zero (refunds, corrections).
+    Without it a negative value is a rejected row, so that a stray sign never lowers a bill."""
+
+    span: Span = _span()
+
+
 # ------------------------------------------------------------------- index
 @attrs.frozen(kw_only=True)
 class IndexValue:
@@ -582,7 +590,7 @@ CustomerStmt: TypeAlias = (
     NameStmt | OrgnrStmt | ConsumerStmt | PeppolStmt | AddressStmt | EmailStmt | ReferenceStmt | LanguageStmt
 )
 
-MetricStmt: TypeAlias = EventsStmt | AggregateStmt
+MetricStmt: TypeAlias = EventsStmt | AggregateStmt | NegativeStmt
 PlanStmt: TypeAlias = CurrencyStmt | Charge
 
 

@@ -303,6 +303,9 @@ class AstBuilder(Transformer[Token, Any]):
         field = str(c[1]) if len(c) > 1 else None
         return ast.AggregateStmt(function=function, field=field, span=self.sp(c))
 
+    def negative_stmt(self, c: list[Child]) -> ast.NegativeStmt:
+        return ast.NegativeStmt(span=self.sp(c))
+
     def index_value(self, c: list[Child]) -> ast.IndexValue:
         return ast.IndexValue(month=self.year_month(c[0]), value=self.decimal(c[1]), span=self.sp(c))
 

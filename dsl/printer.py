@@ -158,6 +158,8 @@ def statement_text(node: Any) -> str:
             return "events " + ", ".join(quote(n) for n in names)
         case ast.AggregateStmt(function=function, field=field):
             return function if field is None else f"{function} {field}"
+        case ast.NegativeStmt():
+            return "negative allowed"
         case ast.IndexValue(month=month, value=value):
             return f"{month} {format_decimal(value)}"
         case ast.FlatPrice(amount=amount, period=period):

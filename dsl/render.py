@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -17,6 +18,15 @@ _COLORS = {
     "dim": "\x1b[1;34m",
 }
 _RESET = "\x1b[0m"
+
+MAX_LINE_SHOWN = 200
+"""A source line is quoted up to this many characters: a minified or generated file can hold a
+megabyte on one line, and the place in it is given by line and column anyway."""
+MAX_QUOTE = 60
+"""A `quoted` piece of source inside a message, label or help is cut to this many characters."""
+MAX_TEXT = 600
+"""And a message, label or help as a whole, whatever it holds."""
+_QUOTED = re.compile(rf"`([^`]{{{MAX_QUOTE + 1},}})`")
 
 SourceLines = Callable[[str], list[str] | None]
 """Given a file name, its lines (or None when the text is not available)."""
@@ -35,6 +45,14 @@ def lines_from(sources: Mapping[str, str]) -> SourceLines:
     return get
 
 
+def _shorten(text: str) -> str:
+    """`text` with every overlong `quote` cut short, so a message echoing a huge token stays a line."""
+    if len(text) <= MAX_QUOTE:
+        return text
+    text = _QUOTED.sub(lambda m: f"`{m.group(1)[:MAX_QUOTE]}…`", text)
+    return text if len(text) <= MAX_TEXT else text[:MAX_TEXT] + "…"
+
+
 def _paint(text: str, style: str, color: bool) -> str:
     return f"{_COLORS[style]}{text}{_RESET}" if color else text
 
@@ -45,12 +63,18 @@ def _snippet(
     bar = _paint(" " * gutter + " |", "dim", color)
     if lines is None or not 1 <= span.line <= len(lines):
         return []
-    text = lines[span.line - 1].rstrip("\r").expandtabs(1)
+    line = lines[span.line - 1]
+    text = line[: MAX_LINE_SHOWN + 1].rstrip("\r").expandtabs(1)  # tabs become one space: columns stay
     start = max(span.column, 1)
-    end = span.end_column if span.end_line == span.line else len(text) + 1
+    end = span.end_column if span.end_line == span.line else len(line.rstrip("\r")) + 1
+    if len(text) > MAX_LINE_SHOWN:
+        text = text[:MAX_LINE_SHOWN] + "…"
+        # the carets stop at the ellipsis; a place beyond it is marked on the ellipsis
+        start = min(start, MAX_LINE_SHOWN + 1)
+        end = min(end, MAX_LINE_SHOWN + 2)
     width = max(1, end - start)
     number = _paint(str(span.line).rjust(gutter) + " |", "dim", color)
-    underline = " " * (start - 1) + mark * width + (f" {label}" if label else "")
+    underline = " " * (start - 1) + mark * width + (f" {_shorten(label)}" if label else "")
     return [f"{number} {text}", f"{bar} {_paint(underline, style, color)}"]
 
 
@@ -60,7 +84,7 @@ def render_text(diagnostic: Diagnostic, source_lines: SourceLines, *, color: boo
     gutter = len(str(max([span.line, *(lab.span.line for lab in diagnostic.labels)])))
     head = _paint(f"{severity}[{diagnostic.code}]", severity, color)
     where = str(span) if span.line else span.file  # line 0: the file as a whole
-    out = [f"{head}: {diagnostic.message}", f"{' ' * gutter}{_paint('-->', 'dim', color)} {where}"]
+    out = [f"{head}: {_shorten(diagnostic.message)}", f"{' ' * gutter}{_paint('-->', 'dim', color)} {where}"]
     bar = _paint(" " * gutter + " |", "dim", color)
     shown: list[tuple[Span, str, str, str]] = [(span, "^", diagnostic.label, severity)]
     shown += [(lab.span, "-", lab.message, "dim") for lab in diagnostic.labels]
@@ -72,7 +96,8 @@ def render_text(diagnostic: Diagnostic, source_lines: SourceLines, *, color: boo
     if body:
         out += [bar, *body]
     if diagnostic.help:
-        out += [bar, f"{' ' * gutter} {_paint('=', 'dim', color)} {_paint('help', 'help', color)}: {diagnostic.help}"]
+        help = _shorten(diagnostic.help)
+        out += [bar, f"{' ' * gutter} {_paint('=', 'dim', color)} {_paint('help', 'help', color)}: {help}"]
     return "\n".join(out)
 
 
@@ -90,11 +115,11 @@ def to_json(diagnostic: Diagnostic) -> dict[str, Any]:
     return {
         "code": diagnostic.code,
         "severity": diagnostic.severity.value,
-        "message": diagnostic.message,
+        "message": _shorten(diagnostic.message),
         "span": _span_json(diagnostic.span),
-        "label": diagnostic.label,
-        "help": diagnostic.help,
-        "labels": [{"span": _span_json(lab.span), "message": lab.message} for lab in diagnostic.labels],
+        "label": _shorten(diagnostic.label),
+        "help": _shorten(diagnostic.help),
+        "labels": [{"span": _span_json(lab.span), "message": _shorten(lab.message)} for lab in diagnostic.labels],
     }
 
 

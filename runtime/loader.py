@@ -4,23 +4,33 @@ The compiler is a pure function of the sources; this module is where the file
 system comes in. Parse results are cached per file by content hash, and the
 diagnostics of a whole check by the hash of every input, so an unchanged
 workspace re-checks without parsing or checking anything.
+
+Only regular files (or links to them) up to MAX_SOURCE_BYTES are read as
+sources, and links to folders are not followed: anything else is skipped with a
+warning. Caches live in the user's cache folder, not in the workspace, and
+carry an HMAC under a key only this user can read, checked before anything is
+unpickled: a cache file someone else wrote is never loaded (docs/architecture.md).
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import multiprocessing
 import os
 import pickle
+import secrets
+import stat
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import BinaryIO
 
 import attrs
 
 from compiler.settings import SETTINGS_FILE, Settings, parse_settings
 from compiler.workspace import CheckResult, check_workspace
-from dsl.diagnostics import Diagnostic, error, note
+from dsl.diagnostics import Diagnostic, error, note, warning
 from dsl.parser import ParseResult, parse_bytes
 from dsl.span import Span
 from runtime.memory import no_cyclic_gc
@@ -28,6 +38,10 @@ from runtime.memory import no_cyclic_gc
 PARALLEL_MIN_BYTES = 2_000_000
 """Below this much source text, starting worker processes costs more than it saves."""
 SKIP_DIRS = {".git", ".avtale", ".venv", "node_modules", "__pycache__"}
+MAX_SOURCE_BYTES = 64 * 1024 * 1024
+"""The largest .avt file read. Ten thousand contracts make about 5 MB, so a 64 MiB file would hold
+over a hundred thousand; anything larger is not a contract file (or should be split), and reading it
+whole, then parsing it, would take gigabytes."""
 
 
 def _code_version() -> str:
@@ -64,19 +78,123 @@ def find_root(start: Path) -> Path | None:
     return None
 
 
-def discover(root: Path, settings: Settings) -> list[str]:
-    """Every .avt file under the configured source folders, as sorted relative paths."""
+def _relative(root: Path, path: str) -> str:
+    # relpath, not Path.relative_to: a source folder may lie outside the workspace (`sources = ["../x"]`)
+    return Path(os.path.relpath(path, root)).as_posix()
+
+
+def find_sources(root: Path, settings: Settings) -> tuple[list[str], list[str]]:
+    """Every .avt name under the configured source folders, and every link to a folder found there,
+    both as sorted paths relative to `root`.
+
+    Links to folders are not followed: one could point at the whole disk or back at itself. A
+    configured source folder is itself resolved, links and all, so pointing `sources` at the
+    target reads it. The usage and output folders are data, so links there are not listed.
+    """
     found: set[str] = set()
+    linked: set[str] = set()
+    data = {os.path.normpath(settings.usage), os.path.normpath(settings.output)}
     for source in settings.sources:
         base = (root / source).resolve()
         if not base.is_dir():
             continue
-        for folder, dirs, files in os.walk(base):
-            dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith("."))
+        for folder, dirs, files in os.walk(base):  # followlinks=False: links to folders are listed, not entered
+            kept = []
+            for name in sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith(".")):
+                if os.path.islink(os.path.join(folder, name)):
+                    shown = _relative(root, os.path.join(folder, name))
+                    if shown not in data:
+                        linked.add(shown)
+                else:
+                    kept.append(name)
+            dirs[:] = kept
             for name in files:
                 if name.endswith(".avt"):
-                    found.add(Path(folder, name).relative_to(root).as_posix())
-    return sorted(found)
+                    found.add(_relative(root, os.path.join(folder, name)))
+    return sorted(found), sorted(linked)
+
+
+def discover(root: Path, settings: Settings) -> list[str]:
+    """Every .avt file under the configured source folders, as sorted relative paths."""
+    return find_sources(root, settings)[0]
+
+
+SKIPPED_SOURCE = "W0102"
+"""The warning for a source file not read; a bill run refuses while there is one."""
+
+
+class Skipped(Exception):
+    """A path that is not read: not a regular file, or too large. The message says which, `help` what to do."""
+
+    def __init__(self, message: str, help: str) -> None:
+        super().__init__(message)
+        self.help = help
+
+
+_KINDS = [
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISDIR, "a folder"),
+]
+
+
+def _check_regular(mode: int, size: int, limit: int | None) -> None:
+    if not stat.S_ISREG(mode):
+        kind = next((name for test, name in _KINDS if test(mode)), "something")
+        raise Skipped(
+            f"is {kind}, not a regular file",
+            "only regular files (or links to them) are read as sources: move it out of the source folders",
+        )
+    if limit is not None and size > limit:
+        raise _too_large(limit, size)
+
+
+def _too_large(limit: int, size: int | None = None) -> Skipped:
+    return Skipped(
+        f"is larger than {_size(limit)}" + (f" ({size:,} bytes)" if size is not None else ""),
+        f"files over {_size(limit)} are not read as sources: split it into several files",
+    )
+
+
+_OPEN = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
+def read_regular(path: Path, limit: int | None, *, follow_links: bool = True) -> bytes:
+    """The bytes of the regular file at `path` (a link to one is fine unless `follow_links` is
+    false), at most `limit` of them.
+
+    Raises Skipped for anything else, OSError when it cannot be read. Only a stat, never an open,
+    touches a device or pipe; should one replace the file between that stat and the open, the open
+    does not block (O_NONBLOCK), and fstat on what was opened catches it before any read.
+    """
+    found = os.stat(path, follow_symlinks=follow_links)
+    if stat.S_ISLNK(found.st_mode):
+        raise Skipped("is a symbolic link", "remove it")
+    _check_regular(found.st_mode, found.st_size, limit)
+    fd = os.open(path, _OPEN if follow_links else _OPEN | getattr(os, "O_NOFOLLOW", 0))
+    try:
+        opened = os.fstat(fd)
+        _check_regular(opened.st_mode, opened.st_size, limit)
+        pieces: list[bytes] = []
+        total = 0
+        want = opened.st_size + 1
+        while piece := os.read(fd, want):
+            pieces.append(piece)
+            total += len(piece)
+            if limit is not None and total > limit:  # it grew since the stat
+                raise _too_large(limit)
+            if len(piece) < want and total >= opened.st_size:
+                break  # all fstat promised, and less than asked for: the end, without another read
+            want = 1 << 16
+        return b"".join(pieces)
+    finally:
+        os.close(fd)
+
+
+def _size(size: int) -> str:
+    return f"{size / (1024 * 1024):g} MiB" if size >= 1024 * 1024 else f"{size:,} bytes"
 
 
 @attrs.define
@@ -126,22 +244,122 @@ def _parse_all(items: list[tuple[str, bytes]], jobs: int) -> list[bytes]:
     return [r for r in results if r is not None]
 
 
-class Cache:
-    """Pickled parse results, check results and the checked model under the workspace's cache folder."""
+def user_cache_home() -> Path | None:
+    """`$XDG_CACHE_HOME/avtale`, else `~/.cache/avtale`; None when there is no home to put it in."""
+    xdg = os.environ.get("XDG_CACHE_HOME", "")
+    if os.path.isabs(xdg):  # the XDG spec: a relative value is to be ignored
+        return Path(xdg) / "avtale"
+    try:
+        return Path.home() / ".cache" / "avtale"
+    except RuntimeError:
+        return None
 
-    def __init__(self, folder: Path | None) -> None:
-        self.folder = folder
+
+KEY_FILE = "key"
+KEY_BYTES = 32
+_MAGIC = b"avtale-cache-1\n"
+_MAC_BYTES = hashlib.sha256().digest_size
+
+
+def _user_key(home: Path) -> bytes | None:
+    """This user's cache key: random bytes in a file only they can read, made on first use.
+
+    None when it cannot be made, or when the file found is not one this user alone can have
+    written (owned by someone else, or open to others): then nothing is cached.
+    """
+    path = home / KEY_FILE
+    try:
+        home.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if not path.exists():
+            temporary = home / f"{KEY_FILE}.{os.getpid()}.{secrets.token_hex(4)}"
+            fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            try:
+                os.write(fd, secrets.token_bytes(KEY_BYTES))
+            finally:
+                os.close(fd)
+            try:
+                os.link(temporary, path)  # never replaces a key another run made meanwhile
+            except FileExistsError:
+                pass
+            finally:
+                temporary.unlink(missing_ok=True)
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
+        try:
+            found = os.fstat(fd)
+            mine = not hasattr(os, "getuid") or found.st_uid == os.getuid()
+            if not stat.S_ISREG(found.st_mode) or not mine or found.st_mode & 0o077:
+                return None
+            key = os.read(fd, KEY_BYTES + 1)
+        finally:
+            os.close(fd)
+    except OSError:
+        return None
+    return key if len(key) == KEY_BYTES else None
+
+
+class _MacWriter:
+    """A file that feeds an HMAC with everything written to it, so a pickle is signed as it streams."""
+
+    def __init__(self, handle: BinaryIO, mac: hmac.HMAC) -> None:
+        self.handle = handle
+        self.mac = mac
+
+    def write(self, data: bytes) -> int:
+        self.mac.update(data)
+        return self.handle.write(data)
+
+
+class Cache:
+    """Pickled parse results, check results and the checked model, each signed with this user's key.
+
+    A file whose HMAC does not match is never unpickled: it was not written by this user's Avtale
+    for this workspace and this name (a file committed to a repository, planted, or damaged).
+    """
+
+    def __init__(self, folder: Path | None, key: bytes = b"", root: Path | None = None) -> None:
+        self.folder = folder if key else None  # no key, no cache: nothing unsigned is ever read
+        self.key = key
+        self.root = root
+        self.scope = hashlib.sha256(os.fsencode(root)).hexdigest()[:32] if root is not None else ""
+        """Which workspace, by a hash of its resolved root: signed along with each file, so that one
+        workspace's cache never serves another; and, by default, the name of its folder."""
+
+    @classmethod
+    def for_workspace(cls, root: Path, settings: Settings) -> Cache:
+        """The cache of the workspace at `root` (resolved): a folder of the user's cache named by the
+        root's hash, or the folder the `cache` setting names. The key always comes from the user's
+        cache folder; without one (no home, nothing writable) there is no cache."""
+        home = user_cache_home()
+        key = _user_key(home) if home is not None else None
+        if home is None or key is None:
+            return cls(None)
+        cache = cls(None, key, root)
+        cache.folder = root / Path(settings.cache).expanduser() if settings.cache else home / cache.scope
+        return cache
 
     def _path(self, name: str) -> Path | None:
         return self.folder / f"{name}-{CODE_VERSION}.pickle" if self.folder else None
 
+    def _mac(self, name: str) -> hmac.HMAC:
+        return hmac.new(self.key, f"{self.scope}\0{name}-{CODE_VERSION}\0".encode(), hashlib.sha256)
+
     def read(self, name: str) -> object:
         path = self._path(name)
-        if path is None or not path.is_file():
+        if path is None:
             return None
         try:
-            with path.open("rb") as handle:
-                return pickle.load(handle)
+            data = memoryview(read_regular(path, limit=None, follow_links=False))  # ours are never links
+        except (OSError, Skipped):
+            return None
+        if len(data) < len(_MAGIC) + _MAC_BYTES or data[: len(_MAGIC)] != _MAGIC:
+            return None
+        payload = data[len(_MAGIC) : len(data) - _MAC_BYTES]
+        mac = self._mac(name)
+        mac.update(payload)
+        if not hmac.compare_digest(mac.digest(), data[len(data) - _MAC_BYTES :]):
+            return None  # not written by this user's Avtale: never unpickled
+        try:
+            return pickle.loads(payload)
         except Exception:
             return None
 
@@ -150,16 +368,24 @@ class Cache:
         if path is None:
             return
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            if not path.parent.is_dir():
+                path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+                if self.root is not None and path.parent.name == self.scope:  # which workspace, for people
+                    (path.parent / "workspace.txt").write_text(f"{self.root}\n", encoding="utf-8")
             for old in path.parent.glob(f"{name}-*.pickle"):
                 if old != path:
                     old.unlink(missing_ok=True)
-            temporary = path.with_suffix(f".{os.getpid()}.tmp")  # two runs at once never write one file
-            with temporary.open("wb") as handle:
-                pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            # A new name each time, and O_EXCL, which also refuses a link planted under that name.
+            temporary = path.with_suffix(f".{os.getpid()}.{secrets.token_hex(4)}.tmp")
+            fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as handle:
+                mac = self._mac(name)
+                handle.write(_MAGIC)
+                pickle.dump(value, _MacWriter(handle, mac), protocol=pickle.HIGHEST_PROTOCOL)
+                handle.write(mac.digest())
             temporary.replace(path)
         except OSError:
-            pass  # a read-only workspace simply runs without a cache
+            pass  # no writable cache folder: run without a cache
 
 
 def load(
@@ -184,15 +410,28 @@ def _load(
     root = root.resolve()
     settings_path = root / SETTINGS_FILE
     try:
-        settings_text = settings_path.read_text("utf-8")
+        settings_text = read_regular(settings_path, MAX_SOURCE_BYTES).decode("utf-8")
+    except Skipped as exc:
+        raise WorkspaceError(f"{settings_path} {exc}", exc.help.replace("as sources", "as settings")) from exc
     except (OSError, UnicodeDecodeError) as exc:
         raise WorkspaceError(f"cannot read {settings_path}: {exc}", "check that the file exists and is UTF-8") from exc
     settings, diagnostics = parse_settings(settings_text)
     sources: dict[str, bytes] = {SETTINGS_FILE: settings_text.encode()}
-    paths = discover(root, settings)
-    for path in paths:
+    candidates, linked = find_sources(root, settings)
+    paths: list[str] = []
+    for path in candidates:
         try:
-            sources[path] = (root / path).read_bytes()
+            sources[path] = read_regular(root / path, MAX_SOURCE_BYTES)
+        except Skipped as skipped:
+            diagnostics.append(
+                warning(
+                    SKIPPED_SOURCE,
+                    f"{path} {skipped}; it was not read",
+                    Span(path, 0, 0, 0, 0),
+                    help=skipped.help,
+                )
+            )
+            continue
         except OSError as exc:
             diagnostics.append(
                 error(
@@ -202,8 +441,19 @@ def _load(
                     help="check the file's permissions, or move it out of the workspace",
                 )
             )
+        paths.append(path)
+    diagnostics += [
+        warning(
+            "W0103",
+            f"{folder} is a link to a folder; the files under it were not read",
+            Span(folder, 0, 0, 0, 0),
+            help="links to folders are not followed, so that none can loop or reach the whole disk; "
+            "to read that folder, name its target under `sources` in avtale.toml",
+        )
+        for folder in linked
+    ]
     digests = {path: hashlib.sha256(sources[path]).hexdigest() for path in paths if path in sources}
-    cache = Cache(root / settings.cache if use_cache else None)
+    cache = Cache.for_workspace(root, settings) if use_cache else Cache(None)
     whole = hashlib.sha256(settings_text.encode())
     for path, digest in digests.items():
         whole.update(f"{path}\0{digest}\n".encode())

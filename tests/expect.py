@@ -33,7 +33,7 @@ def case_name(path: Path) -> str:
 
 def source_text(path: Path) -> str:
     if path.suffix == ".link":
-        return f"(a link to the missing file `{path.read_text().strip()}`)\n"
+        return f"(a symbolic link to `{path.read_text().strip()}`)\n"
     return path.read_bytes().decode("utf-8", errors="replace")
 
 

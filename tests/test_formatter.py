@@ -93,6 +93,16 @@ def test_metric_with_inner_comment_is_multi_line() -> None:
     assert text == 'metric m "M" {\n  events "e"  # which events\n  count\n}\n'
 
 
+def test_metric_negative_allowed_stays_on_the_metric_line() -> None:
+    text = fmt('metric net "Netto" {\n  negative allowed\n  events "p.c", "p.r"\n  sum amount\n}\n')
+    assert text == 'metric net "Netto" { negative allowed  events "p.c", "p.r"  sum amount }\n'
+    assert fmt(text) == text
+    canonical = 'metric net "Netto" { events "p.c"  sum amount  negative allowed }\n'
+    assert fmt(canonical) == canonical
+    commented = 'metric net "Netto" {\n  events "p.c"\n  sum amount\n  negative allowed  # refunds\n}\n'
+    assert fmt(commented) == commented
+
+
 def test_singular_and_plural_units() -> None:
     text = fmt("contract X { term 1 years  due 1 days  evergreen notice 2 month }")
     assert "term 1 year\n" in text and "due 1 day\n" in text and "evergreen notice 2 months\n" in text

@@ -86,6 +86,29 @@ def test_metric_aggregations(text: str, function: str, field: str | None) -> Non
     assert metric.body == (ast.EventsStmt(names=("a.b", "c.d")), ast.AggregateStmt(function=function, field=field))  # type: ignore[arg-type]
 
 
+def test_metric_negative_allowed() -> None:
+    metric = one('metric net "Netto" { events "p.c", "p.r"  sum amount  negative allowed }')
+    assert isinstance(metric, ast.Metric)
+    assert metric.body == (
+        ast.EventsStmt(names=("p.c", "p.r")),
+        ast.AggregateStmt(function="sum", field="amount"),
+        ast.NegativeStmt(),
+    )
+    # the words are keywords only where a statement starts: a field may be called `negative`
+    metric = one('metric m "M" { negative allowed  events "e"  latest negative }')
+    assert isinstance(metric, ast.Metric)
+    assert metric.body == (
+        ast.NegativeStmt(),
+        ast.EventsStmt(names=("e",)),
+        ast.AggregateStmt(function="latest", field="negative"),
+    )
+
+
+def test_metric_negative_needs_allowed() -> None:
+    result = parse('metric m "M" { events "e"  sum amount  negative }', "t.avt")
+    assert [d.code for d in result.diagnostics] == ["E0100"]
+
+
 def test_index() -> None:
     index = one('index kpi "KPI" { 2025-10 138.1  2026-10 141.6 }')
     assert isinstance(index, ast.Index)

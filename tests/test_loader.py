@@ -10,6 +10,14 @@ from compiler.settings import Settings, parse_settings
 from runtime import loader
 
 
+@pytest.fixture(autouse=True)
+def user_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A user cache folder of the test's own, so that no test reads or fills the real one."""
+    folder = tmp_path_factory.mktemp("xdg-cache")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(folder))
+    return folder / "avtale"
+
+
 def write_workspace(root: Path, contracts: int) -> None:
     (root / "avtale.toml").write_text("")
     (root / "seller.avt").write_text(
@@ -104,10 +112,60 @@ def test_the_checked_model_is_cached_for_the_commands_that_run_it(tmp_path: Path
     assert not loader.load(tmp_path).cached  # a workspace with errors has no model to cache
 
 
-def test_damaged_cache_is_rebuilt(tmp_path: Path) -> None:
+def test_damaged_cache_is_rebuilt(tmp_path: Path, user_cache: Path) -> None:
     write_workspace(tmp_path, 2)
     loader.load(tmp_path)
-    for path in (tmp_path / ".avtale" / "cache").glob("*.pickle"):
+    written = sorted(user_cache.glob("*/*.pickle"))
+    assert [p.name.split("-")[0] for p in written] == ["check", "model", "parse"]
+    for path in written:
         path.write_bytes(b"not a pickle")
     again = loader.load(tmp_path, need_model=False)
     assert again.ok and not again.cached
+    assert loader.load(tmp_path, need_model=False).cached
+
+
+def test_the_cache_lives_in_the_user_cache_folder_not_the_workspace(tmp_path: Path, user_cache: Path) -> None:
+    write_workspace(tmp_path, 1)
+    loader.load(tmp_path)
+    assert not (tmp_path / ".avtale").exists()
+    (folder,) = [p for p in user_cache.iterdir() if p.is_dir()]
+    assert (folder / "workspace.txt").read_text() == f"{tmp_path.resolve()}\n"
+    key = user_cache / "key"
+    assert key.stat().st_mode & 0o777 == 0o600 and len(key.read_bytes()) == 32
+    assert all(p.stat().st_mode & 0o077 == 0 for p in folder.glob("*.pickle"))
+    assert loader.load(tmp_path).cached
+
+
+def test_the_cache_setting_names_another_folder_still_signed(tmp_path: Path, user_cache: Path) -> None:
+    write_workspace(tmp_path, 1)
+    (tmp_path / "avtale.toml").write_text('cache = "build/avtale-cache"\n')
+    loader.load(tmp_path)
+    assert sorted(p.name.split("-")[0] for p in (tmp_path / "build" / "avtale-cache").glob("*.pickle")) == [
+        "check",
+        "model",
+        "parse",
+    ]
+    assert loader.load(tmp_path).cached
+    (user_cache / "key").write_bytes(b"k" * 32)  # another key: what was signed with the first is refused
+    assert not loader.load(tmp_path).cached
+
+
+def test_a_key_others_can_read_disables_the_cache(tmp_path: Path, user_cache: Path) -> None:
+    write_workspace(tmp_path, 1)
+    loader.load(tmp_path)
+    (user_cache / "key").chmod(0o644)
+    assert not loader.load(tmp_path).cached
+    assert not loader.load(tmp_path).cached  # nor is anything written with it
+
+
+def test_without_a_writable_cache_folder_the_load_runs_uncached(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_workspace(tmp_path, 1)
+    (tmp_path / "plain-file").write_text("")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "plain-file" / "below"))  # no folder can be made there
+    first = loader.load(tmp_path)
+    second = loader.load(tmp_path)
+    assert first.ok and second.ok and not second.cached
+    assert first.diagnostics == second.diagnostics
+    assert {d.code for d in first.diagnostics} == {"N0301"}  # the workspace's own note, nothing about a cache

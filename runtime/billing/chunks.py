@@ -18,7 +18,7 @@ import attrs
 
 from compiler import model
 from runtime.billing.expected import Blocked, UsageKey, expected_lines, schedules, wanted_usage
-from runtime.billing.reconcile import Orphan, reconcile
+from runtime.billing.reconcile import Orphan, VanishedUsage, reconcile
 from runtime.ledger.documents import DraftDocument, IssuedLine
 
 Meter = Callable[[Sequence[UsageKey]], Mapping[UsageKey, Decimal]]
@@ -70,6 +70,7 @@ class ChunkPlan:
     drafts: list[DraftDocument]
     blocked: list[Blocked]
     orphans: list[Orphan]
+    vanished: list[VanishedUsage] = attrs.Factory(list)
 
 
 def plan_chunk(
@@ -80,17 +81,23 @@ def plan_chunk(
     as_of: date,
     bank_days: bool = True,
     since: Mapping[str, date] | None = None,
+    *,
+    horizon: date | None = None,
+    accept_removed_usage: bool = False,
 ) -> ChunkPlan:
-    """The drafts (in contract order), blocked lines and orphaned issued lines of one chunk.
+    """The drafts (in contract order), blocked lines, orphaned issued lines and vanished usage of one chunk.
 
     `since`: contracts known settled up to a date (runtime/billing/settled.py): only their lines
-    billed after it are planned and reconciled.
+    billed after it are planned and reconciled. `horizon` (at least `as_of`; the latest applied
+    run's as-of): issued lines are compared with what the terms say for every line due by then, but
+    only lines due by `as_of` are billed anew.
     """
+    until = max(as_of, horizon or as_of)
     part = attrs.evolve(workspace, contracts={cid: workspace.contracts[cid] for cid in chunk.contracts})
-    plans = schedules(part, as_of, since=since)
-    usage = meter(wanted_usage(plans, as_of))
-    expected = expected_lines(plans, usage, as_of)
+    plans = schedules(part, until, since=since)
+    usage = meter(wanted_usage(plans, until))
+    expected = expected_lines(plans, usage, until)
     del plans, usage  # before the issued lines come in
     issued = issued_between(chunk.low, chunk.high)
-    drafts, orphans = reconcile(part, expected.lines, issued, expected.known, as_of, bank_days, since)
-    return ChunkPlan(drafts=drafts, blocked=list(expected.blocked), orphans=orphans)
+    done = reconcile(part, expected.lines, issued, expected.known, as_of, bank_days, since, accept_removed_usage)
+    return ChunkPlan(drafts=done.drafts, blocked=list(expected.blocked), orphans=done.orphans, vanished=done.vanished)

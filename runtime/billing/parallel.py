@@ -9,17 +9,36 @@ fetches, so that turning them into values is spread over the workers. The
 parent also meters usage for them, since the one DuckDB database lives there.
 Only chunks with their rows, usage requests and totals, and drafts cross
 between processes.
+
+Forking a process while other threads run is unsafe: a lock one of them holds
+stays held forever in the child. DuckDB keeps a pool of threads beside its
+connection, so while the workers are forked the usage connection is made
+single-threaded (`threads = 1`, no async threads: no thread but the caller's
+is left), and given its threads back right after: a few milliseconds.
+
+Workers die with the bill run: on Linux the kernel kills a worker whose parent
+dies (PR_SET_PDEATHSIG), checked against a parent that died before the worker
+could ask. Elsewhere a worker ends when it next reads from or writes to its
+pipe and finds the parent gone; each worker closes the pipes of the workers
+forked before it, so that no other process holds the parent's end open.
 """
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import multiprocessing
 import os
-from collections.abc import Callable, Mapping, Sequence
+import signal
+import sys
+import traceback
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import date
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any, cast
+
+import duckdb
 
 from compiler import model
 from runtime.billing.chunks import Chunk, ChunkPlan, IssuedBetween, Meter, plan_chunk
@@ -30,6 +49,7 @@ from runtime.ledger.errors import LedgerError
 from runtime.ledger.rows import Row
 from runtime.ledger.store import Ledger, issued_lines_from
 from runtime.memory import no_cyclic_gc
+from runtime.usage import Usage
 
 MIN_CONTRACTS = 2_000
 """Below this, starting processes costs more than it saves."""
@@ -46,6 +66,63 @@ class WorkerLost(Exception):
     help = "nothing was issued; see docs/performance.md for the memory a run needs, and run again"
 
 
+class WorkerFailed(RuntimeError):
+    """A worker raised: a bug in Avtale. Carries the traceback formatted in the worker, which the
+    command line prints under its internal error."""
+
+    def __init__(self, summary: str, worker_traceback: str) -> None:
+        super().__init__(f"a bill run worker failed: {summary}")
+        self.worker_traceback = worker_traceback
+
+
+PR_SET_PDEATHSIG = 1
+"""From <linux/prctl.h>."""
+
+
+def _die_with_parent(parent: int) -> None:
+    """Have the kernel kill this worker when the bill run dies (Linux), and end now if it already has.
+
+    The check after the prctl closes the race: a parent that died before it was asked left this
+    process to a new parent, so getppid() no longer names the one that forked it.
+    """
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):
+            pass  # no prctl to be had: the pipe still tells a worker its parent is gone
+    if os.getppid() != parent:
+        os._exit(1)
+
+
+@contextlib.contextmanager
+def _usage_single_threaded(meter: Meter) -> Iterator[None]:
+    """While the workers are forked, the usage database runs no thread but the caller's.
+
+    DuckDB's worker and async threads are stopped by setting their counts, which joins them, and
+    started again after. A meter that is not a Usage's has no DuckDB behind it.
+    """
+    owner = getattr(meter, "__self__", None)
+    if not isinstance(owner, Usage):
+        yield
+        return
+    con = owner.con
+    saved: dict[str, int] = {}
+    for name, value in (("async_threads", 0), ("threads", 1)):
+        try:
+            row = con.execute(f"SELECT current_setting('{name}')").fetchone()
+            con.execute(f"SET {name} = {value}")
+        except duckdb.Error:
+            continue  # a DuckDB without the setting has no such threads
+        if row is not None:
+            saved[name] = int(row[0])
+    try:
+        yield
+    finally:
+        for name, count in reversed(saved.items()):
+            con.execute(f"SET {name} = {count}")
+
+
 def _handed(lines: Sequence[IssuedLine]) -> IssuedBetween:
     """The issued lines the parent sent with a chunk, in the form plan_chunk reads them."""
     return lambda low, high: lines
@@ -56,26 +133,57 @@ Task = tuple[int, Sequence[Row], Path | None, Mapping[str, date]]
 known settled up to a date."""
 
 
-def _work(conn: Connection, workspace: model.Workspace, parts: Sequence[Chunk], as_of: date, bank_days: bool) -> None:
+def _work(
+    conn: Connection,
+    workspace: model.Workspace,
+    parts: Sequence[Chunk],
+    as_of: date,
+    bank_days: bool,
+    horizon: date | None = None,
+    accept_removed_usage: bool = False,
+    parent: int | None = None,
+    inherited: Sequence[Connection] = (),
+) -> None:
+    if parent is not None:
+        _die_with_parent(parent)
+    for other in inherited:  # the parent's ends of the pipes of the workers forked before this one
+        other.close()
+
     def meter(requests: Sequence[UsageKey]) -> Any:
         conn.send(("meter", requests))
         return conn.recv()
 
+    status = 0
     try:
         with no_cyclic_gc():
             while (task := conn.recv()) is not None:
                 index, found, path, since = task
                 issued = issued_lines_from(found, path) if path is not None else []
                 del found, task
-                result = plan_chunk(workspace, parts[index], _handed(issued), meter, as_of, bank_days, since)
+                result = plan_chunk(
+                    workspace,
+                    parts[index],
+                    _handed(issued),
+                    meter,
+                    as_of,
+                    bank_days,
+                    since,
+                    horizon=horizon,
+                    accept_removed_usage=accept_removed_usage,
+                )
                 del issued
                 conn.send(("chunk", index, result))
     except LedgerError as exc:
         conn.send(("ledger_error", str(exc), exc.help))
     except Exception as exc:
-        conn.send(("error", f"{type(exc).__name__}: {exc}"))
+        conn.send(("error", f"{type(exc).__name__}: {exc}", traceback.format_exc()))
+    except BaseException:  # interrupted (Ctrl-C reaches the workers too): the parent reports it
+        status = 1
     finally:
         conn.close()
+        # Nothing to flush, and flushing stdio at exit could wait forever for a lock some thread
+        # of the parent held at the fork (a progress display writing to the terminal).
+        os._exit(status)
 
 
 def plan_in_workers(
@@ -88,9 +196,13 @@ def plan_in_workers(
     progress: Callable[[int], None] | None = None,
     bank_days: bool = True,
     since_for: Callable[[Chunk], Settled] = lambda part: Settled(),
+    horizon: date | None = None,
+    accept_removed_usage: bool = False,
 ) -> list[ChunkPlan]:
-    """Every chunk planned, in chunk order. `progress` gets contracts done."""
+    """Every chunk planned, in chunk order. `progress` gets contracts done. `horizon` and
+    `accept_removed_usage`: as for plan_chunk."""
     context = multiprocessing.get_context("fork")
+    me = os.getpid()
     pipes: list[Connection] = []
     processes = []
     results: dict[int, ChunkPlan] = {}
@@ -111,13 +223,18 @@ def plan_in_workers(
         return index, rows, ledger.path, known.since
 
     try:
-        for _ in range(min(workers, len(parts))):
-            parent, child = context.Pipe()
-            process = context.Process(target=_work, args=(child, workspace, parts, as_of, bank_days), daemon=True)
-            process.start()
-            child.close()
-            pipes.append(parent)
-            processes.append(process)
+        with _usage_single_threaded(meter):  # no DuckDB thread alive while forking
+            for _ in range(min(workers, len(parts))):
+                parent, child = context.Pipe()
+                process = context.Process(
+                    target=_work,
+                    args=(child, workspace, parts, as_of, bank_days, horizon, accept_removed_usage, me, list(pipes)),
+                    daemon=True,
+                )
+                process.start()
+                child.close()
+                pipes.append(parent)
+                processes.append(process)
         handed = 0
         for pipe in pipes:
             pipe.send(task(handed))
@@ -146,7 +263,7 @@ def plan_in_workers(
                     elif message[0] == "ledger_error":
                         raise LedgerError(message[1], message[2])
                     else:
-                        raise RuntimeError(f"a bill run worker failed: {message[1]}")
+                        raise WorkerFailed(message[1], message[2])
                 except (EOFError, BrokenPipeError):
                     process.join(timeout=5)
                     raise WorkerLost(

@@ -16,6 +16,15 @@ and the new billed. A second run with the same inputs drafts nothing.
 
 Issued lines whose contract or charge no longer exists in the workspace are not
 reconciled at all: they are reported as orphans, and an apply refuses to run.
+
+Two guards keep an ordinary mistake from moving money:
+
+- a line not issued yet is drafted only when it is due by the run's as-of date,
+  although issued lines are compared with what the terms now say up to the
+  horizon (the latest applied run's as-of): a run at an earlier date never
+  credits a period merely because it is not due yet then;
+- usage that was billed and is now gone (a missing folder, a deleted file) is
+  reported, not credited, unless the run says the removal is meant.
 """
 
 from __future__ import annotations
@@ -58,6 +67,30 @@ class Orphan:
     """`contract X`, `charge X`, `discount X`."""
     documents: tuple[tuple[str, int], ...]
     """(series, number) of every document holding such a line."""
+
+
+@attrs.frozen(kw_only=True)
+class VanishedUsage:
+    """A metered total that issued documents billed and the usage no longer has: never read as zero."""
+
+    contract: str
+    charge: str
+    metric: str
+    start: date
+    end: date
+    """The local days [start, end) whose events are gone."""
+    billed: Decimal
+    """The total the issued line was metered from."""
+    documents: tuple[tuple[str, int], ...]
+    """(series, number) of the documents that billed it."""
+
+
+@attrs.frozen(kw_only=True)
+class Reconciled:
+    drafts: list[DraftDocument]
+    orphans: list[Orphan]
+    vanished: list[VanishedUsage]
+    """Usage gone from periods already billed: the corrections it would cause are left out."""
 
 
 def _orphan_reason(line: IssuedLine, known: Mapping[str, KnownIds]) -> str | None:
@@ -132,14 +165,7 @@ def _correction(
         base = target.trace()
         label, start, end = target.label, target.start, target.end
     else:
-        try:
-            base = trace_from_json(last.provenance)
-        except ValueError as exc:
-            raise LedgerError(
-                f"{last.series.replace('_', ' ')} {last.number} line {last.line} has reasons that cannot be read "
-                f"({exc}), so its correction cannot say what it corrects",
-                "run the ledger verification to see what was changed, and restore the file from a backup",
-            ) from None
+        base = _issued_trace(last)
         label, start, end = last.description.removeprefix(CORRECTION), last.period_start, last.period_end
     trace = Trace(
         kind="correction",
@@ -160,6 +186,37 @@ def _correction(
     )
     amount = abs(difference)
     return _line_of(bucket, f"{CORRECTION}{label}", start, end, Decimal(1), amount, amount, trace, corrects)
+
+
+def _issued_trace(line: IssuedLine) -> Trace:
+    try:
+        return trace_from_json(line.provenance)
+    except ValueError as exc:
+        raise LedgerError(
+            f"{line.series.replace('_', ' ')} {line.number} line {line.line} has reasons that cannot be read ({exc})",
+            "run the ledger verification to see what was changed, and restore the file from a backup",
+        ) from None
+
+
+def _vanished(target: PricedLine, before: list[IssuedLine]) -> list[VanishedUsage]:
+    """The metered totals the last issued line of a usage identity billed that are now zero."""
+    if not isinstance(target.detail, tuple):
+        return []
+    now = {(piece.metric, piece.start, piece.end): total for piece, total, _ in target.detail}
+    documents = tuple(sorted({(x.series, x.number) for x in before}))
+    return [
+        VanishedUsage(
+            contract=target.id.contract,
+            charge=target.id.charge,
+            metric=used.metric,
+            start=used.start,
+            end=used.end,
+            billed=used.total,
+            documents=documents,
+        )
+        for used in _issued_trace(before[-1]).usage
+        if used.total != 0 and now.get((used.metric, used.start, used.end), ZERO) == 0
+    ]
 
 
 def _reading_order(line: DraftLine, correction: bool) -> tuple[object, ...]:
@@ -188,8 +245,13 @@ def reconcile(
     as_of: date,
     bank_days: bool = True,
     since: Mapping[str, date] | None = None,
-) -> tuple[list[DraftDocument], list[Orphan]]:
-    """The invoices and credit notes that make issued equal expected, in contract order, and the orphans.
+    accept_removed_usage: bool = False,
+) -> Reconciled:
+    """The invoices and credit notes that make issued equal expected, in contract order, the orphans,
+    and usage gone from billed periods.
+
+    `expected` may reach past `as_of` (to the horizon): issued lines are compared with all of it,
+    but a line not issued yet is drafted only when it is due by `as_of`.
 
     For a contract in `since`, only the identities expected now are reconciled: its other issued
     lines were all billed by that date and stood settled then, from the same inputs.
@@ -221,6 +283,7 @@ def reconcile(
     ]
     invoice_lines: dict[str, list[tuple[tuple[object, ...], DraftLine]]] = defaultdict(list)
     credit_lines: dict[tuple[str, int], list[tuple[tuple[object, ...], DraftLine]]] = defaultdict(list)
+    vanished: list[VanishedUsage] = []
     for bucket in wanted.keys() | billed.keys():  # order comes from sorting each document below
         target = wanted.get(bucket)
         before = billed.get(bucket, [])
@@ -230,6 +293,8 @@ def reconcile(
         contract = bucket[0].contract
         if not before:
             assert target is not None
+            if target.billing_date > as_of:  # due later: a run at an earlier as-of leaves it for then
+                continue
             draft = _draft_line(target)
             # A new negative line (a discount) goes with its base line when that is billed now, and
             # otherwise on a credit note against the invoice that billed the base line.
@@ -245,6 +310,10 @@ def reconcile(
             fix = _correction(bucket, difference, target, before, None)
             invoice_lines[contract].append((_reading_order(fix, True), fix))
         else:
+            gone = _vanished(target, before) if target is not None and bucket[0].kind == "usage" else []
+            if gone and not accept_removed_usage:
+                vanished += gone
+                continue
             invoice = _corrected_invoice(before, period_invoices)
             if invoice is None:  # only a damaged ledger has a credit that corrects no invoice
                 raise LedgerError(
@@ -274,4 +343,5 @@ def reconcile(
         for invoice in sorted(n for c, n in credit_lines if c == cid):
             credits = tuple(line for _, line in sorted(credit_lines[cid, invoice], key=lambda pair: pair[0]))
             drafts.append(DraftDocument(kind="credit_note", lines=credits, corrects=(invoice,), **header))  # type: ignore[arg-type]
-    return drafts, orphans
+    vanished.sort(key=lambda v: (v.contract, v.charge, v.start, v.metric))
+    return Reconciled(drafts=drafts, orphans=orphans, vanished=vanished)

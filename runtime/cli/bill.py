@@ -11,24 +11,39 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import attrs
 import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from compiler import model
+from compiler.billing.provenance import trace_from_json
 from compiler.money import Money, totals_by_currency
+from dsl.diagnostics import sorted_diagnostics
+from dsl.render import render_text
 from runtime.billing.chunks import Meter
-from runtime.billing.reconcile import Orphan
-from runtime.billing.run import BillPlan, PlannedDocument, RunBlocked, RunOptions, apply, plan
+from runtime.billing.reconcile import CORRECTION, Orphan, VanishedUsage
+from runtime.billing.run import (
+    BillPlan,
+    CreditsNeedConfirmation,
+    PlannedDocument,
+    RunBlocked,
+    RunOptions,
+    RunRefused,
+    apply,
+    credit_excess,
+    plan,
+)
 from runtime.billing.settled import Inputs, billing_code_version, terms_digests
 from runtime.cli.options import Context
 from runtime.cli.schedule import money
 from runtime.cli.usage_source import workspace_usage
 from runtime.cli.workspace import load_checked
+from runtime.ledger import LedgerIdentity, format_anchor
 from runtime.ledger.documents import IssuedDocument
 from runtime.ledger.errors import LedgerError
 from runtime.ledger.store import Ledger
-from runtime.loader import CODE_VERSION
+from runtime.loader import CODE_VERSION, SKIPPED_SOURCE, Workspace
 
 KIND_NAMES = {"invoice": "invoice", "credit_note": "credit note"}
 
@@ -118,6 +133,8 @@ def summary(result: BillPlan, currency: str, applied: bool, held_back: bool = Fa
         parts.append(f"{len(result.blocked)} line{'s' if len(result.blocked) != 1 else ''} blocked")
     if result.orphans:
         parts.append(f"{len(result.orphans)} unknown id{'s' if len(result.orphans) != 1 else ''}")
+    if result.vanished:
+        parts.append(f"{len(result.vanished)} billed usage total{'s' if len(result.vanished) != 1 else ''} gone")
     amounts = " + ".join(f"{code} {money(total, code)}" for code, total in totals.items())
     return f"{head}: {', '.join(parts)}, total {amounts or f'{currency} {money(Decimal(0), currency)}'} (incl. VAT)"
 
@@ -148,6 +165,10 @@ def render(
             period = str(line.period_start) if last_day == line.period_start else f"{line.period_start} – {last_day}"
             amount = money(line.net_amount, draft.currency)
             text.append(f"    {period:<25} {line.description[:38]:<38} {amount:>14}  {line.vat_rate:g}%")
+            if draft.kind == "credit_note" and line.description.startswith(CORRECTION):
+                correction = trace_from_json(line.provenance).correction
+                if correction is not None:
+                    text.append(f"      why: {correction.reason}")
         code = draft.currency
         groups = "  ".join(
             f"VAT {g.rate:g}% of {money(g.taxable, code)}: {money(g.vat, code)}" for g in doc.totals.groups
@@ -161,18 +182,69 @@ def render(
         )
     for orphan in result.orphans:
         yield f"{bold('unknown', 'red')} {orphan.what} of {orphan.contract}: issued on {_documents(orphan)}\n"
+    for gone in result.vanished:
+        yield f"{bold('usage gone', 'red')} {_vanished(gone)}\n"
 
 
-def _documents(orphan: Orphan) -> str:
-    return ", ".join(f"{KIND_NAMES[series]} {number}" for series, number in orphan.documents)
+def _documents(found: Orphan | VanishedUsage) -> str:
+    return ", ".join(f"{KIND_NAMES[series]} {number}" for series, number in found.documents)
+
+
+def _vanished(gone: VanishedUsage) -> str:
+    last = gone.end - timedelta(days=1)
+    return (
+        f"{gone.contract} `{gone.charge}` {gone.start} – {last}: `{gone.metric}` {gone.billed:f} billed on "
+        f"{_documents(gone)}, no events now"
+    )
+
+
+def identity_of(seller: model.Seller) -> LedgerIdentity:
+    """What the ledger must have been initialised with for this seller (`avtale ledger init`)."""
+    return LedgerIdentity(
+        seller_orgnr=seller.orgnr,
+        seller_name=seller.name,
+        invoice_first=seller.invoice_numbers_from,
+        credit_note_first=seller.credit_note_numbers_from,
+    )
+
+
+@attrs.frozen(kw_only=True)
+class Outcome:
+    plan: BillPlan
+    issued: list[IssuedDocument] | None
+    """None when only planning, or when the apply issued nothing."""
+    anchor: str | None = None
+    """The ledger's anchor after an apply."""
+    refused: RunRefused | None = None
 
 
 @click.command()
 @click.option("--as-of", "as_of", required=True, type=click.DateTime(["%Y-%m-%d"]), help="The bill run's date.")
 @click.option("--apply", "do_apply", is_flag=True, help="Issue the documents (default: only show the plan).")
 @click.option("--json", "as_json", is_flag=True, help="Print the plan (or what was issued) as JSON.")
+@click.option(
+    "--yes", "confirmed", is_flag=True, help="Issue even when credit notes exceed the `credit_threshold` setting."
+)
+@click.option(
+    "--backdate",
+    is_flag=True,
+    help="Allow an --as-of before the latest applied run's (it then corrects only what the terms changed).",
+)
+@click.option(
+    "--accept-removed-usage",
+    is_flag=True,
+    help="Credit usage that is gone from periods already billed (default: refuse, naming it).",
+)
 @click.pass_obj
-def bill(ctx: Context, as_of: Any, do_apply: bool, as_json: bool) -> None:
+def bill(
+    ctx: Context,
+    as_of: Any,
+    do_apply: bool,
+    as_json: bool,
+    confirmed: bool,
+    backdate: bool,
+    accept_removed_usage: bool,
+) -> None:
     """Bill everything due on or before --as-of that has not been issued yet.
 
     Without --apply, shows every invoice and credit note that would be issued,
@@ -182,8 +254,16 @@ def bill(ctx: Context, as_of: Any, do_apply: bool, as_json: bool) -> None:
     billed at another amount than is now due (a back-dated amendment, late
     usage) are corrected, on the invoice or by a credit note.
 
-    Exit status: 0 when done; 1 when inputs are wrong or a line due cannot be
-    priced (an index value is missing), and then nothing is issued.
+    An apply refuses, issuing nothing, when the ledger was not initialised
+    (`avtale ledger init`) for this seller, fails its hash chain where the run
+    would extend it, or when the run would move money by mistake: an as-of
+    before the latest applied run's (--backdate), usage gone from billed
+    periods (--accept-removed-usage), or credits above the `credit_threshold`
+    setting (--yes). Each refusal says what would have happened and why.
+
+    Exit status: 0 when done; 1 when inputs are wrong, a line due cannot be
+    priced (an index value is missing) or the apply was refused, and then
+    nothing is issued.
     """
     day: date = as_of.date()
     with progress_bar(not as_json) as update:
@@ -194,20 +274,41 @@ def bill(ctx: Context, as_of: Any, do_apply: bool, as_json: bool) -> None:
 
         step("loading the workspace")
         workspace, model_ = load_checked(ctx, progress=step)
+        _refuse_skipped_sources(ctx, workspace)
         step("reading usage")
         with workspace_usage(workspace, model_, quiet=as_json) as usage:
             if usage is None:
                 sys.exit(1)
             path = ledger_path(workspace.root, workspace.settings.ledger)
+            assert model_.seller is not None, "a checked workspace has a seller"
             options = RunOptions(
                 bank_days=workspace.settings.bank_days,
                 inputs=Inputs(
                     terms=terms_digests(model_, workspace.sources, billing_code_version(CODE_VERSION)),
                     usage=usage.digests,
                 ),
+                identity=identity_of(model_.seller),
+                backdate=backdate,
+                accept_removed_usage=accept_removed_usage,
+                credit_threshold=workspace.settings.credit_threshold,
+                confirmed=confirmed,
             )
-            result, issued = _run(path, model_, usage.meter, day, do_apply, update, options)
-    _report(ctx, model_, result, issued, day, do_apply, as_json)
+            outcome = _run(path, model_, usage.meter, day, do_apply, update, options)
+    _report(ctx, model_, outcome, day, do_apply, as_json, workspace.settings.credit_threshold)
+
+
+def _refuse_skipped_sources(ctx: Context, workspace: Workspace) -> None:
+    """A source file that was not read (a pipe, a device, too large) may hold contracts due now:
+    billing without them would leave them unbilled, so the run stops (exit 1)."""
+    skipped = [d for d in sorted_diagnostics(workspace.diagnostics) if d.code == SKIPPED_SOURCE]
+    if not skipped:
+        return
+    for diagnostic in skipped:
+        click.echo(render_text(diagnostic, workspace.source_lines, color=ctx.color), err=True)
+        click.echo(err=True)
+    click.echo(f"error: {len(skipped)} source file(s) were not read; nothing is billed without them", err=True)
+    click.echo("  = help: make each a regular .avt file the loader can read, or move it out of the sources", err=True)
+    sys.exit(1)
 
 
 def _run(
@@ -218,20 +319,30 @@ def _run(
     do_apply: bool,
     update: Callable[[str, int, int], None] | None,
     options: RunOptions,
-) -> tuple[BillPlan, list[IssuedDocument] | None]:
-    """The plan, and what was issued (None when only planning, or when lines are blocked)."""
+) -> Outcome:
+    """The plan, and what was issued; or why an apply was refused."""
     try:
         if do_apply:
-            with Ledger.open(path) as ledger:
-                try:
-                    return apply(model_, ledger, meter, day, update, options)
-                except RunBlocked as stopped:
-                    return stopped.plan, None
-        if path.exists():
+            if not path.exists():
+                raise LedgerError(
+                    f"there is no ledger at {path}",
+                    "before the first apply, run `avtale ledger init` to create it for this seller and its number "
+                    "series; if the ledger was moved, point the `ledger` setting in avtale.toml at it instead: "
+                    "a new ledger would issue numbers already used",
+                )
             with Ledger.open(path, create=False) as ledger:
-                return plan(model_, ledger, meter, day, update, options), None
-        return plan(model_, None, meter, day, update, options), None
-    except LedgerError as exc:
+                try:
+                    current, issued = apply(model_, ledger, meter, day, update, options)
+                except RunBlocked as stopped:
+                    return Outcome(plan=stopped.plan, issued=None)
+                except CreditsNeedConfirmation as refused:
+                    return Outcome(plan=refused.plan, issued=None, refused=refused)
+                return Outcome(plan=current, issued=issued, anchor=format_anchor(ledger.anchor()))
+        if path.exists():
+            with Ledger.open(path, create=False, read_only=True) as ledger:
+                return Outcome(plan=plan(model_, ledger, meter, day, update, options), issued=None)
+        return Outcome(plan=plan(model_, None, meter, day, update, options), issued=None)
+    except (LedgerError, RunRefused) as exc:
         click.echo(f"error: {exc}\n  = help: {exc.help}", err=True)
         sys.exit(1)
 
@@ -239,12 +350,13 @@ def _run(
 def _report(
     ctx: Context,
     model_: model.Workspace,
-    result: BillPlan,
-    issued: list[IssuedDocument] | None,
+    outcome: Outcome,
     day: date,
     do_apply: bool,
     as_json: bool,
+    threshold: Decimal,
 ) -> None:
+    result, issued = outcome.plan, outcome.issued
     currency = model_.seller.currency if model_.seller else "NOK"
     applied = issued is not None
     if as_json:
@@ -263,17 +375,33 @@ def _report(
             }
             for o in result.orphans
         ]
+        vanished = [
+            {
+                "contract": v.contract,
+                "charge": v.charge,
+                "metric": v.metric,
+                "start": v.start.isoformat(),
+                "end": v.end.isoformat(),
+                "billed": f"{v.billed:f}",
+                "documents": [{"series": s, "number": n} for s, n in v.documents],
+            }
+            for v in result.vanished
+        ]
         out = {
             "as_of": day.isoformat(),
             "applied": applied,
             "documents": documents,
             "blocked": blocked,
             "unknown_ids": orphans,
+            "usage_gone": vanished,
+            "anchor": outcome.anchor,
         }
         click.echo(json.dumps(out, indent=2, ensure_ascii=False))
     else:
         if applied:
             title = "issued"
+        elif outcome.refused is not None:
+            title = "nothing issued: it needs confirming"
         elif do_apply:
             title = "nothing issued: some lines cannot be priced or reconciled"
         else:
@@ -282,12 +410,21 @@ def _report(
         stream.write(f"Bill run as of {day} ({title}), {result.contracts} contracts\n\n")
         for text in render(result, model_, issued, ctx.color):
             stream.write(text)
+        if outcome.anchor is not None:
+            stream.write(
+                "Ledger anchor (keep a copy outside the ledger; "
+                "check it with `avtale ledger verify --anchor FILE`):\n" + outcome.anchor + "\n"
+            )
         stream.write(summary(result, currency, applied, held_back=do_apply and not applied) + "\n")
         stream.flush()
+    _warnings(result, day, do_apply, threshold)
+    if outcome.refused is not None:
+        click.echo(f"error: {outcome.refused}\n  = help: {outcome.refused.help}", err=True)
+        sys.exit(1)
+    stopped = "nothing was issued" if do_apply else "an apply would issue nothing"
     if result.blocked:
         lines = f"{len(result.blocked)} line{'s' if len(result.blocked) != 1 else ''} due cannot be priced"
-        outcome = "nothing was issued" if do_apply else "an apply would issue nothing"
-        click.echo(f"error: {lines} (listed above as blocked); {outcome}", err=True)
+        click.echo(f"error: {lines} (listed above as blocked); {stopped}", err=True)
         click.echo(
             "  = help: add the missing index values to the workspace's index declarations, then run the bill run "
             "again; every line waits for them, so that a run is issued whole",
@@ -296,12 +433,39 @@ def _report(
     if result.orphans:
         names = "; ".join(f"{o.what} of {o.contract} (on {_documents(o)})" for o in result.orphans[:5])
         more = f" and {len(result.orphans) - 5} more" if len(result.orphans) > 5 else ""
-        outcome = "nothing was issued" if do_apply else "an apply would issue nothing"
-        click.echo(f"error: issued documents name ids the workspace no longer has: {names}{more}; {outcome}", err=True)
+        click.echo(f"error: issued documents name ids the workspace no longer has: {names}{more}; {stopped}", err=True)
         click.echo(
             "  = help: put the contract, charge or discount back under its old id (a label can change freely, an "
             "id cannot); to end a charge, remove it with an amendment, and to end a contract, terminate it",
             err=True,
         )
-    if result.blocked or result.orphans:
+    if result.vanished:
+        shown = "; ".join(_vanished(v) for v in result.vanished[:5])
+        more = f" and {len(result.vanished) - 5} more" if len(result.vanished) > 5 else ""
+        click.echo(f"error: usage billed before is gone: {shown}{more}; {stopped}", err=True)
+        click.echo(
+            "  = help: check the `usage` setting and that every usage file is in place; reading missing usage as "
+            "zero would credit what was billed. If the events were removed on purpose, run again with "
+            "--accept-removed-usage to credit them",
+            err=True,
+        )
+    if result.stopped:
         sys.exit(1)
+
+
+def _warnings(result: BillPlan, day: date, do_apply: bool, threshold: Decimal) -> None:
+    """What a plan shows that an apply would refuse without a flag."""
+    if do_apply:
+        return
+    if result.latest_run is not None and day < result.latest_run:
+        click.echo(
+            f"warning: --as-of {day} is before the latest applied run's as-of, {result.latest_run}; an apply "
+            "needs --backdate, and then bills what is due by this date and corrects only what the terms changed",
+            err=True,
+        )
+    for excess in credit_excess(result, threshold):
+        click.echo(
+            f"warning: the credit notes ({excess.currency} {excess.credited:,.2f}) exceed {threshold:f}% of what "
+            f"this run invoices ({excess.invoiced:,.2f}); an apply needs --yes",
+            err=True,
+        )

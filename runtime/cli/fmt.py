@@ -12,7 +12,7 @@ from dsl.parser import parse_bytes
 from dsl.printer import format_source
 from dsl.render import lines_from, render_text
 from runtime.cli.options import Context
-from runtime.loader import SKIP_DIRS, find_root
+from runtime.loader import MAX_SOURCE_BYTES, SKIP_DIRS, Skipped, find_root, read_regular
 
 
 def _avt_files(paths: tuple[Path, ...]) -> list[Path]:
@@ -47,7 +47,17 @@ def fmt(ctx: Context, paths: tuple[Path, ...], check_only: bool) -> None:
     broken = 0
     for file in _avt_files(paths):
         shown = os.path.relpath(file, cwd)
-        data = file.read_bytes()
+        try:  # never a pipe or device: it could hang, or never end
+            data = read_regular(file, MAX_SOURCE_BYTES)
+        except Skipped as skipped:
+            broken += 1
+            click.echo(f"error: {shown} {skipped}, so it is not formatted\n  = help: {skipped.help}", err=True)
+            continue
+        except OSError as exc:
+            broken += 1
+            click.echo(f"error: cannot read {shown}: {exc.strerror or exc}", err=True)
+            click.echo("  = help: check the file's permissions, or move it out of the workspace", err=True)
+            continue
         result = parse_bytes(data, shown)
         if result.file is None:
             broken += 1
@@ -67,7 +77,7 @@ def fmt(ctx: Context, paths: tuple[Path, ...], check_only: bool) -> None:
                 temporary.replace(file)  # atomic: a crash never leaves half a file
                 click.echo(f"reformatted {shown}")
     if broken:
-        click.echo(f"{broken} file{'s' if broken != 1 else ''} not formatted because of syntax errors", err=True)
+        click.echo(f"{broken} file{'s' if broken != 1 else ''} not formatted (errors above)", err=True)
     if check_only and changed:
         click.echo(f"{len(changed)} file{'s' if len(changed) != 1 else ''} would be reformatted; run `avtale fmt`")
     sys.exit(1 if broken or (check_only and changed) else 0)

@@ -5,9 +5,11 @@ from __future__ import annotations
 import csv
 import io
 import sys
+from collections.abc import Callable, Iterable, Iterator
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 from rich.console import Console
@@ -18,25 +20,53 @@ from compiler.billing.provenance import PieceTrace, Trace, trace_from_json
 from runtime.cli.bill import KIND_NAMES, ledger_path
 from runtime.cli.options import Context, workspace_root
 from runtime.cli.schedule import money, unit_price
+from runtime.ledger.checks import warning
 from runtime.ledger.documents import IssuedDocument, Kind
 from runtime.ledger.errors import LedgerError
 from runtime.ledger.store import Ledger
-from runtime.loader import load
+from runtime.ledger.totals import line_vat
+from runtime.loader import Workspace, load
+
+T = TypeVar("T")
+ZERO = Decimal(0)
 
 
-def _open(ctx: Context) -> Ledger:
+def _open(ctx: Context, workspace: Workspace | None = None) -> Ledger:
+    """The workspace's ledger, opened read-only: these commands never change it."""
     root = workspace_root(ctx)
-    workspace = load(root, need_model=False)
+    workspace = workspace or load(root, need_model=False)
     path = ledger_path(root, workspace.settings.ledger)
     if not path.exists():
         click.echo(f"error: no ledger at {path}: nothing has been issued yet", err=True)
-        click.echo("  = help: `avtale bill --as-of DATE --apply` issues the first documents", err=True)
+        click.echo(
+            "  = help: `avtale ledger init` creates it, and `avtale bill --as-of DATE --apply` issues the first "
+            "documents",
+            err=True,
+        )
         sys.exit(1)
     try:
-        return Ledger.open(path, create=False)
+        return Ledger.open(path, create=False, read_only=True)
     except LedgerError as exc:
         click.echo(f"error: {exc}\n  = help: {exc.help}", err=True)
         sys.exit(1)
+
+
+def _read(ctx: Context, read: Callable[[Ledger], T], workspace: Workspace | None = None) -> T:
+    """What `read` returns from the ledger; a fault of the file is an error, not a traceback."""
+    with _open(ctx, workspace) as ledger:
+        try:
+            return read(ledger)
+        except LedgerError as exc:
+            click.echo(f"error: {exc}\n  = help: {exc.help}", err=True)
+            sys.exit(1)
+
+
+def _warn_if_changed(documents: Iterable[IssuedDocument]) -> None:
+    """Warn about every document that fails its hash or totals check; it is printed all the same."""
+    for doc in documents:
+        problem = warning(doc)
+        if problem is not None:
+            click.echo(f"warning: {problem}", err=True)
 
 
 def _find(ledger: Ledger, number: int, credit_note: bool) -> IssuedDocument:
@@ -65,8 +95,7 @@ def invoice() -> None:
 @click.pass_obj
 def list_documents(ctx: Context, contract: str | None) -> None:
     """Every issued document, by series and number."""
-    with _open(ctx) as ledger:
-        documents = [d for d in ledger.documents() if contract is None or d.contract == contract]
+    documents = [d for d in _read(ctx, lambda ledger: ledger.documents()) if contract is None or d.contract == contract]
     table = Table(show_edge=False, header_style="bold")
     for name in ("number", "kind", "issued", "due", "contract", "customer", "net", "VAT", "total", "KID"):
         table.add_column(name, justify="right" if name in ("net", "VAT", "total", "number") else "left")
@@ -93,8 +122,8 @@ def _period(start: Any, end: Any) -> str:
 
 def _document(ctx: Context, number: int, credit_note: bool) -> tuple[IssuedDocument, Console]:
     """The document asked for, and a console that has printed its title."""
-    with _open(ctx) as ledger:
-        doc = _find(ledger, number, credit_note)
+    doc = _read(ctx, lambda ledger: _find(ledger, number, credit_note))
+    _warn_if_changed([doc])
     console = _console(ctx)
     console.print(f"[bold]{KIND_NAMES[doc.kind].capitalize()} {doc.number}[/bold]  contract {doc.contract}")
     return doc, console
@@ -206,6 +235,7 @@ CSV_COLUMNS = (
     "due_date",
     "contract",
     "customer",
+    "customer_name",
     "currency",
     "kid",
     "line",
@@ -218,6 +248,8 @@ CSV_COLUMNS = (
     "net_amount",
     "vat_category",
     "vat_rate",
+    "vat_amount",
+    "gross_amount",
     "corrects",
 )
 
@@ -227,42 +259,83 @@ def export() -> None:
     """Export issued documents."""
 
 
+def _customer_names(ctx: Context) -> tuple[Workspace, dict[str, str]]:
+    """The workspace, and its customers' names by id (empty, with a warning, if the workspace has errors).
+
+    Names come from the workspace as it is now: the ledger does not record them.
+    """
+    workspace = load(workspace_root(ctx))
+    if workspace.result is None or not workspace.ok:
+        click.echo(
+            "warning: the workspace has errors, so customer names are left empty (`avtale check` lists them)",
+            err=True,
+        )
+        return workspace, {}
+    return workspace, {cid: customer.name for cid, customer in workspace.result.workspace.customers.items()}
+
+
+def _csv_rows(doc: IssuedDocument, names: dict[str, str]) -> Iterator[tuple[object, ...]]:
+    """One row per line. A credit note's amounts are negative, so that every amount column sums to
+    what was invoiced less what was credited; each line carries its share of its VAT group's VAT."""
+    credit = doc.kind == "credit_note"
+
+    def signed(amount: Decimal) -> str:
+        return f"{ZERO - amount if credit else amount:f}"  # ZERO - 0.00 is 0.00, where -0.00 would print a sign
+
+    shares = line_vat(doc.lines, doc.totals, doc.currency)
+    only = doc.corrects[0] if len(doc.corrects) == 1 else None
+    for i, (line, vat) in enumerate(zip(doc.lines, shares, strict=True), start=1):
+        corrects = line.corrects if line.corrects is not None else only
+        yield (
+            doc.series,
+            doc.number,
+            doc.kind,
+            doc.issue_date,
+            doc.due_date,
+            doc.contract,
+            doc.customer,
+            names.get(doc.customer, ""),
+            doc.currency,
+            doc.kid,
+            i,
+            line.charge,
+            line.description,
+            line.period_start,
+            line.period_end,
+            f"{line.quantity:f}",
+            f"{line.unit_price:f}",
+            signed(line.net_amount),
+            line.vat_category,
+            f"{line.vat_rate:f}",
+            signed(vat),
+            signed(line.net_amount + vat),
+            corrects if corrects is not None else "",
+        )
+
+
 @export.command("csv")
 @click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), help="File to write (default: stdout).")
 @click.pass_obj
 def export_csv(ctx: Context, out: Path | None) -> None:
-    """Every issued line with its document, one row per line."""
-    with _open(ctx) as ledger:
-        documents = ledger.documents()
+    """Every issued line with its document, one row per line, in amounts that sum.
+
+    Credit-note lines are negative (net, VAT, gross), so each amount column sums to
+    what was invoiced less what was credited. `vat_amount` is the line's share of its
+    document's VAT for its rate (VAT is rounded per rate, not per line), split so that
+    the shares add up to the document's VAT exactly. `corrects` is the invoice a
+    credit-note line corrects. Customer names are the workspace's current ones.
+    """
+    workspace, names = _customer_names(ctx)
+    documents = _read(ctx, lambda ledger: ledger.documents(), workspace)
+    _warn_if_changed(documents)
+    missing = sorted({d.customer for d in documents} - set(names)) if names else []
+    if missing:
+        click.echo(f"warning: no customer {', '.join(missing)} in the workspace: names left empty", err=True)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for doc in documents:
-        for i, line in enumerate(doc.lines, start=1):
-            writer.writerow(
-                (
-                    doc.series,
-                    doc.number,
-                    doc.kind,
-                    doc.issue_date,
-                    doc.due_date,
-                    doc.contract,
-                    doc.customer,
-                    doc.currency,
-                    doc.kid,
-                    i,
-                    line.charge,
-                    line.description,
-                    line.period_start,
-                    line.period_end,
-                    f"{line.quantity:f}",
-                    f"{line.unit_price:f}",
-                    f"{line.net_amount:f}",
-                    line.vat_category,
-                    f"{line.vat_rate:f}",
-                    line.corrects if line.corrects is not None else "",
-                )
-            )
+        writer.writerows(_csv_rows(doc, names))
     if out is None:
         click.echo(buffer.getvalue(), nl=False)
     else:

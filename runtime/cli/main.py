@@ -9,12 +9,13 @@ from pathlib import Path
 
 import click
 
-from runtime.billing.parallel import WorkerLost
+from runtime.billing.parallel import WorkerFailed, WorkerLost
 from runtime.cli.bill import bill
 from runtime.cli.check import check
 from runtime.cli.fmt import fmt
 from runtime.cli.init import init
 from runtime.cli.invoice import export, invoice
+from runtime.cli.ledger import ledger
 from runtime.cli.options import Context
 from runtime.cli.schedule import schedule
 from runtime.cli.usage import usage
@@ -70,6 +71,11 @@ cli.add_command(bill)
 cli.add_command(invoice)
 cli.add_command(export)
 cli.add_command(usage)
+cli.add_command(ledger)
+
+
+def _indented(text: str) -> str:
+    return "\n".join(f"  | {line}" for line in text.split("\n"))
 
 
 def main() -> None:
@@ -88,6 +94,8 @@ def main() -> None:
         if os.environ.get("AVTALE_DEBUG"):
             traceback.print_exc()
         click.echo(f"error[internal]: {type(exc).__name__}: {exc}", err=True)
+        if isinstance(exc, WorkerFailed):  # where it happened, which the parent's traceback cannot show
+            click.echo(_indented("the worker's traceback:\n" + exc.worker_traceback.rstrip("\n")), err=True)
         click.echo(
             "  = help: this is a bug in avtale, not in your files; run with AVTALE_DEBUG=1 and report the output",
             err=True,

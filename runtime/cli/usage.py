@@ -55,7 +55,9 @@ def summary(ctx: Context, as_json: bool, start: datetime | None, end: datetime |
     Events are read from the folder the `usage` setting names (default usage/),
     dated in Europe/Oslo local time, deduplicated by id. Rows that cannot be
     counted are listed with their file and row. Exit status: 1 when rows were
-    rejected (malformed, or for a contract the workspace does not have), else 0.
+    rejected (malformed, negative where the metric does not allow it, or for a
+    contract the workspace does not have), an id was used for two different
+    events, or a total is too large; else 0.
     """
     first = start.date() if start else None
     stop = end.date() if end else None
@@ -65,9 +67,18 @@ def summary(ctx: Context, as_json: bool, start: datetime | None, end: datetime |
     folder = workspace.root / workspace.settings.usage
     try:
         with read_usage(folder, model.metrics.values(), model.contracts, relative_to=workspace.root) as events:
-            report, totals = events.report, events.summary(first, stop)
+            report = events.report
+            try:
+                totals = events.summary(first, stop)
+            except UsageError:
+                if not as_json:  # the rows named may well be the cause: show them before the error
+                    console = _console(ctx.color)
+                    for problem in report.problems:
+                        _print_problem(console, problem)
+                raise
     except UsageError as exc:
-        raise click.ClickException(f"{exc}\n  = help: {exc.help}") from exc
+        click.echo(f"error: {exc}\n  = help: {exc.help}", err=True)
+        sys.exit(1)
     if as_json:
         click.echo(json.dumps(_json(report, totals), indent=2, ensure_ascii=False))
     else:
@@ -81,6 +92,7 @@ def _json(report: UsageReport, totals: UsageSummary) -> dict[str, Any]:
         "rows": report.rows,
         "events": report.events,
         "duplicates": report.duplicates,
+        "conflicts": report.conflicts,
         "rejected": report.rejected,
         "unknown_contracts": list(report.unknown_contracts),
         "from": _day(totals.start),
@@ -103,8 +115,12 @@ def _day(value: date | None) -> str | None:
     return value.isoformat() if value else None
 
 
+def _console(color: bool) -> Console:
+    return Console(highlight=False, width=160, color_system="auto" if color else None)
+
+
 def _print(report: UsageReport, totals: UsageSummary, setting: str, color: bool) -> None:
-    console = Console(highlight=False, width=160, color_system="auto" if color else None)
+    console = _console(color)
     for problem in report.problems:
         _print_problem(console, problem)
     if not report.files:
@@ -123,8 +139,11 @@ def _print(report: UsageReport, totals: UsageSummary, setting: str, color: bool)
 def _print_problem(console: Console, problem: Problem) -> None:
     style = _STYLE[problem.severity]
     # values from the files go through escape(): `[1, 2]` in a row is text, not markup
-    console.print(f"[bold {style}]{problem.severity}[/]: {escape(problem.location)}: {escape(problem.message)}")
-    console.print(f"  = [bold green]help[/]: {escape(problem.help)}")
+    # never wrapped: a problem stays one line to read, grep and copy
+    console.print(
+        f"[bold {style}]{problem.severity}[/]: {escape(problem.location)}: {escape(problem.message)}", soft_wrap=True
+    )
+    console.print(f"  = [bold green]help[/]: {escape(problem.help)}", soft_wrap=True)
     console.print()
 
 

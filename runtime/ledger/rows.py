@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
@@ -196,3 +198,26 @@ def issued_line(row: Row) -> IssuedLine:
         vat_rate=decimal(row[15]),
         corrects=row[16],
     )
+
+
+SERIES_ORDER = "CASE series WHEN 'invoice' THEN 0 ELSE 1 END"
+
+
+def read_raw(db: sqlite3.Connection, where: str, params: tuple[Any, ...]) -> list[Raw]:
+    """Document rows with their line, VAT group and reference rows, in document order.
+
+    `where` filters each of the four tables by their shared `series` and `number` columns.
+    """
+    docs = db.execute(
+        f"SELECT {DOCUMENT_COLUMNS} FROM documents {where} ORDER BY {SERIES_ORDER}, number", params
+    ).fetchall()
+    lines: dict[tuple[str, int], list[Row]] = defaultdict(list)
+    groups: dict[tuple[str, int], list[Row]] = defaultdict(list)
+    refs: dict[tuple[str, int], list[int]] = defaultdict(list)
+    for row in db.execute(f"SELECT {LINE_COLUMNS} FROM document_lines {where} ORDER BY line", params):
+        lines[row[0], row[1]].append(row[3:])
+    for row in db.execute(f"SELECT {VAT_COLUMNS} FROM document_vat {where} ORDER BY position", params):
+        groups[row[0], row[1]].append(row[3:])
+    for row in db.execute(f"SELECT {REF_COLUMNS} FROM document_refs {where} ORDER BY position", params):
+        refs[row[0], row[1]].append(row[3])
+    return [(doc, lines[doc[0], doc[1]], groups[doc[0], doc[1]], refs[doc[0], doc[1]]) for doc in docs]

@@ -1,4 +1,4 @@
-"""The ledger's SQLite schema, version 2, embedded so that no data file needs shipping.
+"""The ledger's SQLite schema, version 3, embedded so that no data file needs shipping.
 
 Rules that keep the books honest live in the schema itself, so they hold for any
 program that writes the file, not just this one:
@@ -7,7 +7,11 @@ program that writes the file, not just this one:
   (UPDATE and DELETE abort);
 - a document's number must be its series' next number, and its previous_hash the
   hash of the document numbered one below it (or 64 zeros for the first);
-- the series counter only ever advances by one, from the document insert itself.
+- the series counter only ever advances by one, from the document insert itself;
+- the ledger's identity (seller and first numbers, `avtale ledger init`) is written once and never changed,
+  and a series can only begin at the first number it records.
+
+Version 3 added the identity (`ledger_info`); `MIGRATIONS[2]` brings a version-2 file up to it.
 """
 
 from __future__ import annotations
@@ -15,7 +19,8 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
+READABLE = (2, 3)  # versions this Avtale reads; 2 is migrated to 3 when opened for writing
 APPLICATION_ID = 0x41765401  # "AvT" + 1: marks the file as an Avtale ledger (PRAGMA application_id)
 GENESIS_SQL = "'" + "0" * 64 + "'"
 
@@ -169,10 +174,42 @@ def _append_only(table: str) -> str:
     )
 
 
-SCHEMA = TABLES + INTEGRITY + "".join(_append_only(table) for table in APPEND_ONLY)
+SCHEMA_V2 = TABLES + INTEGRITY + "".join(_append_only(table) for table in APPEND_ONLY)
 
-# Every trigger the schema defines; verify() reports any that has gone missing.
-TRIGGERS = (
+# Version 3: the ledger's identity, one row written by `avtale ledger init` and never changed.
+IDENTITY = f"""
+CREATE TABLE ledger_info (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    seller_orgnr TEXT NOT NULL CHECK (length(seller_orgnr) > 0),
+    seller_name TEXT NOT NULL,
+    invoice_first INTEGER NOT NULL CHECK (invoice_first >= 1),
+    credit_note_first INTEGER NOT NULL CHECK (credit_note_first >= 1),
+    initialised_at TEXT NOT NULL
+) STRICT;
+
+CREATE TRIGGER ledger_info_matches_series BEFORE INSERT ON ledger_info
+WHEN EXISTS (SELECT 1 FROM series WHERE first IS NOT
+    CASE series WHEN 'invoice' THEN NEW.invoice_first ELSE NEW.credit_note_first END)
+BEGIN
+    SELECT RAISE(ABORT, 'a series already issued must start at the first number recorded for it');
+END;
+
+CREATE TRIGGER series_starts_as_recorded BEFORE INSERT ON series
+WHEN NEW.first IS NOT coalesce((SELECT
+    CASE NEW.series WHEN 'invoice' THEN invoice_first ELSE credit_note_first END FROM ledger_info), NEW.first)
+BEGIN
+    SELECT RAISE(ABORT, 'a number series must start at the first number the ledger was initialised with');
+END;
+
+{_append_only("ledger_info")}"""
+
+SCHEMA = SCHEMA_V2 + IDENTITY
+
+# What brings a ledger of version N up to N + 1, in one transaction with the new user_version.
+MIGRATIONS = {2: IDENTITY}
+
+# Every trigger the schema defines, by version; verify() reports any that has gone missing.
+TRIGGERS_V2 = (
     "bill_runs_in_order",
     "documents_gapless",
     "documents_chained",
@@ -181,6 +218,14 @@ TRIGGERS = (
     "series_no_delete",
     *(f"{table}_no_{verb}" for table in APPEND_ONLY for verb in ("update", "delete")),
 )
+TRIGGERS = (
+    *TRIGGERS_V2,
+    "ledger_info_matches_series",
+    "series_starts_as_recorded",
+    "ledger_info_no_update",
+    "ledger_info_no_delete",
+)
+TRIGGERS_BY_VERSION = {2: TRIGGERS_V2, 3: TRIGGERS}
 
 
 def statements(script: str = SCHEMA) -> Iterator[str]:

@@ -3,6 +3,9 @@
 Numbers, KIDs, totals and the hash chain are assigned inside the one transaction
 that stores a bill run's documents, so a run is stored whole or not at all, and a
 number is never used by a document that was not stored.
+
+Every sqlite3 error a user's disk, lock or file can cause leaves as a LedgerError
+(faults.py): the public methods are wrapped in `reading` or `writing`.
 """
 
 from __future__ import annotations
@@ -10,9 +13,9 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from datetime import date
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager, suppress
+from datetime import date, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -20,8 +23,10 @@ from typing import Any
 import attrs
 
 from compiler.money import round_money
-from runtime.ledger import rows
+from runtime.ledger import connect, rows, verification
+from runtime.ledger.anchor import Anchor, AnchorTail
 from runtime.ledger.chain import GENESIS, document_hash
+from runtime.ledger.checks import LABEL
 from runtime.ledger.documents import (
     KINDS,
     DraftDocument,
@@ -31,17 +36,34 @@ from runtime.ledger.documents import (
     Kind,
     Settlement,
 )
-from runtime.ledger.errors import InvalidDraft, LedgerError, LedgerLocked, LedgerSchemaError, NumberingError
+from runtime.ledger.errors import InvalidDraft, LedgerDamaged, LedgerError, LedgerSchemaError, NumberingError
+from runtime.ledger.faults import code, fault, is_bug, is_undecodable, reading, writing
+from runtime.ledger.identity import (
+    LedgerIdentity,
+    LedgerInfo,
+    check_new,
+    describe,
+    mismatch,
+    mismatches,
+    not_initialised,
+    parse_timestamp,
+    timestamp,
+)
 from runtime.ledger.kid import KidScheme, check_kid_settings, make_kid
-from runtime.ledger.schema import APPLICATION_ID, SCHEMA_VERSION, TRIGGERS, statements
+from runtime.ledger.schema import (
+    APPLICATION_ID,
+    MIGRATIONS,
+    READABLE,
+    SCHEMA_VERSION,
+    TRIGGERS_BY_VERSION,
+    statements,
+)
 from runtime.ledger.totals import compute_totals
 from runtime.ledger.validation import check_draft
 
 DEFAULT_TIMEOUT = 2.0  # seconds to wait for another writer before reporting the ledger locked
-LOCKED_HELP = "another bill run is applying; try again when it finishes"
 SETTING = {"invoice": "invoice_numbers", "credit_note": "credit_note_numbers"}
-LABEL = {"invoice": "invoice", "credit_note": "credit note"}
-SERIES_ORDER = "CASE series WHEN 'invoice' THEN 0 ELSE 1 END"
+SERIES_ORDER = rows.SERIES_ORDER
 
 
 @attrs.frozen(kw_only=True)
@@ -50,11 +72,15 @@ class BillRun:
     as_of: date
 
 
-def _is_busy(exc: sqlite3.Error) -> bool:
-    code = getattr(exc, "sqlite_errorcode", None)
-    if code is None:
-        return "locked" in str(exc) or "busy" in str(exc)
-    return code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+@attrs.frozen(kw_only=True)
+class SeriesState:
+    """A number series that has begun: where it starts, how many documents, and its latest."""
+
+    series: Kind
+    first: int
+    next: int
+    documents: int
+    last_hash: str | None  # None when no document was issued yet
 
 
 def _at_minor_unit(line: DraftLine, currency: str) -> DraftLine:
@@ -64,9 +90,9 @@ def _at_minor_unit(line: DraftLine, currency: str) -> DraftLine:
 
 
 def damaged(path: Path, exc: Exception) -> LedgerError:
-    return LedgerError(
+    return LedgerDamaged(
         f"the ledger at {path} is damaged: {exc}",
-        "run the ledger verification to see what was changed, and restore the file from a backup",
+        "run `avtale ledger verify` to see what was changed, and restore the file from a backup",
     )
 
 
@@ -84,33 +110,98 @@ def issued_lines_from(found: Sequence[rows.Row], path: Path) -> list[IssuedLine]
         raise damaged(path, exc) from None
 
 
+def _check_place(path: Path) -> None:
+    """Refuse a ledger path that is a folder, or below a file, before SQLite gives a vaguer error."""
+    if path.is_dir():
+        raise LedgerError(
+            f"cannot open the ledger at {path}: it is a folder",
+            "point the `ledger` setting in avtale.toml at a file inside it, e.g. `ledger.sqlite`",
+        )
+    for parent in path.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise LedgerError(
+                    f"cannot open the ledger at {path}: {parent} is a file, not a folder",
+                    f"point the `ledger` setting in avtale.toml at a path in a folder, or move {parent} away",
+                )
+            return
+
+
+def _open_fault(path: Path, exc: sqlite3.Error) -> LedgerError:
+    """What opening the file failed with: not a database at all, or any fault of the file or disk."""
+    if code(exc) == sqlite3.SQLITE_NOTADB:
+        return LedgerSchemaError(
+            f"{path} is not an Avtale ledger: {exc}",
+            "point the `ledger` setting in avtale.toml at another file, or move this one away",
+        )
+    return fault(path, exc, writing=False)
+
+
+def _lenient(data: bytes) -> str:
+    """Text as stored, with bytes that are not UTF-8 (a damaged page) replaced, so the hash check can name it."""
+    return data.decode("utf-8", errors="replace")
+
+
 class Ledger:
     """One open ledger file. Open it with `Ledger.open(path)`; use it as a context manager to close it."""
 
-    def __init__(self, connection: sqlite3.Connection, path: Path) -> None:
+    def __init__(
+        self, connection: sqlite3.Connection, path: Path, *, read_only: bool = False, version: int = SCHEMA_VERSION
+    ) -> None:
         self._db = connection
         self.path = path
+        self.read_only = read_only
+        self.version = version
 
     @classmethod
-    def open(cls, path: Path, *, create: bool = True, timeout: float = DEFAULT_TIMEOUT) -> Ledger:
-        """Open the ledger at `path`, creating it (and its folder) when `create` and it does not exist."""
-        if not create and not path.exists():
+    def open(
+        cls, path: Path, *, create: bool = True, timeout: float = DEFAULT_TIMEOUT, read_only: bool = False
+    ) -> Ledger:
+        """Open the ledger at `path`, creating it (and its folder) when `create` and it does not exist.
+
+        `read_only`: for commands that only read. Never creates, migrates or writes anything, and
+        works in a folder the user may not write (connect.py).
+        """
+        if (read_only or not create) and not path.exists():
             raise LedgerError(
                 f"there is no ledger at {path} yet",
-                "it is created by the first `avtale bill --as-of DATE --apply`",
+                "`avtale ledger init` creates it; if the ledger was moved, point the `ledger` setting in "
+                "avtale.toml at it",
             )
+        _check_place(path)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            db = sqlite3.connect(path, timeout=timeout, isolation_level=None)
-        except (OSError, sqlite3.Error) as exc:
+            if read_only:
+                db = connect.read_only(path, timeout)
+            else:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                db = connect.read_write(path, timeout)
+        except OSError as exc:
             raise LedgerError(
                 f"cannot open the ledger at {path}: {exc}", "check the path and its permissions"
             ) from None
-        ledger = cls(db, path)
+        except sqlite3.Error as exc:
+            raise _open_fault(path, exc) from None
+        ledger = cls(db, path, read_only=read_only)
         try:
             ledger._prepare()
         except BaseException:
             db.close()
+            raise
+        return ledger
+
+    @classmethod
+    def init(cls, path: Path, identity: LedgerIdentity, initialised_at: datetime) -> Ledger:
+        """Create the ledger at `path` with its identity, or adopt a ledger that has none yet.
+
+        A ledger is adopted only when each series it has begun starts at the identity's first number.
+        Refuses a ledger that already records an identity: it is written once, never changed.
+        """
+        check_new(identity, initialised_at)
+        ledger = cls.open(path, create=True)
+        try:
+            ledger._adopt(identity, initialised_at)
+        except BaseException:
+            ledger.close()
             raise
         return ledger
 
@@ -131,37 +222,43 @@ class Ledger:
         try:
             self._db.execute("PRAGMA foreign_keys = ON")
             version, application = self._versions()
-            if version == 0:
+            if self.read_only:
+                self._check_version(version, application)
+            elif version == 0 or version in MIGRATIONS:
                 with self._transaction():
-                    self._create()
+                    self._create_or_migrate()
             else:
                 self._check_version(version, application)
-            # Only now, so that a file that is not a ledger is left exactly as it was.
-            self._db.execute("PRAGMA journal_mode = WAL")
-            # WAL with synchronous=FULL: an applied bill run survives a power cut, not just a crash.
-            self._db.execute("PRAGMA synchronous = FULL")
+            self.version = self._versions()[0]
+            if not self.read_only:
+                # Only now, so that a file that is not a ledger is left exactly as it was.
+                self._db.execute("PRAGMA journal_mode = WAL")
+                # WAL with synchronous=FULL: an applied bill run survives a power cut, not just a crash.
+                self._db.execute("PRAGMA synchronous = FULL")
         except sqlite3.Error as exc:
-            if _is_busy(exc):
-                raise LedgerLocked(f"the ledger at {self.path} is locked", LOCKED_HELP) from None
-            if getattr(exc, "sqlite_errorcode", 0) & 0xFF == sqlite3.SQLITE_NOTADB:
-                raise LedgerSchemaError(
-                    f"{self.path} is not an Avtale ledger: {exc}",
-                    "point the `ledger` setting in avtale.toml at another file, or move this one away",
-                ) from None
-            raise LedgerError(
-                f"cannot open the ledger at {self.path}: {exc}", "check the file and its permissions"
-            ) from None
+            if is_bug(exc):
+                raise
+            raise _open_fault(self.path, exc) from None
 
     def _versions(self) -> tuple[int, int]:
         version = self._db.execute("PRAGMA user_version").fetchone()[0]
         application = self._db.execute("PRAGMA application_id").fetchone()[0]
         return int(version), int(application)
 
-    def _create(self) -> None:
-        version, application = self._versions()  # again, under the write lock: another process may have won
-        if version:
-            self._check_version(version, application)
+    def _create_or_migrate(self) -> None:
+        """Under the write lock: create the schema in an empty file, or bring an older ledger up to date."""
+        version, application = self._versions()  # again: another process may have won
+        if version == 0:
+            self._create()
             return
+        self._check_version(version, application)
+        while version in MIGRATIONS:
+            for statement in statements(MIGRATIONS[version]):
+                self._db.execute(statement)
+            version += 1
+            self._db.execute(f"PRAGMA user_version = {version}")
+
+    def _create(self) -> None:
         if self._db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
             raise LedgerSchemaError(
                 f"{self.path} is an SQLite database but not an Avtale ledger",
@@ -173,15 +270,20 @@ class Ledger:
         self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     def _check_version(self, version: int, application: int) -> None:
+        if version == 0 and self.read_only:
+            raise LedgerSchemaError(
+                f"{self.path} is not an Avtale ledger (it holds no ledger schema)",
+                "point the `ledger` setting in avtale.toml at the ledger file",
+            )
         if application != APPLICATION_ID:
             raise LedgerSchemaError(
                 f"{self.path} is an SQLite database but not an Avtale ledger",
                 "point the `ledger` setting in avtale.toml at another file",
             )
-        if version < SCHEMA_VERSION:
+        if version < min(READABLE):
             raise LedgerSchemaError(
                 f"the ledger at {self.path} has schema version {version}, written by an earlier Avtale whose lines "
-                f"carry no billing-period identity; this Avtale reads version {SCHEMA_VERSION}",
+                f"carry no billing-period identity; this Avtale reads versions {READABLE[0]} to {READABLE[-1]}",
                 "keep billing it with the Avtale that wrote it; reconciling it here could credit or bill lines "
                 "twice, so nothing is read or issued",
             )
@@ -193,21 +295,34 @@ class Ledger:
 
     # -- transactions ---------------------------------------------------------------------------
 
+    def _writable(self) -> None:
+        if self.read_only:
+            raise RuntimeError(f"the ledger at {self.path} was opened read-only")
+
+    def _finish(self, statement: str = "ROLLBACK") -> None:
+        """End what is pending with `statement`; if even that fails, closing the connection rolls it back."""
+        if self._db.in_transaction:
+            with suppress(sqlite3.Error):
+                self._db.execute(statement)
+
     @contextmanager
     def _transaction(self) -> Iterator[None]:
         """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any exception: all or nothing."""
+        self._writable()
         try:
             self._db.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as exc:
-            if _is_busy(exc):
-                raise LedgerLocked(f"the ledger at {self.path} is locked by another process", LOCKED_HELP) from None
-            raise
+        except sqlite3.Error as exc:
+            raise fault(self.path, exc, writing=True) from None
         try:
             yield
             self._db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            self._finish()
+            if is_bug(exc):
+                raise
+            raise fault(self.path, exc, writing=True) from None
         except BaseException:
-            if self._db.in_transaction:
-                self._db.execute("ROLLBACK")
+            self._finish()
             raise
 
     @contextmanager
@@ -216,11 +331,14 @@ class Ledger:
         if self._db.in_transaction:  # inside locked(): already one state
             yield
             return
-        self._db.execute("BEGIN")
+        try:
+            self._db.execute("BEGIN")
+        except sqlite3.Error as exc:
+            raise fault(self.path, exc, writing=False) from None
         try:
             yield
         finally:
-            self._db.execute("COMMIT")
+            self._finish("COMMIT")
 
     @contextmanager
     def _savepoint(self) -> Iterator[None]:
@@ -229,9 +347,9 @@ class Ledger:
         try:
             yield
         except BaseException:
-            if self._db.in_transaction:  # SQLite may already have rolled everything back (disk full, I/O)
-                self._db.execute("ROLLBACK TO issue")
-                self._db.execute("RELEASE issue")
+            # SQLite may already have rolled everything back (disk full, I/O): then there is nothing to undo.
+            self._finish("ROLLBACK TO issue")
+            self._finish("RELEASE issue")
             raise
         self._db.execute("RELEASE issue")
 
@@ -251,8 +369,99 @@ class Ledger:
         with self._transaction():
             yield
 
+    # -- identity -------------------------------------------------------------------------------
+
+    @reading
+    def info(self) -> LedgerInfo | None:
+        """The identity `avtale ledger init` recorded, with when; None before (and in a version-2 ledger)."""
+        if self.version < 3:
+            return None
+        row = self._db.execute(
+            "SELECT seller_orgnr, seller_name, invoice_first, credit_note_first, initialised_at FROM ledger_info"
+        ).fetchone()
+        if row is None:
+            return None
+        try:
+            return self._decode_info(row)
+        except (ValueError, TypeError) as exc:
+            raise damaged(self.path, exc) from None
+
+    @staticmethod
+    def _decode_info(row: Sequence[Any]) -> LedgerInfo:
+        orgnr, name, invoice_first, credit_note_first, at = row
+        if not all(isinstance(v, str) for v in (orgnr, name)) or not all(
+            isinstance(v, int) for v in (invoice_first, credit_note_first)
+        ):
+            raise ValueError(f"the identity row {tuple(row)!r} does not hold text and whole numbers")
+        identity = LedgerIdentity(
+            seller_orgnr=orgnr, seller_name=name, invoice_first=invoice_first, credit_note_first=credit_note_first
+        )
+        return LedgerInfo(identity=identity, initialised_at=parse_timestamp(at))
+
+    def identity(self) -> LedgerIdentity | None:
+        info = self.info()
+        return None if info is None else info.identity
+
+    def check_identity(self, expected: LedgerIdentity) -> None:
+        """Raise LedgerNotInitialised or LedgerMismatch unless the ledger was initialised for `expected`.
+
+        A renamed seller is no mismatch: the name is recorded for people, the organisation number decides.
+        """
+        recorded = self.identity()
+        if recorded is None:
+            raise not_initialised(self.path)
+        problem = mismatch(self.path, recorded, expected)
+        if problem is not None:
+            raise problem
+
+    @writing
+    def _adopt(self, identity: LedgerIdentity, initialised_at: datetime) -> None:
+        with self._transaction():
+            info = self.info()
+            if info is not None:
+                raise self._already(info, identity)
+            self._check_adoptable(identity)
+            self._db.execute(
+                "INSERT INTO ledger_info (id, seller_orgnr, seller_name, invoice_first, credit_note_first, "
+                "initialised_at) VALUES (1, ?, ?, ?, ?, ?)",
+                (
+                    identity.seller_orgnr,
+                    identity.seller_name,
+                    identity.invoice_first,
+                    identity.credit_note_first,
+                    timestamp(initialised_at),
+                ),
+            )
+
+    def _already(self, info: LedgerInfo, identity: LedgerIdentity) -> LedgerError:
+        differs = mismatches(info.identity, identity)
+        note = f"; the workspace differs: {'; '.join(differs)}" if differs else ""
+        return LedgerError(
+            f"the ledger at {self.path} is already initialised: it records {describe(info.identity)}, since "
+            f"{timestamp(info.initialised_at)}{note}",
+            "nothing to do: bill into it with `avtale bill --as-of DATE --apply`; its identity never changes, "
+            "so for another seller or numbering point the `ledger` setting in avtale.toml at a new file"
+            if not differs
+            else "its identity never changes: point the `ledger` setting in avtale.toml at this seller's own "
+            "ledger, or write the recorded first numbers in the seller declaration",
+        )
+
+    def _check_adoptable(self, identity: LedgerIdentity) -> None:
+        """An existing ledger is adopted only if each series it has begun starts at the identity's number."""
+        wanted = {"invoice": identity.invoice_first, "credit_note": identity.credit_note_first}
+        for series, (first, next_number) in verification.counters(self._db).items():
+            if series in wanted and first != wanted[series]:
+                name = LABEL[series]
+                raise LedgerError(
+                    f"the ledger at {self.path} cannot be adopted: its {name} series started at {first} (next "
+                    f"{next_number}), but the seller numbers {name}s from {wanted[series]}",
+                    f"write `{SETTING[series]} from {first}` in the seller declaration so that the series "
+                    "continues, then run `avtale ledger init` again",
+                )
+
     # -- issuing --------------------------------------------------------------------------------
 
+    @writing
     def issue(
         self,
         drafts: Sequence[DraftDocument],
@@ -279,16 +488,9 @@ class Ledger:
         check_kid_settings(kid_scheme, kid_length)
         if not drafts:
             return []
-        try:
-            with self._savepoint() if self._db.in_transaction else self._transaction():
-                return self._issue(drafts, as_of, starts, kid_scheme, kid_length)
-        except sqlite3.OperationalError as exc:
-            if _is_busy(exc):
-                raise LedgerLocked(f"the ledger at {self.path} is locked by another process", LOCKED_HELP) from None
-            raise LedgerError(
-                f"the ledger at {self.path} could not be written: {exc}",
-                "nothing was issued; check the disk space and permissions, then run the bill run again",
-            ) from None
+        self._writable()
+        with self._savepoint() if self._db.in_transaction else self._transaction():
+            return self._issue(drafts, as_of, starts, kid_scheme, kid_length)
 
     def _issue(
         self,
@@ -339,7 +541,10 @@ class Ledger:
 
     def _series_next(self, series: Kind, start: int) -> int:
         row = self._db.execute("SELECT first, next FROM series WHERE series = ?", (series,)).fetchone()
+        last = self._db.execute("SELECT max(number) FROM documents WHERE series = ?", (series,)).fetchone()[0]
         if row is None:
+            self._check_counter(series, None, last)
+            self._check_recorded_start(series, start)
             self._db.execute("INSERT INTO series (series, first, next) VALUES (?, ?, ?)", (series, start, start))
             return start
         first, next_number = row
@@ -350,7 +555,41 @@ class Ledger:
                 f"a gapless series cannot start again; write `{SETTING[series]} from {first}` "
                 "in the seller declaration",
             )
+        self._check_counter(series, (first, next_number), last)
         return int(next_number)
+
+    def _check_counter(self, series: Kind, counter: tuple[int, int] | None, last: int | None) -> None:
+        """The series' next number must follow its last document: anything else was edited by hand.
+
+        The schema's triggers would refuse the insert anyway; this says what happened in words.
+        """
+        if counter is None and last is None:
+            return
+        name = LABEL[series]
+        if counter is None:
+            found = f"{name}s up to {last} are stored, but there is no {name} number series"
+        elif counter[1] == (counter[0] if last is None else last + 1):
+            return
+        else:
+            issued = f"the last {name} issued is {last}" if last is not None else f"no {name} was issued yet"
+            found = f"its {name} series' next number is {counter[1]}, but {issued}"
+        raise LedgerDamaged(
+            f"the {name} series of the ledger at {self.path} was changed outside Avtale: {found}",
+            "nothing was issued; run `avtale ledger verify` to see what was changed, and restore the ledger "
+            "from a backup before billing again",
+        )
+
+    def _check_recorded_start(self, series: Kind, start: int) -> None:
+        info = self.info()
+        if info is None:
+            return
+        recorded = info.identity.invoice_first if series == "invoice" else info.identity.credit_note_first
+        if recorded != start:
+            raise NumberingError(
+                f"the seller numbers {LABEL[series]}s from {start}, but the ledger was initialised with "
+                f"{LABEL[series]}s from {recorded}",
+                f"write `{SETTING[series]} from {recorded}` in the seller declaration",
+            )
 
     def _last_hash(self, series: Kind) -> str:
         row = self._db.execute(
@@ -390,23 +629,19 @@ class Ledger:
 
     # -- settlements ----------------------------------------------------------------------------
 
+    @writing
     def record_settlements(self, settled: Sequence[Settlement]) -> None:
         """Replace the settlements of these contracts; inside `locked()`, with the run that settled them."""
         if not self._db.in_transaction:
             raise RuntimeError("settlements are recorded inside Ledger.locked(), with the run")
-        try:
-            self._db.executemany(
-                "INSERT INTO settlements (contract, as_of, terms, usage) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT (contract) DO UPDATE SET as_of = excluded.as_of, terms = excluded.terms, "
-                "usage = excluded.usage",
-                [(s.contract, s.as_of.isoformat(), s.terms, s.usage) for s in settled],
-            )
-        except sqlite3.OperationalError as exc:
-            raise LedgerError(
-                f"the ledger at {self.path} could not be written: {exc}",
-                "nothing was issued; check the disk space and permissions, then run the bill run again",
-            ) from None
+        self._db.executemany(
+            "INSERT INTO settlements (contract, as_of, terms, usage) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (contract) DO UPDATE SET as_of = excluded.as_of, terms = excluded.terms, "
+            "usage = excluded.usage",
+            [(s.contract, s.as_of.isoformat(), s.terms, s.usage) for s in settled],
+        )
 
+    @reading
     def settlements_between(self, low: str | None, high: str | None) -> dict[str, Settlement]:
         """The settlements of the contracts whose ids sort in [low, high) (None: unbounded)."""
         where, params = _contract_range(low, high)
@@ -417,6 +652,7 @@ class Ledger:
         except (ValueError, TypeError) as exc:
             raise self._damaged(exc) from None
 
+    @reading
     def contracts_between(self, low: str | None, high: str | None) -> list[str]:
         """The contracts with issued lines whose ids sort in [low, high)."""
         where, params = _contract_range(low, high)
@@ -425,14 +661,19 @@ class Ledger:
 
     # -- reading --------------------------------------------------------------------------------
 
+    @reading
     def next_number(self, series: Kind, start: int) -> int:
         """The number the next document of `series` would get (for a plan), given the seller's first number."""
         row = self._db.execute("SELECT next FROM series WHERE series = ?", (series,)).fetchone()
         return start if row is None else int(row[0])
 
+    @reading
     def bill_runs(self) -> list[BillRun]:
         found = self._db.execute("SELECT id, as_of FROM bill_runs ORDER BY id").fetchall()
-        return [BillRun(id=run, as_of=date.fromisoformat(as_of)) for run, as_of in found]
+        try:
+            return [BillRun(id=run, as_of=rows.day(as_of)) for run, as_of in found]
+        except ValueError as exc:
+            raise self._damaged(exc) from None
 
     def documents(self, series: Kind | None = None) -> list[IssuedDocument]:
         """Issued documents, invoices before credit notes, each series by number."""
@@ -478,6 +719,7 @@ class Ledger:
     def _issued_lines(self, where: str, params: tuple[str, ...]) -> list[IssuedLine]:
         return issued_lines_from(self._issued_rows(where, params), self.path)
 
+    @reading
     def _issued_rows(self, where: str, params: tuple[str, ...]) -> list[rows.Row]:
         return self._db.execute(
             f"SELECT {rows.ISSUED_LINE_COLUMNS} FROM document_lines {where} ORDER BY {SERIES_ORDER}, number, line",
@@ -489,90 +731,127 @@ class Ledger:
 
     def _raw(self, where: str, params: tuple[Any, ...]) -> list[rows.Raw]:
         """Document rows with their line, VAT group and reference rows, in document order."""
-        docs = self._db.execute(
-            f"SELECT {rows.DOCUMENT_COLUMNS} FROM documents {where} ORDER BY {SERIES_ORDER}, number", params
-        ).fetchall()
-        lines: dict[tuple[str, int], list[rows.Row]] = defaultdict(list)
-        groups: dict[tuple[str, int], list[rows.Row]] = defaultdict(list)
-        refs: dict[tuple[str, int], list[int]] = defaultdict(list)
-        for row in self._db.execute(f"SELECT {rows.LINE_COLUMNS} FROM document_lines {where} ORDER BY line", params):
-            lines[row[0], row[1]].append(row[3:])
-        for row in self._db.execute(f"SELECT {rows.VAT_COLUMNS} FROM document_vat {where} ORDER BY position", params):
-            groups[row[0], row[1]].append(row[3:])
-        for row in self._db.execute(f"SELECT {rows.REF_COLUMNS} FROM document_refs {where} ORDER BY position", params):
-            refs[row[0], row[1]].append(row[3])
-        return [(doc, lines[doc[0], doc[1]], groups[doc[0], doc[1]], refs[doc[0], doc[1]]) for doc in docs]
+        return rows.read_raw(self._db, where, params)
 
+    @reading
     def _load(self, where: str, params: tuple[Any, ...]) -> list[IssuedDocument]:
         with self.snapshot():
             found = self._raw(where, params)
         try:
             return [rows.decode_document(*raw) for raw in found]
-        except (ValueError, ArithmeticError) as exc:
+        except (ValueError, ArithmeticError, TypeError) as exc:
             raise self._damaged(exc) from None
+
+    @reading
+    def series(self) -> list[SeriesState]:
+        """Each number series that has begun, invoices first: for a summary of what the ledger holds."""
+        states = []
+        with self.snapshot():
+            for name, (first, next_number) in verification.counters(self._db).items():
+                if name not in KINDS:
+                    continue
+                kind: Kind = "invoice" if name == "invoice" else "credit_note"
+                count = self._db.execute("SELECT count(*) FROM documents WHERE series = ?", (kind,)).fetchone()[0]
+                last = self._last_hash(kind) if count else None
+                states.append(SeriesState(series=kind, first=first, next=next_number, documents=count, last_hash=last))
+        return sorted(states, key=lambda s: KINDS.index(s.series))
+
+    # -- anchoring ------------------------------------------------------------------------------
+
+    @reading
+    def anchor(self) -> Anchor:
+        """The latest number and hash of each series, and the seller: to keep outside the ledger (anchor.py)."""
+        with self.snapshot():
+            info = self.info()
+            tails = []
+            for series in KINDS:
+                row = self._db.execute(
+                    "SELECT number, hash FROM documents WHERE series = ? ORDER BY number DESC LIMIT 1", (series,)
+                ).fetchone()
+                if row is not None:
+                    tails.append(AnchorTail(series=series, number=int(row[0]), hash=str(row[1])))
+        return Anchor(seller_orgnr=info.identity.seller_orgnr if info else None, tails=tuple(tails))
 
     # -- verification ---------------------------------------------------------------------------
 
-    def verify(self) -> list[str]:
-        """Every sign of tampering or damage: missing triggers, broken links, gaps, changed content."""
-        with self.snapshot():
-            return self._verify()
+    def verify(self, anchor: Anchor | None = None) -> list[str]:
+        """Every sign of tampering or damage, located; [] when all is well. Reports, never raises, damage.
 
-    def _verify(self) -> list[str]:
-        present = {name for (name,) in self._db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
-        problems = [
-            f"trigger {name} is missing: the schema no longer enforces what it guarded"
-            for name in TRIGGERS
-            if name not in present
-        ]
-        problems += [
-            f"a row of {table} (rowid {rowid}) refers to a missing row of {parent}"
-            for table, rowid, parent, _ in self._db.execute("PRAGMA foreign_key_check")
-        ]
-        counters = {s: (first, nxt) for s, first, nxt in self._db.execute("SELECT series, first, next FROM series")}
+        Checks the file's pages (SQLite's integrity check), the schema's triggers, references between
+        rows, the identity, every document (gapless, chained, content as hashed, totals), the series
+        counters, and, given an `anchor`, that each series still holds the anchored number and hash.
+        """
+        try:
+            with self.snapshot():
+                return self._verify(anchor)
+        except LedgerError as exc:  # the snapshot itself could not begin: the file cannot be read at all
+            return [exc.message]
+
+    def _verify(self, anchor: Anchor | None) -> list[str]:
+        db = self._db
+        problems = verification.guarded("the file's pages", lambda: verification.integrity(db))
+        expected = TRIGGERS_BY_VERSION.get(self.version, ())
+        problems += verification.guarded("the schema", lambda: verification.missing_triggers(db, expected))
+        problems += verification.guarded("references", lambda: verification.broken_references(db))
+        problems += verification.guarded("the documents", self._verify_documents)
+        if anchor is not None:
+            problems += verification.guarded("the anchored documents", lambda: self._verify_anchor(anchor))
+        return problems
+
+    def _verify_documents(self) -> list[str]:
+        counters = verification.counters(self._db)
+        problems = self._verify_identity(counters)
         by_series: dict[str, list[rows.Raw]] = defaultdict(list)
-        for found in self._raw("", ()):
+        for found in self._raw_leniently():
             by_series[found[0][0]].append(found)
-        for series in sorted(
-            set(by_series) | set(counters), key=lambda s: (KINDS.index(s) if s in KINDS else len(KINDS), s)
-        ):
-            problems += self._verify_series(series, counters.get(series), by_series[series])
+        for series in verification.in_order([*by_series, *counters]):
+            problems += verification.series_problems(series, counters.get(series), by_series[series])
+        return problems + verification.unknown_series(by_series)
+
+    def _verify_identity(self, counters: verification.Counters) -> list[str]:
+        try:
+            info = self.info()
+        except LedgerError as exc:
+            return [f"the ledger's identity cannot be read: {exc.message}"]
+        return verification.identity_problems(info, counters)
+
+    def _raw_leniently(self) -> list[rows.Raw]:
+        """Every document; text a damaged page garbled is read with replacement characters, not refused."""
+        try:
+            return self._raw("", ())
+        except sqlite3.OperationalError as exc:
+            if not is_undecodable(exc):
+                raise
+        self._db.text_factory = _lenient
+        try:
+            return self._raw("", ())
+        finally:
+            self._db.text_factory = str
+
+    def _verify_anchor(self, anchor: Anchor) -> list[str]:
+        try:
+            info = self.info()
+        except LedgerError:
+            info = None  # reported by the identity check
+        return verification.anchor_problems(self._db, anchor, info.identity.seller_orgnr if info else None)
+
+    @reading
+    def verify_tail(self) -> list[str]:
+        """The cheap check of what an apply is about to extend, located; [] when all is well.
+
+        For each series: its counter follows its last document, the numbers up to it are all there, the
+        last document matches its hash and its totals add up, and it links to the document before it.
+        """
+        problems: list[str] = []
+        with self.snapshot():
+            counters = verification.counters(self._db)
+            stored = [s for (s,) in self._db.execute("SELECT DISTINCT series FROM documents")]
+            for series in verification.in_order([*counters, *stored]):
+                problems += verification.tail_problems(self._db, series, counters.get(series))
         return problems
 
-    def _verify_series(
-        self,
-        series: str,
-        counter: tuple[int, int] | None,
-        found: list[rows.Raw],
-    ) -> list[str]:
-        label = LABEL.get(series, series)
-        if counter is None:
-            return [f"{label}s are stored but there is no {label} number series"]
-        first, next_number = counter
-        problems = []
-        expected, previous = first, GENESIS
-        for raw in found:
-            number, stored_previous, stored_hash = raw[0][1], raw[0][14], raw[0][15]
-            if number > expected:
-                missing = str(expected) if number == expected + 1 else f"{expected}..{number - 1}"
-                problems.append(f"{label} numbers are not gapless: {missing} missing before {label} {number}")
-            elif number < expected:
-                problems.append(f"{label} {number} is out of order (expected {expected})")
-            if stored_previous != previous:
-                problems.append(
-                    f"{label} {number}: the chain is broken; its previous_hash is not the hash of the document "
-                    "before it (a document was removed, inserted or re-hashed)"
-                )
-            try:
-                doc = rows.decode_document(*raw)
-            except (ValueError, ArithmeticError, TypeError) as exc:
-                problems.append(f"{label} {number}: a stored value cannot be read ({exc})")
-            else:
-                if document_hash(doc) != stored_hash:
-                    problems.append(f"{label} {number}: its content does not match its hash (changed after issue)")
-                if compute_totals(doc.lines, doc.currency) != doc.totals:
-                    problems.append(f"{label} {number}: its totals do not add up from its lines")
-            expected, previous = number + 1, stored_hash
-        if next_number != expected:
-            problems.append(f"the {label} series' next number is {next_number}, but the last issued is {expected - 1}")
-        return problems
+    @reading
+    def check_documents(self, refs: Iterable[tuple[Kind, int]]) -> list[str]:
+        """The content, hash and totals check of each document named (those a correction builds on)."""
+        with self.snapshot():
+            return verification.document_problems(self._db, refs)

@@ -9,13 +9,13 @@ points only.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Protocol
 
 import attrs
 
-from compiler.money import round_money
+from compiler.money import allocate, round_money
 
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
@@ -80,3 +80,29 @@ def compute_totals(lines: Iterable[TaxableLine], currency: str) -> Totals:
     net = round_money(sum((g.taxable for g in groups), ZERO), currency)
     vat = round_money(sum((g.vat for g in groups), ZERO), currency)
     return Totals(groups=groups, net=net, vat=vat, gross=round_money(net + vat, currency))
+
+
+def line_vat(lines: Sequence[TaxableLine], totals: Totals, currency: str) -> list[Decimal]:
+    """Each line's share of its VAT group's VAT, so that the shares of a group sum exactly to it.
+
+    VAT is rounded once per group (above), so a line has no VAT of its own; an export that
+    lists VAT per line splits each group's VAT in proportion to the lines' net amounts, by
+    largest remainder (`allocate`). Lines below zero (a discount) carry the VAT of their own
+    sum, rounded, and the rest of the group's VAT is split over the others: proportions of
+    amounts with mixed signs would not be shares.
+    """
+    shares = [ZERO] * len(lines)
+    for group in totals.groups:
+        members = [
+            i
+            for i, line in enumerate(lines)
+            if line.vat_category == group.category and plain_rate(line.vat_rate) == group.rate
+        ]
+        below = [i for i in members if lines[i].net_amount < 0]
+        rest = [i for i in members if lines[i].net_amount >= 0]
+        below_vat = round_money(sum((lines[i].net_amount for i in below), ZERO) * group.rate / HUNDRED, currency)
+        for part, total in ((below, below_vat), (rest, group.vat - below_vat)):
+            weights = [abs(lines[i].net_amount) for i in part]
+            for i, share in zip(part, allocate(total, weights, currency), strict=True):
+                shares[i] = share
+    return shares

@@ -10,10 +10,11 @@ which metering.py and summary.py aggregate.
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from types import TracebackType
@@ -23,9 +24,9 @@ import duckdb
 
 from compiler.model import Metric
 from runtime.usage.database import UsageError, connect
-from runtime.usage.files import Discovered, EventFile, discover
+from runtime.usage.files import Discovered, EventFile, Skipped, discover, special_kind
 from runtime.usage.layout import Layout, layout
-from runtime.usage.metering import Request, meter_periods
+from runtime.usage.metering import NEAR_LIMIT, OVERFLOW_PARTS, Request, meter_periods, overflow, overflowing
 from runtime.usage.problems import Problem, ProblemKind, UsageReport
 from runtime.usage.readers import REQUIRED, Source, literal, source
 from runtime.usage.reasons import closest, csv_line, describe, missing_column
@@ -72,18 +73,47 @@ class Usage:
         low, high = self.con.execute(
             "SELECT coalesce(min(cno), -1), coalesce(max(cno), -1) FROM known JOIN digest_until USING (contract)"
         ).fetchone() or (-1, -1)
-        rows = self.con.execute(
-            """
-            SELECT u.contract, count(m.id), coalesce(bit_xor(hash(m.metric, m.day, m.id, m.num, m.key)), 0),
-                   coalesce(sum(m.num), 0)
-            FROM digest_until u
-            LEFT JOIN (SELECT * FROM measures WHERE cno >= $1 AND cno <= $2) m
-              ON m.contract = u.contract AND m.day < u.until_day
-            GROUP BY u.contract
-            """,
-            [low, high],
-        ).fetchall()
+        chunk = "(SELECT * FROM measures WHERE cno >= $1 AND cno <= $2) m ON m.contract = u.contract"
+        try:
+            rows = self.con.execute(
+                f"""
+                SELECT u.contract, count(m.id), coalesce(bit_xor(hash(m.metric, m.day, m.id, m.num, m.key)), 0),
+                       coalesce(sum(m.num), 0)
+                FROM digest_until u LEFT JOIN {chunk} AND m.day < u.until_day
+                GROUP BY u.contract
+                """,
+                [low, high],
+            ).fetchall()
+        except duckdb.OutOfRangeException as exc:
+            raise self._digest_overflow(chunk, [low, high]) from exc
         return {contract: f"{count}:{mixed}:{total}" for contract, count, mixed, total in rows}
+
+    def _digest_overflow(self, chunk: str, params: list[Any]) -> UsageError:
+        """A digest adds up all of a contract's values, of every metric: find the contract whose sum
+        overflowed, then name the metric that contributes most to it."""
+        found = overflowing(
+            self.con,
+            f"""
+            SELECT u.contract, u.until_day, {OVERFLOW_PARTS}
+            FROM digest_until u JOIN {chunk} AND m.day < u.until_day
+            GROUP BY ALL HAVING {NEAR_LIMIT}
+            ORDER BY abs(sum(m.num::DOUBLE)) DESC, u.contract
+            """,
+            params,
+        )
+        if found is None:  # pragma: no cover - an overflow has a large sum behind it
+            return overflow(None, str)
+        contract, until = found[:2]
+        (metric,) = self.con.execute(
+            "SELECT metric FROM measures WHERE contract = ? AND day < ? AND num IS NOT NULL "
+            "GROUP BY metric ORDER BY abs(sum(num::DOUBLE)) DESC, metric LIMIT 1",
+            [contract, until],
+        ).fetchone() or (None,)
+
+        def what(contract: str, until: date) -> str:
+            return f"the values of contract {contract} dated before {until} (most of them metric `{metric}`)"
+
+        return overflow(found, what)
 
     def summary(self, start: date | None = None, end: date | None = None) -> UsageSummary:
         """Totals per contract and metric, overall and per month, for local dates in [start, end)."""
@@ -170,6 +200,19 @@ class _Reader:
             )
             for name in found.ignored
         ]
+        self.problems += [_skipped(entry) for entry in found.skipped]
+        self.problems += [
+            Problem(
+                kind="unreadable_file",
+                file=name,
+                row=None,
+                column=None,
+                message=f"this folder cannot be listed ({reason}); events in it are not counted",
+                help="let the user running avtale read the folder, or move it out of the usage folder",
+            )
+            for name, reason in found.unlisted
+        ]
+        self.conflicts = 0
         self.bases: dict[int, int] = {}
         self.skipped: dict[int, list[int]] = {}
         """Per CSV file, the records DuckDB could not split (sorted), which the row ids skip."""
@@ -181,7 +224,12 @@ class _Reader:
 
     def read(self, number: int, file: EventFile) -> None:
         try:
-            if not file.path.stat().st_size:
+            status = os.stat(file.path)
+            kind = special_kind(status.st_mode)
+            if kind is not None:  # replaced since the folder was listed: still never read
+                self.problems.append(_skipped(Skipped(shown=file.shown, kind=kind, target=None)))
+                return
+            if not status.st_size:
                 return  # an empty file holds no events, and is no mistake
             src = source(self.con, file, self.layout.data_columns, number)
             (inserted,) = self._one(insert_sql(self.layout, src.sql, number))
@@ -263,6 +311,7 @@ class _Reader:
             rows=valid + rejected,
             events=valid - duplicates,
             duplicates=duplicates,
+            conflicts=self.conflicts,
             rejected=rejected,
             unknown_contracts=tuple(self.unknown),
             problems=tuple(sorted(self.problems, key=self._order)),
@@ -351,6 +400,17 @@ class _Reader:
         columns += [f"d{i}_num" for i in self.layout.numeric] + [f"k{i}" for i in self.layout.keyed]
         return "row(" + ", ".join(f"{alias}.{c}" for c in columns) + ")"
 
+    def _differences(self, copy: tuple[Any, ...], kept: tuple[Any, ...]) -> str:
+        """What differs between two contents (see _content), as `name` value here, value there."""
+        names = ["contract", "event", "timestamp"]
+        names += [self.layout.data_columns[i] for i in self.layout.numeric]
+        names += [self.layout.data_columns[i] for i in self.layout.keyed]
+        differ: dict[str, str] = {}
+        for name, here, there in zip(names, copy, kept, strict=True):
+            if here != there and name not in differ:  # a field read as a number and as a key: once
+                differ[name] = f"`{name}` {_value(here)} here, {_value(there)} there"
+        return "; ".join(differ.values())
+
     def _duplicates(self) -> int:
         # Grouping ten million ids as strings needs a large hash table; their 64-bit
         # hashes need a third of it, and only the few repeated hashes are compared as ids.
@@ -368,6 +428,8 @@ class _Reader:
         (dropped,) = self._one("SELECT coalesce(sum(n - 1), 0)::BIGINT FROM dups")
         if not dropped:
             return 0
+        # One row per id whose copies differ from the kept (first) one; only the rows shown are
+        # fetched, with the number of such ids and of differing copies over all of them.
         conflicts = self.con.execute(
             f"""
             WITH c AS (
@@ -377,31 +439,35 @@ class _Reader:
                 SELECT id, arg_min(content, rid) AS content, min(rid) AS rid, arg_min(file_no, rid) AS file_no
                 FROM c GROUP BY id
             )
-            SELECT c.id, min(c.rid), arg_min(c.file_no, c.rid), any_value(kept.rid), any_value(kept.file_no), count(*)
+            SELECT c.id, min(c.rid), arg_min(c.file_no, c.rid), arg_min(c.content, c.rid),
+                   any_value(kept.rid), any_value(kept.file_no), any_value(kept.content), count(*),
+                   count(*) OVER (), sum(count(*)) OVER ()
             FROM c JOIN kept ON kept.id = c.id
             WHERE c.content IS DISTINCT FROM kept.content
-            GROUP BY c.id ORDER BY min(c.rid)
+            GROUP BY c.id ORDER BY min(c.rid) LIMIT {SHOWN_PER_KIND + 1}
             """
         ).fetchall()
-        for id_, rowid, file_no, kept_rowid, kept_file_no, n in conflicts[:SHOWN_PER_KIND]:
+        if conflicts:
+            self.conflicts = int(conflicts[0][9])
+        for id_, rowid, file_no, content, kept_rowid, kept_file_no, kept_content, n, *_ in conflicts[:SHOWN_PER_KIND]:
             file, row = self._where(file_no, rowid)
             kept_file, kept_row = self._where(kept_file_no, kept_rowid)
-            others = f" (and {n - 1} more)" if n > 1 else ""
+            others = f"; {n - 1} more {'copies differ' if n > 2 else 'copy differs'} as well" if n > 1 else ""
             self.problems.append(
                 Problem(
                     kind="conflicting_duplicate",
                     file=file,
                     row=row,
                     column="id",
-                    message=f"event id `{id_}` was already used, with different content, at {kept_file} row {kept_row}"
-                    f"{others}; the first is counted",
-                    help="give different events different ids; if this one corrects the first, "
-                    "remove the first from the usage files",
+                    message=f"event id `{id_}` was already used at {kept_file} row {kept_row}, with different "
+                    f"content: {self._differences(content, kept_content)}{others}",
+                    help="give different events different ids; if this one corrects the first, remove the first "
+                    "(until then it is unknown which is right, and the bill run stops)",
                 )
             )
-        if len(conflicts) > SHOWN_PER_KIND:
+        if conflicts and int(conflicts[0][8]) > SHOWN_PER_KIND:
             file = self.found.files[conflicts[SHOWN_PER_KIND][2]].shown
-            left = len(conflicts) - SHOWN_PER_KIND
+            left = int(conflicts[0][8]) - SHOWN_PER_KIND
             self.problems.append(
                 self._more(file, left, "ids used twice with different content", "conflicting_duplicate")
             )
@@ -468,3 +534,36 @@ class _Reader:
         rank = 2 if id(problem) in self.more else (0 if problem.row is None and problem.line is None else 1)
         position = problem.line - 1 if problem.line is not None else problem.row or 0
         return (problem.file, rank, position, problem.kind, problem.message)
+
+
+def _value(value: object) -> str:
+    """A content value as the message shows it: exact numbers without trailing zeros, instants in UTC."""
+    if value is None:
+        return "none"
+    if isinstance(value, Decimal):
+        return f"{value.normalize():f}"
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%dT%H:%M:%S.%f").rstrip("0").rstrip(".") + "Z"
+    return f"`{value}`"
+
+
+def _skipped(entry: Skipped) -> Problem:
+    if entry.kind == "a folder" and entry.target is not None:
+        return Problem(
+            kind="skipped_file",
+            file=entry.shown,
+            row=None,
+            column=None,
+            message=f"not read: a link to the folder {entry.target}; links to folders are not followed",
+            help="move or copy the folder into the usage folder, or point the `usage` setting at it",
+        )
+    what = f"a link to {entry.target}, which is {entry.kind}" if entry.target else entry.kind
+    return Problem(
+        kind="skipped_file",
+        file=entry.shown,
+        row=None,
+        column=None,
+        message=f"not read: this is {what}, not a regular file",
+        help="only regular files are read (a pipe or a device could be read forever); "
+        "write the events to a file, or move this out of the usage folder",
+    )

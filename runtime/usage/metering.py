@@ -7,16 +7,17 @@ GROUP BY rather than a query per contract.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date
-from decimal import Decimal
-from typing import NamedTuple, TypeVar
+from decimal import Decimal, localcontext
+from typing import Any, NamedTuple, TypeVar
 
 import duckdb
 
 from runtime.usage.database import UsageError
 from runtime.usage.layout import Layout
 from runtime.usage.readers import literal
+from runtime.usage.validation import MAX_DECIMALS, TOTAL_DIGITS
 
 _AGGREGATE = {
     "count": "count(m.metric)",
@@ -53,6 +54,57 @@ def total_sql(lay: Layout, metric: str) -> str:
     """The total of the metric named by the SQL expression `metric`, over joined measures `m`."""
     cases = " ".join(f"WHEN {literal(m.id)} THEN ({_AGGREGATE[m.function]})::DECIMAL(38, 10)" for m in lay.metrics)
     return f"CASE {metric} {cases} END" if cases else "NULL::DECIMAL(38, 10)"
+
+
+def summed(lay: Layout) -> str:
+    """The metrics whose totals can outgrow their values, as an SQL list: only sums add values up."""
+    return ", ".join(literal(m.id) for m in lay.metrics if m.function == "sum") or "NULL"
+
+
+def period(start: date | None, end: date | None) -> str:
+    """The local dates [start, end) in words, the last day included."""
+    if start is None and end is None:
+        return "over all dates"
+    if end is None:
+        return f"from {start} on"
+    last = date.fromordinal(end.toordinal() - 1)
+    return f"up to {last}" if start is None else f"from {start} to {last}"
+
+
+OVERFLOW_PARTS = "sum(trunc(m.num)::HUGEINT), sum(m.num - trunc(m.num)), max(abs(m.num)), arg_max(m.id, abs(m.num))"
+"""What overflow() needs of each group of measures `m`: its total, exactly, in two parts that cannot
+overflow themselves (whole units, and the fractions), then its largest value and that event's id."""
+NEAR_LIMIT = f"abs(sum(m.num::DOUBLE)) >= 9e{TOTAL_DIGITS - 1}"
+"""A HAVING clause keeping only the groups that may have overflowed (a float sum is close enough)."""
+
+
+def overflowing(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> tuple[Any, ...] | None:
+    """Which group's total is beyond DECIMAL(38, 10): DuckDB's error does not say.
+
+    `sql` selects, per group of measures `m`, its key, then OVERFLOW_PARTS, HAVING NEAR_LIMIT, in
+    the order the caller prefers; the first group whose exact total is out of range is returned
+    (key, whole, fraction, largest value, its event id), else the first group, if any."""
+    limit = 10**TOTAL_DIGITS
+    with localcontext() as exact:
+        exact.prec = 2 * (TOTAL_DIGITS + MAX_DECIMALS)
+        rows = con.execute(sql, params).fetchall()
+        return next((row for row in rows if abs(row[-4] + row[-3]) >= limit), rows[0] if rows else None)
+
+
+def overflow(found: tuple[Any, ...] | None, what: Callable[..., str]) -> UsageError:
+    """The error for a total beyond DECIMAL(38, 10); `what(*key)` says whose total it is,
+    e.g. "metric `x` for contract A in 2026-03", for the group overflowing() found."""
+    if found is None:  # pragma: no cover - an overflow has a large sum behind it
+        return UsageError(
+            f"a metric total does not fit in {TOTAL_DIGITS} digits before the point",
+            "look for values with a misplaced decimal point or in the wrong unit",
+        )
+    *key, _, _, largest, event = found
+    return UsageError(
+        f"the total of {what(*key)} does not fit in {TOTAL_DIGITS} digits before the point",
+        f"its largest value is {largest.normalize():f} (event `{event}`); "
+        "look for values with a misplaced decimal point or in the wrong unit",
+    )
 
 
 Request = TypeVar("Request", bound=tuple[str, str, date, date])
@@ -100,9 +152,22 @@ def meter_periods(con: duckdb.DuckDBPyConnection, lay: Layout, periods: Iterable
             [low, high],
         ).fetchall()
     except duckdb.OutOfRangeException as exc:
-        raise UsageError(
-            f"a metric total does not fit in 28 digits before the point: {exc}",
-            "check the usage values for a misplaced decimal point",
+        found = overflowing(
+            con,
+            f"""
+            SELECT r.contract, r.metric, r.start_day, r.end_day, {OVERFLOW_PARTS}
+            FROM requests r
+            JOIN (SELECT * FROM measures WHERE cno >= $1 AND cno <= $2) m
+              ON m.contract = r.contract AND m.metric = r.metric AND m.day >= r.start_day AND m.day < r.end_day
+            WHERE r.metric IN ({summed(lay)})
+            GROUP BY r.i, r.contract, r.metric, r.start_day, r.end_day
+            HAVING {NEAR_LIMIT}
+            ORDER BY abs(sum(m.num::DOUBLE)) DESC, r.i
+            """,
+            [low, high],
+        )
+        raise overflow(
+            found, lambda c, metric, start, end: f"metric `{metric}` for contract {c} {period(start, end)}"
         ) from exc
     totals = dict(rows)
     return {key: Decimal(totals[i]) for i, key in enumerate(keys)}

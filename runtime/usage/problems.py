@@ -11,18 +11,23 @@ ProblemKind = Literal[
     "unknown_contract",
     "unreadable_file",
     "conflicting_duplicate",
+    "skipped_file",
     "unmetered_event",
     "ignored_file",
 ]
 
-BLOCKING: frozenset[ProblemKind] = frozenset({"malformed", "unknown_contract", "unreadable_file"})
-"""Kinds that mean events were not counted; the CLI exits 1 and a bill run must not go ahead."""
+BLOCKING: frozenset[ProblemKind] = frozenset(
+    {"malformed", "unknown_contract", "unreadable_file", "conflicting_duplicate"}
+)
+"""Kinds that mean the totals may be wrong: events were not counted, or one id stands for two
+different events and which is right is unknown. The CLI exits 1 and a bill run must not go ahead."""
 
 _SEVERITY: dict[ProblemKind, str] = {
     "malformed": "error",
     "unknown_contract": "error",
     "unreadable_file": "error",
-    "conflicting_duplicate": "warning",
+    "conflicting_duplicate": "error",
+    "skipped_file": "warning",
     "unmetered_event": "note",
     "ignored_file": "note",
 }
@@ -88,6 +93,8 @@ class UsageReport:
     """Events kept: valid, known contract, one per id."""
     duplicates: int
     """Valid events dropped because an earlier one had the same id."""
+    conflicts: int
+    """Of those, the ones whose content differed from the kept event (each is a blocking problem)."""
     rejected: int
     """Records not counted: malformed, or for a contract the workspace does not have."""
     unknown_contracts: tuple[str, ...]
@@ -103,7 +110,9 @@ class UsageReport:
         files = len(self.files)
         return (
             f"{_count(self.rows, 'event')} in {_count(files, 'file')}, "
-            f"{_count(self.duplicates, 'duplicate')} dropped, {self.rejected} rejected"
+            f"{_count(self.duplicates, 'duplicate')} dropped"
+            + (f" ({self.conflicts:,} conflicting)" if self.conflicts else "")
+            + f", {self.rejected} rejected"
         )
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import difflib
 import re
+from decimal import Decimal, InvalidOperation
 
 from compiler.model import Metric
+from runtime.usage import validation
 from runtime.usage.validation import MAX_DECIMALS
 
 _EXAMPLE_TIME = "2026-04-01T00:30:00+02:00 or 2026-03-31T22:30:00Z"
@@ -29,12 +31,16 @@ _PLAIN_NUMBER = re.compile(r"\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*")
 
 
 def _number_fault(text: str) -> str:
+    """Why a text that validation refused as a number is not one (the text may be cut to 80 characters)."""
     if not _PLAIN_NUMBER.fullmatch(text):
         return "is not a number"
-    fraction = text.strip().partition(".")[2].split("e")[0].split("E")[0].rstrip("0")
-    if len(fraction) > MAX_DECIMALS:
+    try:
+        exponent = Decimal(text.strip()).normalize().as_tuple().exponent
+    except InvalidOperation:  # pragma: no cover - the pattern admits only numbers
+        return "is not a number"
+    if isinstance(exponent, int) and exponent < -MAX_DECIMALS:
         return f"has more than {MAX_DECIMALS} decimals"
-    return "is too large (at most 28 digits before the point)"
+    return f"is too large (at most {validation.MAX_WHOLE_DIGITS} digits before the point)"
 
 
 def describe(code: str, text: str | None, metrics: dict[str, Metric]) -> tuple[str, str]:
@@ -65,6 +71,12 @@ def describe(code: str, text: str | None, metrics: dict[str, Metric]) -> tuple[s
             f"metric `{metric.id}` {_VERB[metric.function]} `{column}`, but this event has none",
             f"give every `{'`/`'.join(metric.events)}` event a `{column}`, or take the event out of the metric",
         )
+    if kind == "negative" and metric is not None:
+        return (
+            f"`{column}` {shown} is negative, which metric `{metric.id}` does not allow",
+            f"correct the value; if `{column}` may really be negative (refunds, corrections), "
+            f"add `negative allowed` to metric `{metric.id}`",
+        )
     fix = f"write a number with a point and at most {MAX_DECIMALS} decimals, e.g. 1250.5"
     if column == "value" and metric is None:
         fix += ", or leave `value` empty for events that are only counted"
@@ -74,7 +86,10 @@ def describe(code: str, text: str | None, metrics: dict[str, Metric]) -> tuple[s
             f"`{column}` {shown} was stored as a floating-point number, which cannot hold it exactly{reader}",
             'write it as a JSON string ("1250.5") or, in Parquet, as a DECIMAL column',
         )
-    return f"`{column}` {shown} {_number_fault(text or '')}{reader}", fix
+    fault = _number_fault(text or "")
+    if fault.startswith("is too large"):
+        fix = "look for a misplaced decimal point or a value in the wrong unit; totals must stay exact"
+    return f"`{column}` {shown} {fault}{reader}", fix
 
 
 def missing_column(column: str, columns: tuple[str, ...], required: bool, rows: int) -> tuple[str, str]:

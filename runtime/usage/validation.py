@@ -14,21 +14,31 @@ from runtime.usage.layout import NUMERIC, Layout
 from runtime.usage.readers import REQUIRED, literal
 
 MAX_DECIMALS = 10
-"""Values are held as DECIMAL(38, 10): 28 digits before the point, 10 after."""
+"""Values are held as DECIMAL(38, 10), as are totals: 28 digits before the point, 10 after."""
+TOTAL_DIGITS = 38 - MAX_DECIMALS
+MAX_WHOLE_DIGITS = 18
+"""The digits a value may have before the point. Totals hold 28, so even ten billion values
+of the largest size add up without overflowing: one stray value (a misplaced point, øre
+read as kroner) is a rejected row naming its file and row, never a failed total."""
 FLOAT_DIGITS = 15
 """A binary float keeps any decimal of up to 15 significant digits exactly."""
 
-_MACROS = rf"""
+
+def _macros(whole_digits: int) -> str:
+    # The cast to DECIMAL(whole + 10, 10) yields NULL for a value with too many digits
+    # before the point, so the size limit costs nothing beyond the cast itself.
+    exact = f"DECIMAL({whole_digits + MAX_DECIMALS}, {MAX_DECIMALS})"
+    return rf"""
 CREATE OR REPLACE TEMP MACRO exact_decimal(t) AS (
     -- DuckDB's cast rounds silently past the 10th decimal; refuse instead of rounding.
     -- The first branch is the usual plain notation, one regular expression; the second
     -- takes exponents (1.5e3, as floats print), counting decimals left after the shift.
     CASE WHEN regexp_full_match(t, '\s*[+-]?(\d+(\.\d{{0,{MAX_DECIMALS}}}0*)?|\.\d{{1,{MAX_DECIMALS}}}0*)\s*')
-         THEN TRY_CAST(trim(t) AS DECIMAL(38, {MAX_DECIMALS}))
+         THEN TRY_CAST(trim(t) AS {exact})
          WHEN regexp_full_match(t, '\s*[+-]?(\d+\.?\d*|\.\d+)[eE][+-]?\d+\s*')
           AND length(rtrim(regexp_extract(t, '\.(\d*)', 1), '0'))
               - coalesce(TRY_CAST(regexp_extract(t, '[eE]([+-]?\d+)', 1) AS INTEGER), 0) <= {MAX_DECIMALS}
-         THEN TRY_CAST(trim(t) AS DECIMAL(38, {MAX_DECIMALS})) END
+         THEN TRY_CAST(trim(t) AS {exact}) END
 );
 CREATE OR REPLACE TEMP MACRO significant_digits(t) AS (
     length(trim(regexp_replace(regexp_replace(t, '[eE].*$', ''), '[^0-9]', '', 'g'), '0'))
@@ -36,12 +46,13 @@ CREATE OR REPLACE TEMP MACRO significant_digits(t) AS (
 CREATE OR REPLACE TEMP MACRO blank(t) AS (t IS NULL OR trim(t) = '');
 """
 
+
 _WITH_OFFSET = r"\s*\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}(:?\d{2})?)\s*"
 _WITHOUT_OFFSET = r"\s*\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?\s*"
 
 
 def install_macros(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute(_MACROS)
+    con.execute(_macros(MAX_WHOLE_DIGITS))
 
 
 def create_rows_table(con: duckdb.DuckDBPyConnection, layout: Layout) -> None:
@@ -84,6 +95,9 @@ def _checks(layout: Layout) -> list[tuple[str, str]]:
         checks.append((f"{matches} AND blank(d{i}_text)", f"missing_field|{metric.field}|{metric.id}"))
         if metric.function in NUMERIC:
             checks += _number_checks(i, metric.field, matches, metric.id)
+            if not metric.negative_allowed:
+                # per metric: another metric reading the same field may allow what this one refuses
+                checks.append((f"{matches} AND d{i}_num < 0", f"negative|{metric.field}|{metric.id}"))
     return checks
 
 

@@ -238,10 +238,10 @@ def in_the_worker_planning(contract: str, monkeypatch: pytest.MonkeyPatch, happe
 
     real = parallel.plan_chunk
 
-    def planning(ws: model.Workspace, chunk: Any, *args: Any) -> Any:
+    def planning(ws: model.Workspace, chunk: Any, *args: Any, **kwargs: Any) -> Any:
         if contract in chunk.contracts:
             happening()
-        return real(ws, chunk, *args)
+        return real(ws, chunk, *args, **kwargs)
 
     monkeypatch.setattr(parallel, "plan_chunk", planning)
 

@@ -24,6 +24,9 @@ def ws(tmp_path: Path) -> Path:
 
 
 def run(root: Path, *args: str) -> tuple[int, str]:
+    if "--apply" in args and not (root / "ledger.sqlite").exists():
+        initialised = CliRunner().invoke(cli, ["--workspace", str(root), "ledger", "init"])
+        assert initialised.exit_code == 0, initialised.output
     result = CliRunner().invoke(cli, ["--workspace", str(root), *args])
     return result.exit_code, result.output
 

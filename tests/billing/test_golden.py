@@ -66,6 +66,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runs]:
     root = tmp_path_factory.mktemp("golden") / "ws"
     shutil.copytree(EXAMPLES, root, ignore=shutil.ignore_patterns(".avtale", "ledger.sqlite*", "out"))
     plan_json = run(root, "bill", "--as-of", FIRST.isoformat(), "--json")
+    run(root, "ledger", "init")
     run(root, "bill", "--as-of", FIRST.isoformat(), "--apply")
     run(root, "bill", "--as-of", SECOND.isoformat(), "--apply")
     with Ledger.open(root / "ledger.sqlite", create=False) as ledger:

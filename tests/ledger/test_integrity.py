@@ -242,3 +242,72 @@ def test_a_failed_issue_inside_locked_leaves_nothing_even_if_caught(path: Path) 
             raise RuntimeError("planning failed")
         assert dump(path) == before
         assert [d.number for d in issue(ledger, [invoice()])] == [1004]
+
+
+def tail(path: Path) -> list[str]:
+    with Ledger.open(path) as ledger:
+        return ledger.verify_tail()
+
+
+def test_the_tail_of_a_clean_ledger_verifies(path: Path) -> None:
+    assert tail(path) == []
+    with Ledger.open(path) as ledger:
+        assert ledger.check_documents([("invoice", 1001), ("credit_note", 1)]) == []
+
+
+def test_a_changed_last_document_fails_the_tail(path: Path, raw: sqlite3.Connection) -> None:
+    raw.execute("DROP TRIGGER document_lines_no_update")
+    raw.execute("UPDATE document_lines SET net_amount = '1.00' WHERE series = 'invoice' AND number = 1003")
+    assert tail(path) == [
+        "invoice 1003: its content does not match its hash (changed after issue)",
+        "invoice 1003: its totals do not add up from its lines",
+    ]
+
+
+def test_a_document_a_correction_builds_on_is_checked(path: Path, raw: sqlite3.Connection) -> None:
+    raw.execute("DROP TRIGGER document_lines_no_update")
+    raw.execute("UPDATE document_lines SET description = 'Andre lisenser' WHERE number = 1001")
+    with Ledger.open(path) as ledger:
+        assert ledger.verify_tail() == []  # the cheap check looks at the last documents only
+        assert ledger.check_documents([("invoice", 1001), ("invoice", 1002), ("invoice", 1001), ("invoice", 1999)]) == [
+            "invoice 1001: its content does not match its hash (changed after issue)",
+            "invoice 1999: it is not in the ledger",
+        ]
+
+
+def test_a_rehashed_document_breaks_the_tail_link(path: Path, raw: sqlite3.Connection) -> None:
+    with Ledger.open(path) as ledger:
+        doc = ledger.document("invoice", 1002)
+    assert doc is not None
+    forged = attrs.evolve(doc, buyer_reference="someone else")
+    raw.execute("DROP TRIGGER documents_no_update")
+    raw.execute(
+        "UPDATE documents SET buyer_reference = ?, hash = ? WHERE series = 'invoice' AND number = 1002",
+        (forged.buyer_reference, document_hash(forged)),
+    )
+    assert tail(path) == ["invoice 1003: the chain is broken; its previous_hash does not link to invoice 1002"]
+
+
+def test_a_removed_document_fails_the_tail(path: Path, raw: sqlite3.Connection) -> None:
+    for table in ("document_lines", "document_vat", "documents"):
+        raw.execute(f"DROP TRIGGER {table}_no_delete")
+        raw.execute(f"DELETE FROM {table} WHERE series = 'invoice' AND number = 1002")
+    assert tail(path) == [
+        "invoice numbers are not gapless: 2 documents from 1001 to 1003",
+        "invoice 1002 is missing before invoice 1003",
+    ]
+
+
+def test_verify_reports_a_changed_line_by_document(path: Path, raw: sqlite3.Connection) -> None:
+    # The tamperer drops every *_no_update trigger first, then changes one line's net amount.
+    names = raw.execute("SELECT name FROM sqlite_master WHERE name LIKE '%\\_no\\_update' ESCAPE '\\'").fetchall()
+    assert len(names) == 6  # bill_runs, documents, document_refs, document_lines, document_vat, ledger_info
+    for (name,) in names:
+        raw.execute(f"DROP TRIGGER {name}")
+    raw.execute("UPDATE document_lines SET net_amount = '99.00' WHERE series = 'credit_note' AND number = 1")
+    found = problems(path)
+    assert found[6:] == [
+        "credit note 1: its content does not match its hash (changed after issue)",
+        "credit note 1: its totals do not add up from its lines",
+    ]
+    assert all(p.startswith("trigger ") and p.endswith("no longer enforces what it guarded") for p in found[:6])

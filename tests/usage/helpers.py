@@ -13,13 +13,21 @@ from dsl.span import Span
 from runtime.usage import PeriodRequest, Usage, read_usage
 
 
-def metric(id: str, function: Aggregation, field: str | None, *events: str) -> Metric:
-    return Metric(id=id, label=id, events=events, function=function, field=field, span=Span("m.avt", 1, 1, 1, 2))
+def metric(id: str, function: Aggregation, field: str | None, *events: str, negative: bool = False) -> Metric:
+    return Metric(
+        id=id,
+        label=id,
+        events=events,
+        function=function,
+        field=field,
+        span=Span("m.avt", 1, 1, 1, 2),
+        negative_allowed=negative,
+    )
 
 
 METRICS = (
     metric("calls", "count", None, "api.request", "webhook.delivered"),
-    metric("volume", "sum", "amount", "payment.captured"),
+    metric("volume", "sum", "amount", "payment.captured", negative=True),  # refunds are negative payments
     metric("storage", "max", "value", "storage.snapshot"),
     metric("users", "unique", "user_id", "login"),
     metric("seats", "latest", "value", "seats.set"),

@@ -56,7 +56,13 @@ def test_json_is_complete_and_deterministic(workspace: Path) -> None:
     assert code == 0
     assert run(workspace, "--json")[1] == first
     data = json.loads(first)
-    assert (data["rows"], data["events"], data["duplicates"], data["rejected"]) == (477, 476, 1, 0)
+    assert (data["rows"], data["events"], data["duplicates"], data["conflicts"], data["rejected"]) == (
+        477,
+        476,
+        1,
+        0,
+        0,
+    )
     assert data["files"] == ["usage/events.csv"] and data["problems"] == []
     totals = {(t["contract"], t["metric"], t["month"]): t for t in data["totals"]}
     assert totals[("SKT-2025-005", "payment_volume", None)]["total"] == "9081991.4"

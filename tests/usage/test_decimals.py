@@ -26,9 +26,14 @@ def test_point_one_plus_point_two_is_point_three(tmp_path: Path) -> None:
     assert result == Decimal("0.3") and str(result) == "0.3"
 
 
-def test_ten_decimals_and_twenty_eight_digits_survive(tmp_path: Path) -> None:
-    result = _sum(tmp_path, "1234567890123456789012345678.0000000001", "-0.0000000001", "0.1234567890")
-    assert result == Decimal("1234567890123456789012345678.1234567890")
+def test_ten_decimals_and_eighteen_digits_survive(tmp_path: Path) -> None:
+    result = _sum(tmp_path, "123456789012345678.0000000001", "-0.0000000001", "0.1234567890")
+    assert result == Decimal("123456789012345678.1234567890")
+
+
+def test_totals_grow_past_the_digits_a_value_may_have(tmp_path: Path) -> None:
+    largest = "999999999999999999.9999999999"  # 18 digits before the point, 10 after
+    assert _sum(tmp_path, largest, largest, largest) == Decimal("2999999999999999999.9999999997")
 
 
 def test_a_hundred_thousand_cents_add_up_to_exactly_one_thousand(tmp_path: Path) -> None:
@@ -46,7 +51,7 @@ def test_a_hundred_thousand_cents_add_up_to_exactly_one_thousand(tmp_path: Path)
         (("-12.5", "2.5"), "-10"),
         (("0.1000000000", "0.2"), "0.3"),
         (("12.7500",), "12.75"),
-        (("1234567890123456789012345678.1234567890",), "1234567890123456789012345678.123456789"),
+        (("123456789012345678.1234567890",), "123456789012345678.123456789"),
         (("100",), "100"),
     ],
 )

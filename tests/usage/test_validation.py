@@ -52,7 +52,7 @@ def test_each_malformed_row_is_named_with_its_reason_and_the_valid_rows_count(tm
             (12, "amount", "metric `volume` sums `amount`, but this event has none"),
             (13, "amount", "`amount` `12;5` is not a number (metric `volume` sums it)"),
             (14, "user_id", "metric `users` counts the distinct values of `user_id`, but this event has none"),
-            (15, "value", "`value` `1e400` is too large (at most 28 digits before the point)"),
+            (15, "value", "`value` `1e400` is too large (at most 18 digits before the point)"),
         ]
         assert all(p.kind == "malformed" and p.file == "events.csv" and p.help for p in report.problems)
         assert (report.rows, report.events, report.rejected, report.duplicates) == (17, 3, 14, 0)

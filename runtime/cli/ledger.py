@@ -1,0 +1,213 @@
+"""`avtale ledger init|verify|anchor`: set up the ledger for the seller, check it, and anchor its chain."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from runtime.cli.bill import KIND_NAMES, identity_of, ledger_path
+from runtime.cli.options import Context, workspace_root
+from runtime.cli.workspace import load_checked
+from runtime.ledger import (
+    Anchor,
+    Ledger,
+    LedgerError,
+    LedgerIdentity,
+    SeriesState,
+    format_anchor,
+    parse_anchor,
+)
+from runtime.ledger.identity import timestamp
+from runtime.loader import WorkspaceError, load
+
+SHORT = 12  # hex digits of a hash shown in a summary
+
+
+def _fail(message: str, help: str) -> NoReturn:
+    click.echo(f"error: {message}\n  = help: {help}", err=True)
+    sys.exit(1)
+
+
+def _path(ctx: Context) -> Path:
+    """The ledger the workspace's `ledger` setting names (only avtale.toml is read)."""
+    root = workspace_root(ctx)
+    try:
+        workspace = load(root, need_model=False)
+    except WorkspaceError as exc:
+        _fail(str(exc), exc.help)
+    return ledger_path(root, workspace.settings.ledger)
+
+
+@click.group()
+def ledger() -> None:
+    """The ledger of issued documents: set it up, verify it, anchor its hash chain."""
+
+
+@ledger.command("init")
+@click.pass_obj
+def init(ctx: Context) -> None:
+    """Create the ledger for the workspace's seller, or adopt one that has no seller recorded yet.
+
+    Records the seller's organisation number and name, and the first invoice and
+    credit-note numbers, once: a bill run refuses a ledger whose record differs
+    from the workspace. A ledger that already has documents is adopted only if its
+    series started at the seller's first numbers.
+    """
+    workspace, model_ = load_checked(ctx)
+    if model_.seller is None:  # a checked workspace has one; kept for the type checker
+        _fail("the workspace has no seller", "declare one: `seller acme { ... }` (docs/language.md)")
+    identity = identity_of(model_.seller)
+    path = ledger_path(workspace.root, workspace.settings.ledger)
+    try:
+        with Ledger.init(path, identity, datetime.now(UTC)) as opened:
+            info = opened.info()
+            states = opened.series()
+    except LedgerError as exc:
+        _fail(exc.message, exc.help)
+    assert info is not None, "init records the identity"
+    click.echo(f"Initialised the ledger at {path}")
+    click.echo(f"  seller               {identity.seller_name} (organisation number {identity.seller_orgnr})")
+    click.echo(f"  invoice numbers      from {identity.invoice_first}")
+    click.echo(f"  credit note numbers  from {identity.credit_note_first}")
+    click.echo(f"  initialised          {timestamp(info.initialised_at)}")
+    held = [s for s in states if s.documents]
+    if held:
+        click.echo("  adopted with         " + "; ".join(_held(s) for s in held))
+    click.echo("Next: `avtale bill --as-of DATE` shows a plan; `avtale bill --as-of DATE --apply` issues it.")
+
+
+def _held(state: SeriesState) -> str:
+    name = KIND_NAMES[state.series]
+    return f"{state.documents} {name}s ({state.first}–{state.next - 1}), next {state.next}"
+
+
+def _summary(states: list[SeriesState]) -> str:
+    parts = [
+        f"{s.documents} {KIND_NAMES[s.series]}{'s' if s.documents != 1 else ''}"
+        + (f" (last {s.next - 1}, hash {s.last_hash[:SHORT]})" if s.last_hash else "")
+        for s in states
+    ]
+    return ", ".join(parts) if parts else "no documents"
+
+
+def _read_anchor(file: Path) -> Anchor:
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        _fail(f"cannot read the anchor {file}: {exc}", "pass the file `avtale ledger anchor` wrote")
+    try:
+        return parse_anchor(text)
+    except LedgerError as exc:
+        _fail(f"{file}: {exc.message}", exc.help)
+
+
+@ledger.command("verify")
+@click.option(
+    "--anchor",
+    "anchor_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="An anchor saved earlier (`avtale ledger anchor > FILE`): each series must still end in it or after it.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.pass_obj
+def verify(ctx: Context, anchor_file: Path | None, as_json: bool) -> None:
+    """Check the whole ledger: its file, schema, identity, numbers, hash chain and totals.
+
+    Exit status 0 when all is well (one summary line), 1 when anything is wrong
+    (every problem, located). Reads only: it works in a read-only folder.
+    """
+    path = _path(ctx)
+    anchor = _read_anchor(anchor_file) if anchor_file is not None else None
+    if not path.exists():
+        _fail(f"there is no ledger at {path}", "`avtale ledger init` creates it; check the `ledger` setting")
+    problems, states, identity = _check(path, anchor)
+    if as_json:
+        click.echo(json.dumps(_json(path, problems, states, identity, anchor_file), indent=2, ensure_ascii=False))
+    elif problems:
+        for problem in problems:
+            click.echo(f"error: {problem}", err=True)
+        click.echo(
+            f"{len(problems)} problem{'s' if len(problems) != 1 else ''} in the ledger at {path}\n"
+            "  = help: restore the ledger from a backup taken before the first problem; an issued document "
+            "must never be changed, so do not repair it by hand",
+            err=True,
+        )
+    else:
+        anchored = f"; matches the anchor {anchor_file}" if anchor_file is not None else ""
+        click.echo(f"OK: {path.name}: {_summary(states)}{anchored}")
+        if identity is None:
+            click.echo(
+                "warning: the ledger records no seller yet; `avtale ledger init` records it (bill runs refuse "
+                "until then)",
+                err=True,
+            )
+    sys.exit(1 if problems else 0)
+
+
+def _check(path: Path, anchor: Anchor | None) -> tuple[list[str], list[SeriesState], LedgerIdentity | None]:
+    """The problems, the series and the identity; a file that cannot be opened as a ledger is one problem."""
+    try:
+        with Ledger.open(path, create=False, read_only=True) as opened:
+            problems = opened.verify(anchor)
+            try:
+                return problems, opened.series(), opened.identity()
+            except LedgerError:
+                return problems, [], None  # verify() already reported why
+    except LedgerError as exc:  # not a ledger, a damaged file, a newer schema: reported like any problem
+        return [exc.message], [], None
+
+
+def _json(
+    path: Path,
+    problems: list[str],
+    states: list[SeriesState],
+    identity: LedgerIdentity | None,
+    anchor_file: Path | None,
+) -> dict[str, Any]:
+    return {
+        "ledger": str(path),
+        "ok": not problems,
+        "problems": problems,
+        "anchor": str(anchor_file) if anchor_file is not None else None,
+        "identity": None
+        if identity is None
+        else {
+            "seller_orgnr": identity.seller_orgnr,
+            "seller_name": identity.seller_name,
+            "invoice_first": identity.invoice_first,
+            "credit_note_first": identity.credit_note_first,
+        },
+        "series": [
+            {
+                "series": s.series,
+                "first": s.first,
+                "next": s.next,
+                "documents": s.documents,
+                "last_hash": s.last_hash,
+            }
+            for s in states
+        ],
+    }
+
+
+@ledger.command("anchor")
+@click.pass_obj
+def anchor(ctx: Context) -> None:
+    """Print the latest number and hash of each series: save it outside the ledger.
+
+    `avtale ledger anchor > anchor.txt` after each apply, committed or mailed
+    somewhere the ledger's writers cannot change; `avtale ledger verify --anchor
+    anchor.txt` later shows whether the ledger was rewritten or cut short since.
+    """
+    path = _path(ctx)
+    try:
+        with Ledger.open(path, create=False, read_only=True) as opened:
+            text = format_anchor(opened.anchor())
+    except LedgerError as exc:
+        _fail(exc.message, exc.help)
+    click.echo(text, nl=False)
