@@ -33,6 +33,7 @@ from compiler.workspace import CheckResult, check_workspace
 from dsl.diagnostics import Diagnostic, error, note, warning
 from dsl.parser import ParseResult, parse_bytes
 from dsl.span import Span
+from runtime.history import Repo
 from runtime.memory import no_cyclic_gc
 
 PARALLEL_MIN_BYTES = 2_000_000
@@ -211,6 +212,8 @@ class Workspace:
     stats: dict[str, int] = attrs.Factory(dict)
     """How many of each declaration the workspace holds (for summaries)."""
     cached: bool = False
+    revision: str | None = None
+    """The commit the sources were read from (`load_revision`); None for the files on disk."""
 
     @property
     def ok(self) -> bool:
@@ -400,14 +403,42 @@ def load(
         return _load(root, need_model=need_model, use_cache=use_cache, progress=progress)
 
 
-def _load(
+def load_revision(
     root: Path,
+    rev: str,
     *,
-    need_model: bool,
-    use_cache: bool,
-    progress: Callable[[str], None] | None,
+    need_model: bool = True,
+    use_cache: bool = True,
+    progress: Callable[[str], None] | None = None,
 ) -> Workspace:
-    root = root.resolve()
+    """Parse and check the workspace at `root` as committed at `rev` in the git repository holding it.
+
+    The sources are the files git recorded (`Repo.tree_files`), found and checked as `load` finds and
+    checks them on disk, with the same caches (parse results by content; the check and model of the
+    last revision loaded in their own slots, so that the working tree's are kept). Paths in the
+    diagnostics are relative to `root`, as always. Raises HistoryError when the revision, the
+    repository or git cannot be had, or the workspace folder is not in the repository at `rev`;
+    WorkspaceError when `rev` has no usable avtale.toml there.
+    """
+    with no_cyclic_gc():
+        return _load_revision(root, rev, need_model=need_model, use_cache=use_cache, progress=progress)
+
+
+@attrs.frozen(kw_only=True)
+class _Inputs:
+    """What a load checks: the settings, every source read (avtale.toml included) and the .avt paths
+    in order, with the warnings and errors met while reading them."""
+
+    settings_text: str
+    settings: Settings
+    sources: dict[str, bytes]
+    paths: list[str]
+    diagnostics: list[Diagnostic]
+
+
+def read_settings(root: Path) -> tuple[str, Settings, list[Diagnostic]]:
+    """avtale.toml at `root`: its text, the settings and what is wrong with them. WorkspaceError when
+    it cannot be read as a settings file (a special or oversized file, not UTF-8, missing)."""
     settings_path = root / SETTINGS_FILE
     try:
         settings_text = read_regular(settings_path, MAX_SOURCE_BYTES).decode("utf-8")
@@ -416,6 +447,12 @@ def _load(
     except (OSError, UnicodeDecodeError) as exc:
         raise WorkspaceError(f"cannot read {settings_path}: {exc}", "check that the file exists and is UTF-8") from exc
     settings, diagnostics = parse_settings(settings_text)
+    return settings_text, settings, diagnostics
+
+
+def _read_files(root: Path) -> _Inputs:
+    """The workspace's inputs as they are on disk."""
+    settings_text, settings, diagnostics = read_settings(root)
     sources: dict[str, bytes] = {SETTINGS_FILE: settings_text.encode()}
     candidates, linked = find_sources(root, settings)
     paths: list[str] = []
@@ -452,6 +489,125 @@ def _load(
         )
         for folder in linked
     ]
+    return _Inputs(
+        settings_text=settings_text, settings=settings, sources=sources, paths=paths, diagnostics=diagnostics
+    )
+
+
+def _in_sources(path: str, folders: Sequence[str]) -> bool:
+    """Whether the root-relative POSIX `path` lies under one of `folders` (root-relative, "" the root)
+    without passing through a folder `find_sources` skips."""
+    for folder in folders:
+        if folder and not path.startswith(folder + "/"):
+            continue
+        inside = path[len(folder) + 1 :] if folder else path
+        parts = inside.split("/")[:-1]
+        if not any(part in SKIP_DIRS or part.startswith(".") for part in parts):
+            return True
+    return False
+
+
+def _read_revision(root: Path, rev: str) -> tuple[_Inputs, str]:
+    """The workspace's inputs as committed at `rev`, and the commit's full id."""
+    repo = Repo.at(root)
+    commit = repo.resolve(rev)
+    tree = repo.tree_files(rev, root)
+    shown = f"{SETTINGS_FILE} at revision `{rev}` ({commit[:12]})"
+    data = tree.get(SETTINGS_FILE)
+    if data is None:
+        raise WorkspaceError(
+            f"there is no {SETTINGS_FILE} in {root} at revision `{rev}` ({commit[:12]})",
+            "the folder was not a workspace at that revision: pick a later one (`git log --oneline -- "
+            f"{SETTINGS_FILE}` in the workspace lists the commits that touched its settings)",
+        )
+    if len(data) > MAX_SOURCE_BYTES:
+        raise WorkspaceError(f"{shown} {_too_large(MAX_SOURCE_BYTES, len(data))}", "it is not a settings file")
+    try:
+        settings_text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise WorkspaceError(f"cannot read {shown}: {exc}", "the committed file is not UTF-8") from exc
+    settings, diagnostics = parse_settings(settings_text)
+    folders: list[str] = []
+    outside: list[str] = []
+    for source in settings.sources:
+        folder = Path(os.path.normpath(source)).as_posix()
+        if folder == ".":
+            folders.append("")
+        elif folder == ".." or folder.startswith("../") or os.path.isabs(folder):
+            outside.append(source)
+        else:
+            folders.append(folder)
+    if outside:
+        raise WorkspaceError(
+            f"{shown} names source folders outside the workspace ({', '.join(outside)}); they cannot be read "
+            "at a revision",
+            "at a revision only the workspace's own folder is read from git: keep the sources inside it",
+        )
+    sources: dict[str, bytes] = {SETTINGS_FILE: settings_text.encode()}
+    paths: list[str] = []
+    for path, content in tree.items():
+        if not path.endswith(".avt") or not _in_sources(path, folders):
+            continue
+        if len(content) > MAX_SOURCE_BYTES:
+            skipped = _too_large(MAX_SOURCE_BYTES, len(content))
+            diagnostics.append(
+                warning(SKIPPED_SOURCE, f"{path} {skipped}; it was not read", Span(path, 0, 0, 0, 0), help=skipped.help)
+            )
+            continue
+        sources[path] = content
+        paths.append(path)
+    inputs = _Inputs(
+        settings_text=settings_text, settings=settings, sources=sources, paths=sorted(paths), diagnostics=diagnostics
+    )
+    return inputs, commit
+
+
+def _load(
+    root: Path,
+    *,
+    need_model: bool,
+    use_cache: bool,
+    progress: Callable[[str], None] | None,
+) -> Workspace:
+    root = root.resolve()
+    inputs = _read_files(root)
+    return _check(root, inputs, need_model=need_model, use_cache=use_cache, progress=progress)
+
+
+def _load_revision(
+    root: Path,
+    rev: str,
+    *,
+    need_model: bool,
+    use_cache: bool,
+    progress: Callable[[str], None] | None,
+) -> Workspace:
+    root = root.resolve()
+    if progress:
+        progress(f"reading revision {rev}")
+    inputs, commit = _read_revision(root, rev)
+    workspace = _check(root, inputs, need_model=need_model, use_cache=use_cache, progress=progress, slot=REVISION_SLOT)
+    workspace.revision = commit
+    return workspace
+
+
+REVISION_SLOT = "-rev"
+"""The suffix of the check and model cache files of a revision load: kept apart from the working
+tree's, so that checking a past revision never evicts the model the next bill run loads."""
+
+
+def _check(
+    root: Path,
+    inputs: _Inputs,
+    *,
+    need_model: bool,
+    use_cache: bool,
+    progress: Callable[[str], None] | None,
+    slot: str = "",
+) -> Workspace:
+    """Parse and check `inputs`, answering from the caches where their content was seen before."""
+    settings, settings_text, sources, paths = inputs.settings, inputs.settings_text, inputs.sources, inputs.paths
+    diagnostics = inputs.diagnostics
     digests = {path: hashlib.sha256(sources[path]).hexdigest() for path in paths if path in sources}
     cache = Cache.for_workspace(root, settings) if use_cache else Cache(None)
     whole = hashlib.sha256(settings_text.encode())
@@ -460,17 +616,17 @@ def _load(
     check_key = whole.hexdigest()
 
     if not need_model:
-        hit = cache.read("check")
+        hit = cache.read("check" + slot)
         if isinstance(hit, tuple) and len(hit) == 3 and hit[0] == check_key:
             return Workspace(root, settings, sources, list(diagnostics) + list(hit[1]), stats=hit[2], cached=True)
     else:
-        hit = cache.read("model")
+        hit = cache.read("model" + slot)
         if isinstance(hit, tuple) and len(hit) == 4 and hit[0] == check_key and isinstance(hit[3], CheckResult):
             _, found_before, counts, checked = hit
             everything = list(diagnostics) + list(found_before)
             return Workspace(root, settings, sources, everything, checked, counts, cached=True)
 
-    parsed = _load_parses(paths, sources, digests, cache, settings, progress)
+    parsed = _load_parses(paths, sources, digests, cache, settings, progress, keep_others=bool(slot))
     parse_diagnostics = [d for r in parsed for d in r.diagnostics]
     result: CheckResult | None = None
     if any(d.is_error for d in parse_diagnostics):
@@ -496,11 +652,11 @@ def _load(
             plans=len(model.plans),
             contracts=len(model.contracts),
         )
-    cache.write("check", (check_key, tuple(found), stats))
+    cache.write("check" + slot, (check_key, tuple(found), stats))
     if need_model and result is not None and result.ok:
         # What bill runs load: one pickle of the model instead of every file's AST
         # plus the whole check, and compact in memory, since no AST was built around it.
-        cache.write("model", (check_key, tuple(found), stats, result))
+        cache.write("model" + slot, (check_key, tuple(found), stats, result))
     return Workspace(root, settings, sources, list(diagnostics) + found, result, stats)
 
 
@@ -511,7 +667,14 @@ def _load_parses(
     cache: Cache,
     settings: Settings,
     progress: Callable[[str], None] | None,
+    *,
+    keep_others: bool = False,
 ) -> list[ParseResult]:
+    """The parse result of each path, from the cache where its digest matches, else parsed now.
+
+    The cache is rewritten to hold just these paths, or, with `keep_others` (a revision's load), these
+    paths on top of what it held, so that the working tree's files stay cached beside the revision's.
+    """
     stored = cache.read("parse")
     known: dict[str, tuple[str, bytes]] = stored if isinstance(stored, dict) else {}
     fresh: dict[str, tuple[str, bytes]] = {}
@@ -529,6 +692,9 @@ def _load_parses(
             progress(f"parsing {len(todo)} file{'s' if len(todo) != 1 else ''}")
         for (path, _), parsed in zip(todo, _parse_all(todo, settings.jobs), strict=True):
             fresh[path] = (digests[path], parsed)
-    if todo or len(fresh) != len(known):
+    if keep_others:
+        if todo:
+            cache.write("parse", {**known, **fresh})
+    elif todo or len(fresh) != len(known):
         cache.write("parse", fresh)
     return [pickle.loads(fresh[path][1]) for path in sorted(fresh)]

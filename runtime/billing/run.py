@@ -30,7 +30,7 @@ from runtime.billing.reconcile import CORRECTION, Orphan, VanishedUsage
 from runtime.billing.settled import Inputs, Settled, Settlement, settled_since
 from runtime.ledger import LedgerIdentity
 from runtime.ledger.documents import DraftDocument, IssuedDocument, Kind
-from runtime.ledger.store import Ledger
+from runtime.ledger.store import Ledger, RunRevision
 from runtime.ledger.totals import Totals, compute_totals
 from runtime.memory import no_cyclic_gc
 
@@ -87,6 +87,8 @@ class RunOptions:
     """Refuse a run whose credit notes exceed this percentage of what it invoices, per currency,
     unless `confirmed` (None: no limit)."""
     confirmed: bool = False
+    revision: RunRevision | None = None
+    """The workspace revision billed, recorded with the run by `apply` (None: not in git, not recorded)."""
 
 
 def plan(
@@ -343,6 +345,7 @@ def apply(
             credit_note_start=seller.credit_note_numbers_from,
             kid_scheme=seller.kid.scheme,
             kid_length=seller.kid.length,
+            revision=options.revision,
         )
         if options.inputs is not None:  # every contract now stands settled by as_of, with these inputs
             if progress:

@@ -35,15 +35,17 @@ from runtime.billing.run import (
     plan,
 )
 from runtime.billing.settled import Inputs, billing_code_version, terms_digests
+from runtime.cli.check import at_revision, fail, load_checked_at
 from runtime.cli.options import Context
 from runtime.cli.schedule import money
 from runtime.cli.usage_source import workspace_usage
 from runtime.cli.workspace import load_checked
-from runtime.ledger import LedgerIdentity, format_anchor
+from runtime.history import HistoryError, Repo
+from runtime.ledger import LedgerIdentity, RunRevision, format_anchor
 from runtime.ledger.documents import IssuedDocument
 from runtime.ledger.errors import LedgerError
 from runtime.ledger.store import Ledger
-from runtime.loader import CODE_VERSION, SKIPPED_SOURCE, Workspace
+from runtime.loader import CODE_VERSION, SKIPPED_SOURCE, Workspace, WorkspaceError, read_settings
 
 KIND_NAMES = {"invoice": "invoice", "credit_note": "credit note"}
 
@@ -235,6 +237,13 @@ class Outcome:
     is_flag=True,
     help="Credit usage that is gone from periods already billed (default: refuse, naming it).",
 )
+@click.option(
+    "--rev",
+    "rev",
+    metavar="REV",
+    help="Plan from the terms as committed at REV (a commit, branch or tag): what that revision would bill now, "
+    "with the working tree's usage and the ledger as it is. Not with --apply.",
+)
 @click.pass_obj
 def bill(
     ctx: Context,
@@ -244,6 +253,7 @@ def bill(
     confirmed: bool,
     backdate: bool,
     accept_removed_usage: bool,
+    rev: str | None,
 ) -> None:
     """Bill everything due on or before --as-of that has not been issued yet.
 
@@ -261,11 +271,23 @@ def bill(
     periods (--accept-removed-usage), or credits above the `credit_threshold`
     setting (--yes). Each refusal says what would have happened and why.
 
+    With --rev REV, plans from the contracts, plans and settings as committed
+    at REV, against the ledger as it is now (read only) and with the usage in
+    the working tree: what that revision would bill, to reproduce a past run or
+    compare it with what was issued. Each applied run records the commit it
+    billed and whether the workspace differed from it (`avtale ledger runs`).
+
     Exit status: 0 when done; 1 when inputs are wrong, a line due cannot be
     priced (an index value is missing) or the apply was refused, and then
     nothing is issued.
     """
     day: date = as_of.date()
+    if rev is not None and do_apply:
+        fail(
+            "--apply cannot be used with --rev: a past revision cannot be issued",
+            "leave out --apply to see what the revision would bill; to issue, commit or check out the terms you "
+            "mean and run `avtale bill --as-of DATE --apply` on the working tree",
+        )
     with progress_bar(not as_json) as update:
 
         def step(message: str) -> None:
@@ -273,13 +295,18 @@ def bill(
                 update(message, 0, 0)
 
         step("loading the workspace")
-        workspace, model_ = load_checked(ctx, progress=step)
+        if rev is None:
+            workspace, model_ = load_checked(ctx, progress=step)
+        else:
+            workspace, model_ = load_checked_at(ctx, rev, progress=step)
         _refuse_skipped_sources(ctx, workspace)
+        revision = _workspace_revision(workspace.root) if do_apply else None
+        here = workspace if rev is None else _working_tree(workspace)  # where usage and the ledger are
         step("reading usage")
-        with workspace_usage(workspace, model_, quiet=as_json) as usage:
+        with workspace_usage(here, model_, quiet=as_json) as usage:
             if usage is None:
                 sys.exit(1)
-            path = ledger_path(workspace.root, workspace.settings.ledger)
+            path = ledger_path(here.root, here.settings.ledger)
             assert model_.seller is not None, "a checked workspace has a seller"
             options = RunOptions(
                 bank_days=workspace.settings.bank_days,
@@ -292,9 +319,41 @@ def bill(
                 accept_removed_usage=accept_removed_usage,
                 credit_threshold=workspace.settings.credit_threshold,
                 confirmed=confirmed,
+                revision=revision,
             )
             outcome = _run(path, model_, usage.meter, day, do_apply, update, options)
-    _report(ctx, model_, outcome, day, do_apply, as_json, workspace.settings.credit_threshold)
+    if rev is not None and not as_json:
+        click.echo(
+            f"Terms as committed at revision {rev} ({at_revision(workspace)}); usage read from "
+            f"{here.settings.usage.rstrip('/')}/ in the working tree; the ledger read, not written."
+        )
+    _report(ctx, model_, outcome, day, do_apply, as_json, workspace.settings.credit_threshold, workspace.revision)
+
+
+def _working_tree(workspace: Workspace) -> Workspace:
+    """`workspace` (read from a revision) with the usage and ledger locations of the working tree's
+    avtale.toml: usage and the ledger are files of the working tree, never of a revision."""
+    try:
+        _, current, _ = read_settings(workspace.root)
+    except WorkspaceError as exc:
+        fail(str(exc), exc.help)
+    settings = attrs.evolve(workspace.settings, usage=current.usage, ledger=current.ledger)
+    return attrs.evolve(workspace, settings=settings)
+
+
+def _workspace_revision(root: Path) -> RunRevision | None:
+    """The commit the workspace is at and whether its files differ from it, for the ledger; None when
+    it is not in a git repository, or git is not installed (nothing to record, and no error)."""
+    try:
+        repo = Repo.at(root)
+    except HistoryError:
+        return None
+    try:
+        commit, dirty = repo.status(root)
+    except HistoryError as exc:
+        click.echo(f"warning: the run's workspace revision is not recorded: {exc}", err=True)
+        return None
+    return RunRevision(commit=commit, dirty=dirty)
 
 
 def _refuse_skipped_sources(ctx: Context, workspace: Workspace) -> None:
@@ -355,6 +414,7 @@ def _report(
     do_apply: bool,
     as_json: bool,
     threshold: Decimal,
+    revision: str | None = None,
 ) -> None:
     result, issued = outcome.plan, outcome.issued
     currency = model_.seller.currency if model_.seller else "NOK"
@@ -396,6 +456,8 @@ def _report(
             "usage_gone": vanished,
             "anchor": outcome.anchor,
         }
+        if revision is not None:  # --rev: the commit the terms were read from
+            out["revision"] = revision
         click.echo(json.dumps(out, indent=2, ensure_ascii=False))
     else:
         if applied:

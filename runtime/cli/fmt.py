@@ -27,18 +27,53 @@ def _avt_files(paths: tuple[Path, ...]) -> list[Path]:
     return sorted(files)
 
 
+def _print_canonical(paths: tuple[Path, ...], check_only: bool) -> None:
+    """`fmt --stdout FILE`: the file in canonical form on stdout, or as it is when it does not parse."""
+    if check_only or len(paths) != 1 or not paths[0].is_file():
+        click.echo("error: `fmt --stdout` prints one file's canonical form, and cannot go with --check", err=True)
+        click.echo("  = help: give exactly one .avt file: `avtale fmt --stdout contracts/acme.avt`", err=True)
+        sys.exit(1)
+    file = paths[0]
+    try:
+        data = read_regular(file, MAX_SOURCE_BYTES)
+    except (Skipped, OSError) as exc:
+        reason = str(exc) if isinstance(exc, Skipped) else (exc.strerror or str(exc))
+        click.echo(f"error: cannot read {file}: {reason}", err=True)
+        click.echo("  = help: give the path of a regular .avt file", err=True)
+        sys.exit(1)
+    result = parse_bytes(data, str(file))
+    if result.file is None:
+        click.echo(f"note: {file} has syntax errors, so it is printed as it is (`avtale check` shows them)", err=True)
+        click.echo(data, nl=False)
+    else:
+        click.echo(format_source(result.file).encode("utf-8"), nl=False)
+
+
 @click.command()
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @click.option("--check", "check_only", is_flag=True, help="Change nothing; exit 1 if any file would change.")
+@click.option(
+    "--stdout",
+    "to_stdout",
+    is_flag=True,
+    help="Print one file's canonical form instead of rewriting it (git's textconv runs this: `avtale git setup`).",
+)
 @click.pass_obj
-def fmt(ctx: Context, paths: tuple[Path, ...], check_only: bool) -> None:
+def fmt(ctx: Context, paths: tuple[Path, ...], check_only: bool, to_stdout: bool) -> None:
     """Format .avt files canonically, so that diffs show only changes of meaning.
 
     One statement per line, two-space indentation, `_` between thousands,
     aligned tier tables; comments stay where they were. PATHs are files or
     folders (default: the workspace, or the current folder). A file with
     syntax errors is left untouched and its errors are shown.
+
+    With --stdout, one file's canonical form is printed and nothing is written;
+    a file with syntax errors is printed as it is (exit 0), so that diffs of it
+    still show.
     """
+    if to_stdout:
+        _print_canonical(paths, check_only)
+        return
     if not paths:
         root = ctx.workspace or find_root(Path.cwd()) or Path.cwd()
         paths = (root,)

@@ -1,4 +1,5 @@
-"""`avtale ledger init|verify|anchor`: set up the ledger for the seller, check it, and anchor its chain."""
+"""`avtale ledger init|verify|anchor|runs`: set up the ledger for the seller, check it, anchor its chain,
+and list its bill runs."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ from runtime.cli.options import Context, workspace_root
 from runtime.cli.workspace import load_checked
 from runtime.ledger import (
     Anchor,
+    BillRun,
+    Kind,
     Ledger,
     LedgerError,
     LedgerIdentity,
@@ -45,7 +48,7 @@ def _path(ctx: Context) -> Path:
 
 @click.group()
 def ledger() -> None:
-    """The ledger of issued documents: set it up, verify it, anchor its hash chain."""
+    """The ledger of issued documents: set it up, verify it, anchor its hash chain, list its runs."""
 
 
 @ledger.command("init")
@@ -211,3 +214,62 @@ def anchor(ctx: Context) -> None:
     except LedgerError as exc:
         _fail(exc.message, exc.help)
     click.echo(text, nl=False)
+
+
+NOT_RECORDED = "not recorded"
+
+
+def _issued(counts: dict[Kind, int]) -> str:
+    """What a run issued, e.g. "1 invoice, 3 credit notes"; "nothing" for none."""
+    parts = [
+        f"{counts[kind]} {KIND_NAMES[kind]}{'s' if counts[kind] != 1 else ''}"
+        for kind in ("invoice", "credit_note")
+        if counts.get(kind)
+    ]
+    return ", ".join(parts) or "nothing"
+
+
+@ledger.command("runs")
+@click.option("--json", "as_json", is_flag=True, help="Print the runs as JSON, with full commit ids.")
+@click.pass_obj
+def runs(ctx: Context, as_json: bool) -> None:
+    """List the applied bill runs: number, as-of date, workspace revision and documents issued.
+
+    The revision is the git commit the workspace was at when the run was applied,
+    abbreviated, with `+dirty` when its files differed from that commit (a change
+    not committed, or an untracked .avt file): such a run cannot be reproduced
+    from git alone. `not recorded` for a run of a workspace outside git, or one
+    applied before the ledger recorded revisions (schema version 4). Reads only.
+    """
+    path = _path(ctx)
+    try:
+        with Ledger.open(path, create=False, read_only=True) as opened:
+            found = opened.bill_runs()
+            counts = opened.documents_by_run()
+    except LedgerError as exc:
+        _fail(exc.message, exc.help)
+    if as_json:
+        click.echo(json.dumps([_run_json(run, counts.get(run.id, {})) for run in found], indent=2))
+        return
+    if not found:
+        click.echo(f"no bill runs in the ledger at {path} yet")
+        return
+    table = [("run", "as of", "revision", "documents")]
+    for run in found:
+        revision = run.revision.describe(SHORT) if run.revision is not None else NOT_RECORDED
+        table.append((str(run.id), run.as_of.isoformat(), revision, _issued(counts.get(run.id, {}))))
+    widths = [max(len(row[i]) for row in table) for i in range(3)]
+    for number, as_of, revision, issued in table:
+        click.echo(f"{number:>{widths[0]}}  {as_of:<{widths[1]}}  {revision:<{widths[2]}}  {issued}")
+
+
+def _run_json(run: BillRun, counts: dict[Kind, int]) -> dict[str, Any]:
+    revision = run.revision
+    return {
+        "run": run.id,
+        "as_of": run.as_of.isoformat(),
+        "commit": revision.commit if revision is not None else None,
+        "dirty": revision.dirty if revision is not None else None,
+        "invoices": counts.get("invoice", 0),
+        "credit_notes": counts.get("credit_note", 0),
+    }

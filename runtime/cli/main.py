@@ -12,7 +12,9 @@ import click
 from runtime.billing.parallel import WorkerFailed, WorkerLost
 from runtime.cli.bill import bill
 from runtime.cli.check import check
+from runtime.cli.diff import diff
 from runtime.cli.fmt import fmt
+from runtime.cli.history import blame_command, git, log, show
 from runtime.cli.init import init
 from runtime.cli.invoice import export, invoice
 from runtime.cli.ledger import ledger
@@ -72,6 +74,11 @@ cli.add_command(invoice)
 cli.add_command(export)
 cli.add_command(usage)
 cli.add_command(ledger)
+cli.add_command(log)
+cli.add_command(blame_command)
+cli.add_command(show)
+cli.add_command(git)
+cli.add_command(diff)
 
 
 def _indented(text: str) -> str:

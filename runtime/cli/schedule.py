@@ -19,6 +19,7 @@ from compiler.billing.provenance import trace_to_json
 from compiler.calendar import add_months
 from compiler.money import minor_unit, round_money
 from compiler.names import did_you_mean
+from runtime.cli.check import REV_HELP, at_revision, load_checked_at
 from runtime.cli.options import Context
 from runtime.cli.workspace import load_checked
 
@@ -65,10 +66,11 @@ def _line_json(line: BillableLine, priced: PricedLine | None) -> dict[str, Any]:
     }
 
 
-def _json(schedule: BillingSchedule, start: date) -> str:
+def _json(schedule: BillingSchedule, start: date, revision: str | None = None) -> str:
     priced = _priced(schedule)
     return json.dumps(
         {
+            **({"revision": revision} if revision is not None else {}),
             "contract": schedule.contract,
             "currency": schedule.currency,
             "start": schedule.start.isoformat(),
@@ -112,8 +114,9 @@ def _what(line: BillableLine, currency: str) -> str:
     help="Horizon, exclusive (default: the contract's end, or a year after --from for open contracts).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the schedule as JSON, amounts exact.")
+@click.option("--rev", "rev", metavar="REV", help=REV_HELP)
 @click.pass_obj
-def schedule(ctx: Context, contract: str, start: Any, end: Any, as_json: bool) -> None:
+def schedule(ctx: Context, contract: str, start: Any, end: Any, as_json: bool, rev: str | None) -> None:
     """Show CONTRACT's billing schedule: every line, its period, billing date and arithmetic.
 
     Each line is one billing period of one charge (its pieces when an
@@ -121,12 +124,13 @@ def schedule(ctx: Context, contract: str, start: Any, end: Any, as_json: bool) -
     invoices; amounts rounded as they will be billed. `--json` gives exact
     amounts, exclusive period ends and each line's identity and trace. Usage and
     minimum true-ups are priced by the bill run, once usage and earlier invoices
-    are known.
+    are known. With --rev, the schedule CONTRACT had as committed at REV.
     """
-    _, model = load_checked(ctx)
+    workspace, model = load_checked(ctx) if rev is None else load_checked_at(ctx, rev)
     found = model.contracts.get(contract)
     if found is None:
-        click.echo(f"error: no contract `{contract}` in the workspace", err=True)
+        where = "the workspace" if rev is None else f"the workspace at revision {rev} ({at_revision(workspace)})"
+        click.echo(f"error: no contract `{contract}` in {where}", err=True)
         click.echo(f"  = help: {did_you_mean(contract, model.contracts)}", err=True)
         sys.exit(1)
     first = start.date() if start else found.start
@@ -136,11 +140,13 @@ def schedule(ctx: Context, contract: str, start: Any, end: Any, as_json: bool) -
         horizon = probe.end if probe.end and probe.end > first else add_months(first, 12)
     result = lower(found, model.indices, horizon)
     if as_json:
-        click.echo(_json(result, first))
+        click.echo(_json(result, first, workspace.revision))
         return
     customer = model.customers[found.customer]
     plan = f"{found.plan.plan} version {found.plan.version}" if found.plan else "no plan"
     console = Console(highlight=False, width=160, color_system="auto" if ctx.color else None)
+    if rev is not None:
+        console.print(f"as committed at revision {rev} ({at_revision(workspace)})", markup=False)
     console.print(f"[bold]{found.id}[/bold]  {customer.name}  ({plan})")
     ends = ", ".join(str(d) for d in result.term_ends) or "none"
     notice = ", ".join(str(d) for d in result.notice_deadlines) or "none"

@@ -16,7 +16,7 @@ from runtime.ledger.errors import (
 )
 from runtime.ledger.identity import LedgerIdentity, LedgerInfo
 from runtime.ledger.kid import KidScheme, make_kid
-from runtime.ledger.store import BillRun, Ledger, SeriesState
+from runtime.ledger.store import BillRun, Ledger, RunRevision, SeriesState
 from runtime.ledger.totals import Totals, VatGroup, compute_totals
 
 __all__ = [
@@ -41,6 +41,7 @@ __all__ = [
     "LedgerNotInitialised",
     "LedgerSchemaError",
     "NumberingError",
+    "RunRevision",
     "SeriesState",
     "Totals",
     "VatGroup",

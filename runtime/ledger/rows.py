@@ -7,11 +7,22 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from compiler.billing.lines import LINE_KINDS, LineKind
 from runtime.ledger.documents import KINDS, DraftLine, IssuedDocument, IssuedLine, Kind
 from runtime.ledger.totals import Totals, VatGroup
+
+
+class RevisionLike(Protocol):
+    """What `revision_row` reads of a run's revision (store.RunRevision)."""
+
+    @property
+    def commit(self) -> str | None: ...
+
+    @property
+    def dirty(self) -> bool: ...
+
 
 Row = Sequence[Any]
 Raw = tuple[Row, list[Row], list[Row], list[int]]  # a document row with its lines, VAT groups and references
@@ -80,6 +91,13 @@ def line_rows(doc: IssuedDocument) -> list[tuple[Any, ...]]:
         )
         for position, line in enumerate(doc.lines, start=1)
     ]
+
+
+def revision_row(revision: RevisionLike | None) -> tuple[str | None, int | None]:
+    """A run's revision as the `revision` and `dirty` columns of bill_runs: both NULL when none is recorded."""
+    if revision is None:
+        return None, None
+    return revision.commit, int(revision.dirty)
 
 
 def vat_rows(doc: IssuedDocument) -> list[tuple[Any, ...]]:

@@ -1,4 +1,4 @@
-"""The ledger's SQLite schema, version 3, embedded so that no data file needs shipping.
+"""The ledger's SQLite schema, version 4, embedded so that no data file needs shipping.
 
 Rules that keep the books honest live in the schema itself, so they hold for any
 program that writes the file, not just this one:
@@ -12,6 +12,9 @@ program that writes the file, not just this one:
   and a series can only begin at the first number it records.
 
 Version 3 added the identity (`ledger_info`); `MIGRATIONS[2]` brings a version-2 file up to it.
+Version 4 added the workspace revision of each bill run (`bill_runs.revision`, `bill_runs.dirty`);
+`MIGRATIONS[3]` adds the columns. A new ledger is made by the same steps (version 2, then each
+migration), so a migrated file and a new one have the same schema, to the letter.
 """
 
 from __future__ import annotations
@@ -19,8 +22,8 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 
-SCHEMA_VERSION = 3
-READABLE = (2, 3)  # versions this Avtale reads; 2 is migrated to 3 when opened for writing
+SCHEMA_VERSION = 4
+READABLE = (2, 3, 4)  # versions this Avtale reads; older ones are migrated to 4 when opened for writing
 APPLICATION_ID = 0x41765401  # "AvT" + 1: marks the file as an Avtale ledger (PRAGMA application_id)
 GENESIS_SQL = "'" + "0" * 64 + "'"
 
@@ -203,10 +206,22 @@ END;
 
 {_append_only("ledger_info")}"""
 
-SCHEMA = SCHEMA_V2 + IDENTITY
+# Version 4: the workspace revision each bill run billed. `revision` is the git commit id (40 hex digits,
+# or 64 in a SHA-256 repository), NULL when the workspace was not in git, had no commit yet, or the run
+# was stored before version 4; `dirty` is 1 when the workspace differed from that commit, 0 when it did
+# not, NULL when nothing was recorded (not in git, or before version 4). ADD COLUMN fires no trigger, and
+# adding nullable columns leaves every earlier run as it was: not recorded.
+REVISIONS = """
+ALTER TABLE bill_runs ADD COLUMN revision TEXT
+    CHECK (revision IS NULL OR (length(revision) IN (40, 64) AND NOT revision GLOB '*[^0-9a-f]*'));
+
+ALTER TABLE bill_runs ADD COLUMN dirty INTEGER CHECK (dirty IS NULL OR dirty IN (0, 1));
+"""
+
+SCHEMA = SCHEMA_V2 + IDENTITY + REVISIONS
 
 # What brings a ledger of version N up to N + 1, in one transaction with the new user_version.
-MIGRATIONS = {2: IDENTITY}
+MIGRATIONS = {2: IDENTITY, 3: REVISIONS}
 
 # Every trigger the schema defines, by version; verify() reports any that has gone missing.
 TRIGGERS_V2 = (
@@ -225,7 +240,7 @@ TRIGGERS = (
     "ledger_info_no_update",
     "ledger_info_no_delete",
 )
-TRIGGERS_BY_VERSION = {2: TRIGGERS_V2, 3: TRIGGERS}
+TRIGGERS_BY_VERSION = {2: TRIGGERS_V2, 3: TRIGGERS, 4: TRIGGERS}  # version 4 added columns, no trigger
 
 
 def statements(script: str = SCHEMA) -> Iterator[str]:

@@ -67,9 +67,35 @@ SERIES_ORDER = rows.SERIES_ORDER
 
 
 @attrs.frozen(kw_only=True)
+class RunRevision:
+    """The state of the workspace a bill run billed: its git commit, and whether the files differed from it."""
+
+    commit: str | None
+    """The full commit id; None before the repository's first commit."""
+    dirty: bool
+    """Whether the workspace differed from `commit` (an edit, staged or not, or an untracked .avt file)."""
+
+    def __attrs_post_init__(self) -> None:
+        if self.commit is not None and not _is_commit_id(self.commit):
+            raise ValueError(f"{self.commit!r} is not a full commit id (40 or 64 lowercase hex digits)")
+
+    def describe(self, short: int = 12) -> str:
+        """The commit abbreviated to `short` digits, with `+dirty` when the files differed from it."""
+        shown = self.commit[:short] if self.commit is not None else "no commit"
+        return shown + ("+dirty" if self.dirty else "")
+
+
+def _is_commit_id(text: str) -> bool:
+    return len(text) in (40, 64) and all(c in "0123456789abcdef" for c in text)
+
+
+@attrs.frozen(kw_only=True)
 class BillRun:
     id: int
     as_of: date
+    revision: RunRevision | None = None
+    """The workspace revision the run billed; None when none was recorded (the workspace was not in git,
+    or the run was stored by an Avtale before ledger schema version 4)."""
 
 
 @attrs.frozen(kw_only=True)
@@ -81,6 +107,15 @@ class SeriesState:
     next: int
     documents: int
     last_hash: str | None  # None when no document was issued yet
+
+
+def _revision(commit: object, dirty: object) -> RunRevision | None:
+    """A run's revision as stored (rows.revision_row); None when nothing was recorded."""
+    if commit is None and dirty is None:
+        return None
+    if dirty not in (0, 1) or not (commit is None or isinstance(commit, str)):
+        raise ValueError(f"the run's revision ({commit!r}, {dirty!r}) is neither a commit id nor NULL with a flag")
+    return RunRevision(commit=commit, dirty=bool(dirty))
 
 
 def _at_minor_unit(line: DraftLine, currency: str) -> DraftLine:
@@ -471,9 +506,11 @@ class Ledger:
         credit_note_start: int,
         kid_scheme: KidScheme,
         kid_length: int,
+        revision: RunRevision | None = None,
     ) -> list[IssuedDocument]:
         """Issue `drafts` as one bill run: numbered in draft order, each series gapless, all or nothing.
 
+        `revision`: the workspace revision billed, stored with the run (not part of any document's hash).
         An empty list issues nothing and records no run.
         """
         for index, draft in enumerate(drafts):
@@ -489,8 +526,10 @@ class Ledger:
         if not drafts:
             return []
         self._writable()
+        if revision is not None and not isinstance(revision, RunRevision):
+            raise TypeError(f"revision must be a RunRevision, not {type(revision).__name__}")
         with self._savepoint() if self._db.in_transaction else self._transaction():
-            return self._issue(drafts, as_of, starts, kid_scheme, kid_length)
+            return self._issue(drafts, as_of, starts, kid_scheme, kid_length, revision)
 
     def _issue(
         self,
@@ -499,9 +538,13 @@ class Ledger:
         starts: dict[Kind, int],
         kid_scheme: KidScheme,
         kid_length: int,
+        revision: RunRevision | None,
     ) -> list[IssuedDocument]:
         run = self._db.execute("SELECT coalesce(max(id), 0) + 1 FROM bill_runs").fetchone()[0]
-        self._db.execute("INSERT INTO bill_runs (id, as_of) VALUES (?, ?)", (run, as_of.isoformat()))
+        self._db.execute(
+            "INSERT INTO bill_runs (id, as_of, revision, dirty) VALUES (?, ?, ?, ?)",
+            (run, as_of.isoformat(), *rows.revision_row(revision)),
+        )
         numbers: dict[Kind, int] = {}
         previous: dict[Kind, str] = {}
         for series in sorted({d.kind for d in drafts}, key=KINDS.index):
@@ -669,11 +712,28 @@ class Ledger:
 
     @reading
     def bill_runs(self) -> list[BillRun]:
-        found = self._db.execute("SELECT id, as_of FROM bill_runs ORDER BY id").fetchall()
+        """Every applied bill run, in order, with the workspace revision it billed where one was recorded."""
+        columns = "id, as_of, revision, dirty" if self.version >= 4 else "id, as_of, NULL, NULL"
+        found = self._db.execute(f"SELECT {columns} FROM bill_runs ORDER BY id").fetchall()
         try:
-            return [BillRun(id=run, as_of=rows.day(as_of)) for run, as_of in found]
-        except ValueError as exc:
+            return [
+                BillRun(id=run, as_of=rows.day(as_of), revision=_revision(commit, dirty))
+                for run, as_of, commit, dirty in found
+            ]
+        except (ValueError, TypeError) as exc:
             raise self._damaged(exc) from None
+
+    @reading
+    def documents_by_run(self) -> dict[int, dict[Kind, int]]:
+        """How many documents of each kind every bill run issued (runs that issued none are left out)."""
+        found = self._db.execute("SELECT run, series, count(*) FROM documents GROUP BY run, series").fetchall()
+        counts: dict[int, dict[Kind, int]] = defaultdict(dict)
+        try:
+            for run, series, count in found:
+                counts[int(run)][rows.kind(series)] = int(count)
+        except (ValueError, TypeError) as exc:
+            raise self._damaged(exc) from None
+        return dict(counts)
 
     def documents(self, series: Kind | None = None) -> list[IssuedDocument]:
         """Issued documents, invoices before credit notes, each series by number."""
@@ -839,11 +899,18 @@ class Ledger:
     def verify_tail(self) -> list[str]:
         """The cheap check of what an apply is about to extend, located; [] when all is well.
 
-        For each series: its counter follows its last document, the numbers up to it are all there, the
+        Every page of the file can be read (SQLite's quick check) and every trigger is in place, so a
+        run never builds on a damaged file or on a schema someone disarmed to change issued rows. For
+        each series: its counter follows its last document, the numbers up to it are all there, the
         last document matches its hash and its totals add up, and it links to the document before it.
         """
-        problems: list[str] = []
+        db = self._db
+        expected = TRIGGERS_BY_VERSION.get(self.version, ())
         with self.snapshot():
+            problems = verification.guarded("the file's pages", lambda: verification.integrity(db, "quick_check"))
+            if problems:  # the documents of a damaged file cannot be trusted to read back
+                return problems
+            problems += verification.guarded("the schema", lambda: verification.missing_triggers(db, expected))
             counters = verification.counters(self._db)
             stored = [s for (s,) in self._db.execute("SELECT DISTINCT series FROM documents")]
             for series in verification.in_order([*counters, *stored]):

@@ -36,15 +36,17 @@ def guarded(what: str, check: Callable[[], list[str]]) -> list[str]:
         return [f"{what} cannot be read: the file is damaged ({exc})"]
 
 
-def integrity(db: sqlite3.Connection) -> list[str]:
+def integrity(db: sqlite3.Connection, pragma: str = "integrity_check") -> list[str]:
     """SQLite's own check of every page and index (a damaged page, a b-tree out of order).
+    `quick_check` skips the comparison of indexes with their tables: several times faster, and it
+    still reads every page.
 
     SQLite may report what it found row by row and then fail on a page it cannot read: the
     rows found so far are kept, and the failure is one more problem.
     """
     tables = {int(root): name for name, root in db.execute("SELECT name, rootpage FROM sqlite_master WHERE rootpage")}
     found: list[str] = []
-    cursor = db.execute(f"PRAGMA integrity_check({INTEGRITY_LIMIT})")
+    cursor = db.execute(f"PRAGMA {pragma}({INTEGRITY_LIMIT})")
     try:
         for (row,) in cursor:
             found += [line for line in str(row).splitlines() if line != "ok" and not line.startswith("***")]

@@ -96,8 +96,9 @@ def _checks(layout: Layout) -> list[tuple[str, str]]:
         if metric.function in NUMERIC:
             checks += _number_checks(i, metric.field, matches, metric.id)
             if not metric.negative_allowed:
-                # per metric: another metric reading the same field may allow what this one refuses
-                checks.append((f"{matches} AND d{i}_num < 0", f"negative|{metric.field}|{metric.id}"))
+                # per metric: another metric reading the same field may allow what this one refuses.
+                # The cheap comparison first: it is false for nearly every row, which then skips the IN.
+                checks.append((f"d{i}_num < 0 AND {matches}", f"negative|{metric.field}|{metric.id}"))
     return checks
 
 

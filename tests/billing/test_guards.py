@@ -149,9 +149,38 @@ def test_a_correction_is_never_built_on_a_document_changed_after_issue(tmp_path:
         apply(ws, ledger, no_usage, date(2026, 2, 1))  # invoice 1: January, February
         apply(ws, ledger, no_usage, date(2026, 3, 1))  # invoice 2: March
     raw = sqlite3.connect(path)
+    (trigger,) = raw.execute("SELECT sql FROM sqlite_master WHERE name = 'document_lines_no_update'").fetchone()
     raw.execute("DROP TRIGGER document_lines_no_update")
     raw.execute("UPDATE document_lines SET net_amount = '10.00' WHERE number = 1 AND line = 1")
+    raw.execute(trigger)  # the trigger back: only the document's hash tells
     raw.commit()
     raw.close()
     with Ledger.open(path) as ledger, pytest.raises(RunRefused, match="invoice 1"):
         apply(ws, ledger, no_usage, date(2026, 3, 1))  # would "correct" January by 990.00
+
+
+def test_workers_keep_the_horizon_and_the_usage_guard(ledger: Ledger, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.billing.test_bill_run import two_workers
+
+    ws = workspace(contract(BASE) + contract(USAGE).replace("C-1", "C-2"))
+    january = ("C-2", "calls", date(2026, 1, 1), date(2026, 2, 1))
+    apply(ws, ledger, meter_of({january: D(1000)}), date(2026, 7, 1))
+    forks = two_workers(monkeypatch)
+    earlier = plan(ws, ledger, meter_of({january: D(1000)}), date(2025, 1, 1))
+    gone = plan(ws, ledger, no_usage, date(2026, 7, 1))
+    assert forks == [1, 1]
+    assert earlier.documents == ()
+    assert [(v.contract, v.start) for v in gone.vanished] == [("C-2", date(2026, 1, 1))]
+
+
+def test_an_apply_refuses_a_ledger_whose_triggers_were_dropped(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.sqlite"
+    ws = workspace(contract(BASE))
+    with Ledger.open(path) as ledger:
+        apply(ws, ledger, no_usage, date(2026, 2, 1))
+    raw = sqlite3.connect(path)
+    raw.execute("DROP TRIGGER document_lines_no_update")
+    raw.commit()
+    raw.close()
+    with Ledger.open(path) as ledger, pytest.raises(RunRefused, match="trigger document_lines_no_update is missing"):
+        apply(ws, ledger, no_usage, date(2026, 3, 1))

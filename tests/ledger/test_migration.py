@@ -1,4 +1,7 @@
-"""A ledger of schema version 2, written by the Avtale before identities, is migrated to version 3 on open."""
+"""Older ledgers are migrated to the current schema (version 4) when opened for writing, in one transaction.
+
+Version 2 (before identities) goes through version 3 to 4; version 3 (before run revisions) to 4. The
+fixtures were written by the Avtale of their time (fixtures/README.md)."""
 
 from __future__ import annotations
 
@@ -11,12 +14,15 @@ from pathlib import Path
 
 import pytest
 
-from runtime.ledger import Ledger, LedgerError, LedgerIdentity, LedgerNotInitialised, store
-from runtime.ledger.schema import IDENTITY, TRIGGERS, TRIGGERS_V2
+from runtime.ledger import BillRun, Ledger, LedgerError, LedgerIdentity, LedgerNotInitialised, RunRevision, store
+from runtime.ledger.schema import IDENTITY, REVISIONS, TRIGGERS, TRIGGERS_V2
 from tests.ledger.factories import credit_note, dump, invoice, issue, line
 
 FIXTURE = Path(__file__).parent / "fixtures" / "ledger-v2.sqlite"
 FIXTURE_SHA256 = "8b2f917ac2f11d6ad71a9077a9b8725a454bebf801b83c1bdf54b5cf9be9125f"
+FIXTURE_V3 = Path(__file__).parent / "fixtures" / "ledger-v3.sqlite"
+FIXTURE_V3_SHA256 = "063bc2cb1c96116b19f8d593be4840e50a8e10a51fa65205e5c0992de99f0ffa"
+COMMIT = "0123456789abcdef0123456789abcdef01234567"
 SELLER = LedgerIdentity(
     seller_orgnr="925792403", seller_name="Skarvtind Software AS", invoice_first=250001, credit_note_first=950001
 )
@@ -56,9 +62,17 @@ def test_the_fixture_is_the_version_2_ledger_it_was_made_as() -> None:
     assert pragma(FIXTURE, "user_version") == 2
 
 
-def test_opening_migrates_to_version_3_and_keeps_every_document(path: Path) -> None:
+@pytest.fixture
+def path_v3(tmp_path: Path) -> Path:
+    """A copy of the version-3 fixture."""
+    copy = tmp_path / "ledger-v3.sqlite"
+    shutil.copyfile(FIXTURE_V3, copy)
+    return copy
+
+
+def test_opening_migrates_to_version_4_and_keeps_every_document(path: Path) -> None:
     with Ledger.open(path) as ledger:
-        assert ledger.version == 3
+        assert ledger.version == 4
         docs = ledger.documents()
         assert [d.number for d in docs] == [*range(250001, 250011), 950001, 950002, 950003]
         assert [r.id for r in ledger.bill_runs()] == [1, 2]
@@ -75,7 +89,11 @@ def test_opening_migrates_to_version_3_and_keeps_every_document(path: Path) -> N
         assert ledger.verify() == []
         assert ledger.verify_tail() == []
         assert ledger.identity() is None  # absent until `avtale ledger init` adopts the ledger
-    assert pragma(path, "user_version") == 3
+        assert ledger.bill_runs() == [  # runs stored before version 4 record no revision
+            BillRun(id=1, as_of=date(2026, 3, 1), revision=None),
+            BillRun(id=2, as_of=date(2026, 3, 1), revision=None),
+        ]
+    assert pragma(path, "user_version") == 4
     db = sqlite3.connect(path)
     triggers = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
     assert db.execute("SELECT count(*) FROM ledger_info").fetchone()[0] == 0
@@ -117,6 +135,16 @@ def test_the_migration_is_one_transaction(path: Path, monkeypatch: pytest.Monkey
     assert dump(path) == before
 
 
+def test_version_2_to_4_is_one_transaction(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    before = dump(path)
+    # 2 -> 3 succeeds, then 3 -> 4 fails on its second column: not even version 3 may stay.
+    monkeypatch.setitem(store.MIGRATIONS, 3, REVISIONS + REVISIONS)
+    with pytest.raises(LedgerError, match="duplicate column name: revision"):
+        Ledger.open(path)
+    assert pragma(path, "user_version") == 2
+    assert dump(path) == before
+
+
 def test_reading_a_version_2_ledger_does_not_migrate_it(path: Path) -> None:
     before = path.read_bytes()
     with Ledger.open(path, create=False, read_only=True) as ledger:
@@ -142,3 +170,143 @@ def test_billing_a_migrated_ledger_needs_ledger_init(path: Path) -> None:
     assert "`avtale ledger init`" in caught.value.help
     assert "point the `ledger` setting" in caught.value.help
     assert "numbers already used must never be issued again" in caught.value.help
+
+
+# -- version 3 (identities, no run revisions) to version 4 ------------------------------------------
+
+
+def test_the_version_3_fixture_is_what_it_was_made_as() -> None:
+    assert hashlib.sha256(FIXTURE_V3.read_bytes()).hexdigest() == FIXTURE_V3_SHA256
+    assert pragma(FIXTURE_V3, "user_version") == 3
+
+
+def test_the_version_3_fixture_holds_the_documents_of_the_version_2_one() -> None:
+    with (
+        Ledger.open(FIXTURE, create=False, read_only=True) as v2,
+        Ledger.open(FIXTURE_V3, create=False, read_only=True) as v3,
+    ):
+        assert v3.documents() == v2.documents()
+
+
+def test_opening_version_3_migrates_to_4_and_keeps_everything(path_v3: Path) -> None:
+    with Ledger.open(path_v3, create=False, read_only=True) as before:
+        documents, info = before.documents(), before.info()
+    assert [d.number for d in documents] == [*range(250001, 250011), 950001, 950002, 950003]
+    with Ledger.open(path_v3) as ledger:
+        assert ledger.version == 4
+        assert ledger.documents() == documents  # every field, hash and chain link as it was
+        assert ledger.info() == info
+        assert ledger.identity() == SELLER
+        assert ledger.bill_runs() == [
+            BillRun(id=1, as_of=date(2026, 3, 1), revision=None),
+            BillRun(id=2, as_of=date(2026, 3, 1), revision=None),
+        ]
+        assert ledger.documents_by_run() == {1: {"invoice": 9}, 2: {"invoice": 1, "credit_note": 3}}
+        assert ledger.verify() == []
+        assert ledger.verify_tail() == []
+    assert pragma(path_v3, "user_version") == 4
+    db = sqlite3.connect(path_v3)
+    try:
+        columns = [row[1] for row in db.execute("PRAGMA table_info(bill_runs)")]
+        stored = db.execute("SELECT id, as_of, revision, dirty FROM bill_runs ORDER BY id").fetchall()
+    finally:
+        db.close()
+    assert columns == ["id", "as_of", "revision", "dirty"]
+    assert stored == [(1, "2026-03-01", None, None), (2, "2026-03-01", None, None)]
+
+
+def test_a_migrated_version_3_ledger_has_the_schema_of_a_new_one(path_v3: Path, path: Path, tmp_path: Path) -> None:
+    Ledger.open(path_v3).close()
+    Ledger.open(path).close()
+    Ledger.open(tmp_path / "new.sqlite").close()
+    assert schema_of(path_v3) == schema_of(tmp_path / "new.sqlite") == schema_of(path)
+
+
+def test_version_3_to_4_is_one_transaction(path_v3: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    before = dump(path_v3)
+    monkeypatch.setitem(store.MIGRATIONS, 3, REVISIONS + REVISIONS)  # the first column is added, then it fails
+    with pytest.raises(LedgerError, match="duplicate column name: revision"):
+        Ledger.open(path_v3)
+    assert pragma(path_v3, "user_version") == 3
+    assert dump(path_v3) == before
+
+
+def test_reading_a_version_3_ledger_does_not_migrate_it(path_v3: Path) -> None:
+    before = path_v3.read_bytes()
+    with Ledger.open(path_v3, create=False, read_only=True) as ledger:
+        assert ledger.version == 3
+        assert [(r.id, r.revision) for r in ledger.bill_runs()] == [(1, None), (2, None)]
+        assert ledger.verify() == []
+    assert path_v3.read_bytes() == before
+
+
+def test_a_run_on_a_migrated_ledger_records_its_revision(path_v3: Path) -> None:
+    with Ledger.open(path_v3) as ledger:
+        [more] = issue(
+            ledger,
+            [invoice(line(contract="SKT-2025-003"), contract="SKT-2025-003", customer="lofoten_rorbu")],
+            as_of=date(2026, 3, 1),
+            revision=RunRevision(commit=COMMIT, dirty=True),
+            **SETTINGS,
+        )
+        assert (more.number, more.previous_hash, more.issued_at_run) == (250011, LAST_INVOICE_HASH, 3)
+        assert ledger.bill_runs()[-1] == BillRun(
+            id=3, as_of=date(2026, 3, 1), revision=RunRevision(commit=COMMIT, dirty=True)
+        )
+        assert ledger.documents_by_run()[3] == {"invoice": 1}
+        assert ledger.verify() == []
+
+
+def test_a_runs_revision_is_not_part_of_any_document(tmp_path: Path) -> None:
+    """The same drafts issued with another revision, or none, give the same documents and hashes."""
+    drafts = [invoice(), invoice(line("990.00"))]
+    issued = []
+    for name, revision in [
+        ("none", None),
+        ("clean", RunRevision(commit=COMMIT, dirty=False)),
+        ("dirty", RunRevision(commit="f" * 64, dirty=True)),
+        ("unborn", RunRevision(commit=None, dirty=True)),
+    ]:
+        with Ledger.open(tmp_path / f"{name}.sqlite") as ledger:
+            issued.append(issue(ledger, drafts, revision=revision))
+            assert ledger.bill_runs()[0].revision == revision
+    assert issued[0] == issued[1] == issued[2] == issued[3]
+    assert [d.hash for d in issued[0]] == [d.hash for d in issued[3]]
+
+
+def test_a_revision_is_a_full_lowercase_commit_id() -> None:
+    for bad in ("0123456", "0123456789ABCDEF0123456789ABCDEF01234567", "g" * 40, COMMIT + "0"):
+        with pytest.raises(ValueError, match="not a full commit id"):
+            RunRevision(commit=bad, dirty=False)
+    assert RunRevision(commit=COMMIT, dirty=True).describe() == "0123456789ab+dirty"
+    assert RunRevision(commit=COMMIT, dirty=False).describe() == "0123456789ab"
+    assert RunRevision(commit=None, dirty=True).describe() == "no commit+dirty"
+
+
+def test_the_schema_refuses_a_revision_that_is_not_a_commit_id(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.sqlite"
+    Ledger.open(path).close()
+    db = sqlite3.connect(path)
+    try:
+        for values in [("HEAD", 0), ("ABCDEF" + "0" * 34, 0), (COMMIT, 2)]:
+            with pytest.raises(sqlite3.IntegrityError, match="CHECK constraint failed"):
+                db.execute("INSERT INTO bill_runs (id, as_of, revision, dirty) VALUES (1, '2026-03-01', ?, ?)", values)
+        db.execute("INSERT INTO bill_runs (id, as_of, revision, dirty) VALUES (1, '2026-03-01', ?, 1)", (COMMIT,))
+        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+            db.execute("UPDATE bill_runs SET dirty = 0")
+    finally:
+        db.close()
+
+
+def test_a_damaged_revision_is_reported_as_damage(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.sqlite"
+    Ledger.open(path).close()
+    db = sqlite3.connect(path)
+    db.execute("DROP TRIGGER bill_runs_no_update")
+    db.execute("INSERT INTO bill_runs (id, as_of, revision, dirty) VALUES (1, '2026-03-01', NULL, 0)")
+    db.execute("PRAGMA ignore_check_constraints = ON")
+    db.execute("UPDATE bill_runs SET revision = 'not a commit'")
+    db.commit()
+    db.close()
+    with Ledger.open(path, create=False, read_only=True) as ledger, pytest.raises(LedgerError, match="is damaged"):
+        ledger.bill_runs()

@@ -1,0 +1,502 @@
+"""`avtale diff`: what changed between two states of a workspace, in terms and in money.
+
+The two sides are revisions read from git (`runtime.loader.load_revision`) or the working tree
+(`runtime.loader.load`), each checked whole. `compiler.changes.compare` says what changed in the
+terms and which contracts' billing inputs changed; `compiler.impact.money_impact` lowers and
+prices only those, on both sides, over the horizon. The ledger, when there is one, is read (read
+only) to flag the months whose changed lines were already invoiced: a change there is a correction
+at the next bill run.
+
+The report is rendered as text (terms, then a month table per contract, then a one-line summary,
+like a terraform plan) or as JSON with the same content. Both are deterministic: sorted by
+identity, with no clock in them beyond the as-of date given.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from compiler import model
+from compiler.changes import ObjectChange, WorkspaceChanges, compare
+from compiler.impact import ContractImpact, Horizon, Month, money_impact
+from compiler.money import minor_unit, round_money
+from compiler.settings import Settings
+from dsl.diagnostics import Diagnostic, Severity, sorted_diagnostics
+from runtime.history.git import SHORT, HistoryError, Repo
+from runtime.ledger.errors import LedgerError
+from runtime.ledger.store import Ledger
+from runtime.loader import Workspace, WorkspaceError, load, load_revision, read_settings
+from runtime.memory import no_cyclic_gc
+
+ZERO = Decimal(0)
+LISTED = 10
+"""How many contract ids a plan, customer, metric or index change lists in text before "and N more"."""
+USAGE_NOTE = "depends on usage"
+
+
+@attrs.frozen(kw_only=True)
+class Side:
+    """One side of the comparison: a revision, or the working tree (`rev` and `commit` None)."""
+
+    rev: str | None
+    commit: str | None
+
+    @property
+    def name(self) -> str:
+        if self.rev is None or self.commit is None:
+            return "the working tree"
+        return f"{self.rev} ({self.commit[:SHORT]})"
+
+
+@attrs.frozen(kw_only=True)
+class DiffReport:
+    old: Side
+    new: Side
+    as_of: date
+    horizon: Horizon
+    changes: WorkspaceChanges
+    impacts: tuple[ContractImpact, ...]
+    """Every affected contract, lowered on both sides, by id."""
+    invoiced: frozenset[tuple[str, date]]
+    """(contract, month) whose changed lines were already issued."""
+    ledger: bool
+    """Whether a ledger was read for the invoiced flags."""
+    names: dict[str, str] = attrs.field(factory=dict)
+    """Customer names by contract id, for the headings (the new side's, else the old side's)."""
+
+    @property
+    def changed(self) -> bool:
+        return not self.changes.empty
+
+
+# ------------------------------------------------------------------ building the report
+def _errors(workspace: Workspace) -> list[Diagnostic]:
+    return [d for d in sorted_diagnostics(workspace.diagnostics) if d.severity is Severity.ERROR]
+
+
+def _checked(workspace: Workspace, side: Side, which: str) -> model.Workspace:
+    errors = _errors(workspace)
+    if errors or workspace.result is None:
+        count = len(errors) or 1
+        first = f"; the first: {errors[0].message} ({errors[0].span})" if errors else ""
+        at = "`avtale check`" if side.rev is None else f"`avtale check --rev {side.rev}`"
+        raise HistoryError(
+            f"the {which} side, {side.name}, does not check: {count} error{'s' if count != 1 else ''}{first}",
+            f"the diff compares checked workspaces; {at} lists the errors",
+        )
+    return workspace.result.workspace
+
+
+def load_side(root: Path, rev: str | None, commit: str | None) -> tuple[Side, Workspace]:
+    """The workspace at `root` as committed at `commit` (named `rev` by the user), or the working tree."""
+    try:
+        if rev is None or commit is None:
+            return Side(rev=None, commit=None), load(root)
+        return Side(rev=rev, commit=commit), load_revision(root, commit)
+    except WorkspaceError as exc:
+        where = f"at {rev} ({commit[:SHORT]}): " if rev is not None and commit is not None else ""
+        raise HistoryError(f"{where}{exc}", exc.help) from None
+
+
+def ledger_path(root: Path) -> Path:
+    """The ledger the working tree's avtale.toml names: the ledger is not history, it is now."""
+    try:
+        _, settings, _ = read_settings(root)
+    except WorkspaceError:
+        settings = Settings()
+    return (root / settings.ledger).resolve()
+
+
+def invoiced_months(ledger: Ledger, impacts: Iterable[ContractImpact]) -> frozenset[tuple[str, date]]:
+    """(contract, month) whose changed lines have issued lines under the same identity."""
+    found: set[tuple[str, date]] = set()
+    with ledger.snapshot():
+        for impact in impacts:
+            months = [m for m in (*impact.earlier, *impact.months) if m.changed]
+            if not months:
+                continue
+            issued = {line.id for line in ledger.issued_lines(impact.contract)}
+            found.update((impact.contract, m.month) for m in months if issued.intersection(m.changed))
+    return frozenset(found)
+
+
+def build_report(
+    old: tuple[Side, model.Workspace],
+    new: tuple[Side, model.Workspace],
+    as_of: date,
+    months: int,
+    ledger: Ledger | None,
+) -> tuple[DiffReport, list[str]]:
+    """Compare two checked workspaces, lowering only the contracts whose inputs changed; flag the
+    months already invoiced when there is a ledger. The report, and warnings to print."""
+    changes = compare(old[1], new[1])
+    horizon = Horizon.starting(as_of, months)
+    impacts = money_impact(old[1], new[1], (a.contract for a in changes.affected), horizon)
+    warnings: list[str] = []
+    invoiced: frozenset[tuple[str, date]] = frozenset()
+    if ledger is not None:
+        try:
+            invoiced = invoiced_months(ledger, impacts)
+        except LedgerError as exc:
+            warnings.append(f"warning: cannot read the ledger, so invoiced months are not flagged: {exc}")
+            ledger = None
+    names: dict[str, str] = {}
+    for side in (old[1], new[1]):  # the new side's name wins
+        for impact in impacts:
+            contract = side.contracts.get(impact.contract)
+            if contract is not None and contract.customer in side.customers:
+                names[impact.contract] = side.customers[contract.customer].name
+    report = DiffReport(
+        old=old[0],
+        new=new[0],
+        as_of=as_of,
+        horizon=horizon,
+        changes=changes,
+        impacts=impacts,
+        invoiced=invoiced,
+        ledger=ledger is not None,
+        names=names,
+    )
+    return report, warnings
+
+
+def diff(root: Path, revs: Sequence[str], as_of: date, months: int) -> tuple[DiffReport, list[str]]:
+    """The report for `avtale diff [REV] [REV]` on the workspace at `root`, and warnings to print."""
+    with no_cyclic_gc():  # two whole models in memory: the collector's scans of them would free nothing
+        return _diff(root, revs, as_of, months)
+
+
+def _diff(root: Path, revs: Sequence[str], as_of: date, months: int) -> tuple[DiffReport, list[str]]:
+    if len(revs) > 2:
+        raise HistoryError(
+            f"avtale diff takes at most two revisions, not {len(revs)}",
+            "`avtale diff` compares HEAD with the working tree, `avtale diff REV` REV with the working tree, "
+            "`avtale diff OLD NEW` two revisions",
+        )
+    repo = Repo.at(root)
+    wanted: list[str | None] = ["HEAD", None] if not revs else [revs[0], None] if len(revs) == 1 else list(revs)
+    # every revision resolved before anything is loaded: an unknown one is named at once, and both
+    # sides are read from the commits named now, whatever moves meanwhile
+    commits = [repo.resolve(rev) if rev is not None else None for rev in wanted]
+    sides = []
+    for rev, commit, which in zip(wanted, commits, ("old", "new"), strict=True):
+        side, workspace = load_side(root, rev, commit)
+        sides.append((side, _checked(workspace, side, which)))
+    warnings: list[str] = []
+    path = ledger_path(root)
+    ledger: Ledger | None = None
+    if path.exists():
+        try:
+            ledger = Ledger.open(path, create=False, read_only=True)
+        except LedgerError as exc:
+            warnings.append(f"warning: cannot read the ledger, so invoiced months are not flagged: {exc}")
+    try:
+        report, more = build_report(sides[0], sides[1], as_of, months, ledger)
+    finally:
+        if ledger is not None:
+            ledger.close()
+    return report, warnings + more
+
+
+# ------------------------------------------------------------------ words and figures
+def money(value: Decimal, currency: str) -> str:
+    return f"{round_money(value, currency):,.{minor_unit(currency)}f}"
+
+
+def signed(value: Decimal, currency: str) -> str:
+    text = money(value, currency)
+    return f"+{text}" if value > 0 else text
+
+
+def signed_total(value: Decimal, currency: str) -> str:
+    """`+NOK 12,450.00`, `-EUR 10.00`, `NOK 0.00`."""
+    sign = "+" if value > 0 else "-" if value < 0 else ""
+    return f"{sign}{currency} {money(abs(value), currency)}"
+
+
+def _month(day: date) -> str:
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+def _plural(count: int, word: str, many: str | None = None) -> str:
+    return f"{count} {word if count == 1 else many or word + 's'}"
+
+
+def _contracts_phrase(change: ObjectChange) -> str:
+    ids = change.contracts
+    verb = "follow" if change.kind == "plan" else "use"
+    if len(ids) == 1:
+        verb += "s"
+    if not ids:
+        return f"no contract {verb} it" if change.kind == "plan" else "no contract uses it"
+    shown = ", ".join(ids[:LISTED]) + (f" and {len(ids) - LISTED} more" if len(ids) > LISTED else "")
+    return f"{_plural(len(ids), 'contract')} {verb} it: {shown}"
+
+
+_MARK = {"added": "+", "removed": "-", "changed": "~"}
+
+
+def _notes(report: DiffReport, contract: str, month: Month) -> str:
+    notes = []
+    if (contract, month.month) in report.invoiced:
+        notes.append("invoiced")
+    if month.usage:
+        notes.append(f"usage lines changed: {USAGE_NOTE}")
+    if month.blocked_before != month.blocked_after:
+        notes.append("blocked lines differ")
+    return "; ".join(notes)
+
+
+def _table(report: DiffReport, impact: ContractImpact) -> list[str]:
+    lines: list[str] = []
+    first, last = report.horizon.first, report.horizon.end - timedelta(days=1)
+    span = f"{_month(first)} to {_month(last)}"
+    for currency in impact.currencies:
+        shown = [m for m in impact.months if m.currency == currency and m.differs]
+        earlier = [m for m in impact.earlier if m.currency == currency]
+        if not shown and not earlier:
+            lines.append(f"billing unchanged, {span}")
+            continue
+        rows: list[tuple[str, str, str, str, str]] = []
+        if earlier:
+            before = sum((m.before for m in earlier), ZERO)
+            after = sum((m.after for m in earlier), ZERO)
+            flagged = [m for m in earlier if (impact.contract, m.month) in report.invoiced]
+            reach = _month(earlier[0].month)
+            if len(earlier) > 1:
+                reach = f"{_plural(len(earlier), 'month')} from {reach} to {_month(earlier[-1].month)}"
+            notes = [reach]
+            if flagged:
+                notes.append(f"{_plural(len(flagged), 'invoiced month')}")
+            if any(m.usage for m in earlier):
+                notes.append(f"usage lines changed: {USAGE_NOTE}")
+            rows.append(
+                (
+                    "earlier",
+                    money(before, currency),
+                    money(after, currency),
+                    signed(after - before, currency),
+                    "; ".join(notes),
+                )
+            )
+        for m in shown:
+            rows.append(
+                (
+                    _month(m.month),
+                    money(m.before, currency),
+                    money(m.after, currency),
+                    signed(m.difference, currency),
+                    _notes(report, impact.contract, m),
+                )
+            )
+        before, after = impact.total(currency)
+        rows.append(
+            (
+                f"{report.horizon.months} months",
+                money(before, currency),
+                money(after, currency),
+                signed(after - before, currency),
+                span,
+            )
+        )
+        head = (currency, "before", "after", "difference", "")
+        widths = [max(len(r[i]) for r in [head, *rows]) for i in range(4)]
+        for row in [head, *rows]:
+            cells = [row[0].ljust(widths[0])] + [row[i].rjust(widths[i]) for i in (1, 2, 3)]
+            lines.append("  ".join(cells + ([row[4]] if row[4] else [])).rstrip())
+        for m in shown:
+            for reason in m.blocked_before:
+                lines.append(f"{_month(m.month)} before, not priced: {reason}")
+            for reason in m.blocked_after:
+                lines.append(f"{_month(m.month)} after, not priced: {reason}")
+    return lines
+
+
+def _header(report: DiffReport) -> list[str]:
+    first, last = report.horizon.first, report.horizon.end - timedelta(days=1)
+    return [
+        f"Comparing {report.old.name} with {report.new.name}",
+        f"Billing by month of billing date, {_month(first)} to {_month(last)} ({report.horizon.months} months "
+        f"from the as-of date {report.as_of.isoformat()}): net amounts before VAT; usage lines are not priced "
+        f"(marked `{USAGE_NOTE}`)",
+    ]
+
+
+def summary(report: DiffReport) -> str:
+    if not report.changed:
+        return f"No changes: {report.old.name} and {report.new.name} hold the same terms."
+    counts: dict[tuple[str, str], int] = {}
+    for change in report.changes.changes:
+        counts[change.kind, change.status] = counts.get((change.kind, change.status), 0) + 1
+    nouns = {"plan": ("plan version", "plan versions"), "index": ("index", "indices")}
+    parts = []
+    for kind in ("contract", "plan", "customer", "metric", "index", "seller"):
+        for status in ("added", "removed", "changed"):
+            count = counts.get((kind, status), 0)
+            if count:
+                one, many = nouns.get(kind, (kind, kind + "s"))
+                parts.append(f"{_plural(count, one, many)} {status}")
+    totals: dict[str, Decimal] = {}
+    earlier: dict[str, Decimal] = {}
+    moved = 0
+    usage = 0
+    for impact in report.impacts:
+        if any(m.difference for m in impact.months) or any(m.difference for m in impact.earlier):
+            moved += 1
+        if any(m.usage for m in (*impact.months, *impact.earlier)):
+            usage += 1
+        for m in impact.months:
+            totals[m.currency] = totals.get(m.currency, ZERO) + m.difference
+        for m in impact.earlier:
+            earlier[m.currency] = earlier.get(m.currency, ZERO) + m.difference
+    amounts = [signed_total(v, c) for c, v in sorted(totals.items()) if v]
+    months = _plural(report.horizon.months, "month")
+    billing = f"billing {' and '.join(amounts)} over {months}" if amounts else f"billing unchanged over {months}"
+    before = [signed_total(v, c) for c, v in sorted(earlier.items()) if v]
+    if before:
+        billing += f" ({' and '.join(before)} in earlier months)"
+    if moved:
+        billing += f" in {_plural(moved, 'contract')}"
+    parts.append(billing)
+    if usage:
+        parts.append(f"usage lines changed in {_plural(usage, 'contract')} ({USAGE_NOTE})")
+    if report.ledger:
+        parts.append(f"{_plural(len(report.invoiced), 'invoiced month')} affected")
+    else:
+        parts.append("no ledger, so no invoiced month checked")
+    return ", ".join(parts) + "."
+
+
+def render_text(report: DiffReport) -> str:
+    out = _header(report)
+    impacts = {i.contract: i for i in report.impacts}
+    contract_changes = {c.id: c for c in report.changes.changes if c.kind == "contract"}
+    reasons = {a.contract: a.reasons for a in report.changes.affected}
+    for change in report.changes.changes:
+        if change.kind == "contract":
+            continue
+        out.append("")
+        out.append(
+            f"{_MARK[change.status]} {change.name}" + (f" {change.status}" if change.status != "changed" else "")
+        )
+        out += [f"    {line}" for line in change.terms]
+        if change.kind != "seller":
+            out.append(f"    {_contracts_phrase(change)}")
+    for cid in sorted(contract_changes.keys() | {i.contract for i in report.impacts if i.differs}):
+        own = contract_changes.get(cid)
+        mark = _MARK[own.status] if own is not None else "~"
+        name = report.names.get(cid)
+        status = f" {own.status}" if own is not None and own.status != "changed" else ""
+        out.append("")
+        out.append(f"{mark} contract {cid}{status}" + (f" ({name})" if name else ""))
+        if own is not None:
+            out += [f"    {line}" for line in own.terms]
+        inherited = [r for r in reasons.get(cid, ()) if not r.startswith("contract ")]
+        out += [f"    {reason}" for reason in inherited]
+        impact = impacts.get(cid)
+        if impact is not None:
+            out += [f"    {line}" for line in _table(report, impact)]
+    out.append("")
+    out.append(summary(report))
+    return "\n".join(out) + "\n"
+
+
+# ------------------------------------------------------------------ JSON
+def _side_json(side: Side) -> dict[str, Any]:
+    return {"rev": side.rev, "commit": side.commit, "working_tree": side.rev is None}
+
+
+def _month_json(report: DiffReport, contract: str, m: Month) -> dict[str, Any]:
+    return {
+        "month": _month(m.month),
+        "before": f"{m.before:f}",
+        "after": f"{m.after:f}",
+        "difference": f"{m.difference:f}",
+        "invoiced": (contract, m.month) in report.invoiced,
+        "depends_on_usage": m.usage,
+        "changed_lines": [
+            {
+                "kind": line.kind,
+                "charge": line.charge,
+                "discount": line.discount,
+                "period_start": line.period_start.isoformat(),
+                "period_end": line.period_end.isoformat(),
+            }
+            for line in m.changed
+        ],
+        "blocked_before": list(m.blocked_before),
+        "blocked_after": list(m.blocked_after),
+    }
+
+
+def _impact_json(report: DiffReport, impact: ContractImpact) -> list[dict[str, Any]]:
+    billing = []
+    for currency in impact.currencies:
+        before, after = impact.total(currency)
+        billing.append(
+            {
+                "currency": currency,
+                "months": [_month_json(report, impact.contract, m) for m in impact.months if m.currency == currency],
+                "earlier": [_month_json(report, impact.contract, m) for m in impact.earlier if m.currency == currency],
+                "total": {"before": f"{before:f}", "after": f"{after:f}", "difference": f"{after - before:f}"},
+            }
+        )
+    return billing
+
+
+def render_json(report: DiffReport) -> str:
+    impacts = {i.contract: i for i in report.impacts}
+    totals: dict[str, Decimal] = {}
+    for impact in report.impacts:
+        for m in impact.months:
+            totals[m.currency] = totals.get(m.currency, ZERO) + m.difference
+    data = {
+        "old": _side_json(report.old),
+        "new": _side_json(report.new),
+        "as_of": report.as_of.isoformat(),
+        "horizon": {
+            "from": _month(report.horizon.first),
+            "to": _month(report.horizon.end - timedelta(days=1)),
+            "months": report.horizon.months,
+        },
+        "usage": "usage lines are not priced; a month whose usage-dependent lines differ has depends_on_usage",
+        "changed": report.changed,
+        "changes": [
+            {
+                "kind": c.kind,
+                "id": c.id,
+                "version": c.version.isoformat() if c.version else None,
+                "status": c.status,
+                "terms": list(c.terms),
+                "contracts": list(c.contracts),
+            }
+            for c in report.changes.changes
+        ],
+        "contracts": [
+            {
+                "contract": a.contract,
+                "customer_name": report.names.get(a.contract),
+                "changed": a.changed,
+                "reasons": list(a.reasons),
+                "billing_differs": impacts[a.contract].differs if a.contract in impacts else False,
+                "billing": _impact_json(report, impacts[a.contract]) if a.contract in impacts else [],
+            }
+            for a in report.changes.affected
+        ],
+        "summary": {
+            "text": summary(report),
+            "billing_difference": {c: f"{v:f}" for c, v in sorted(totals.items())},
+            "invoiced_months": [
+                {"contract": contract, "month": _month(month)} for contract, month in sorted(report.invoiced)
+            ],
+            "ledger": report.ledger,
+        },
+    }
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
