@@ -198,7 +198,7 @@ def _shown(value: object, currency: str) -> str:
         return f"{round_money(value, currency):,.{minor_unit(currency)}f}".replace(",", " ")
     if isinstance(value, tuple) and value[:1] == ("blocked",):
         return "blocked"
-    return "usage"
+    return "metered"
 
 
 def _line_order(key: LineKey) -> tuple[date, str, int, str]:
@@ -218,7 +218,7 @@ def _differences(old: Mapping[LineKey, object], new: Mapping[LineKey, object], c
             what += " usage"
         last = line.period_end - timedelta(days=1)
         was, now = _shown(a, currency), _shown(b, currency)
-        change = "priced differently" if was == now == "usage" else f"{was} -> {now}"
+        change = "priced differently" if was == now == "metered" else f"{was} -> {now}"
         lines.append(f"{line.period_start}..{last} {what} {change}")
     return lines
 

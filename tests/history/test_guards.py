@@ -251,3 +251,23 @@ def test_guard_mistakes(repo: GitRepo, tmp_path: Path) -> None:
     assert output.endswith(
         "check --against HEAD: the repository has no commits yet, so nothing is signed to compare with\n"
     )
+
+
+def test_usage_lines_are_compared_by_what_prices_them() -> None:
+    """No usage is read: a usage line of an invoiced period differs when its rule does."""
+    from datetime import date
+
+    from runtime.history.guards import LineKey, _differences, invoiced_lines
+    from tests.billing.helpers import contract as contract_text
+    from tests.billing.helpers import workspace
+
+    def lines(price: str) -> dict[LineKey, object]:
+        charge = f'  charge api "API" {{\n    usage calls\n    per_unit {price}\n  }}\n'
+        ws = workspace(contract_text(charge))
+        periods = frozenset({(date(2026, 1, 1), date(2026, 2, 1))})
+        return invoiced_lines(ws.contracts["C-1"], ws.indices, periods)
+
+    same = lines("0.01")
+    assert same == lines("0.01") and len(same) == 1
+    assert _differences(same, lines("0.02"), "NOK") == ["2026-01-01..2026-01-31 api usage priced differently"]
+    assert _differences(same, {}, "NOK") == ["2026-01-01..2026-01-31 api usage metered -> nothing"]

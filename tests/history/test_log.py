@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from dsl.parser import ParseResult, parse_bytes
 from runtime.cli.main import cli
 from runtime.history.log import History, contract_log
 from tests.history.gitrepo import GitRepo
@@ -199,16 +200,13 @@ INPUTS = {"seller.avt", "customers.avt", "plans/team.avt", "contracts/acme.avt",
 
 def test_only_the_contracts_inputs_are_parsed(repo: GitRepo, monkeypatch: pytest.MonkeyPatch) -> None:
     """OTHER-1's file is never parsed for ACME-1's log: it declares nothing ACME-1 depends on."""
-    import runtime.history.log as log
-
     parsed: list[str] = []
-    original = log.parse_bytes
 
-    def counting(data: bytes, path: str) -> object:
+    def counting(data: bytes, path: str) -> ParseResult:
         parsed.append(path)
-        return original(data, path)
+        return parse_bytes(data, path)
 
-    monkeypatch.setattr(log, "parse_bytes", counting)
+    monkeypatch.setattr("runtime.history.log.parse_bytes", counting)
     entries = contract_log(History(repo.path / "ws"), "ACME-1")
     assert len(entries) == 6
     assert set(parsed) == INPUTS
