@@ -155,10 +155,13 @@ class Repo:
             )
         return cls(root=Path(lines[1]).resolve())
 
-    def _run(self, *args: str, data: bytes | None = None, env: Mapping[str, str] | None = None) -> bytes:
+    def run(self, *args: str, data: bytes | None = None, env: Mapping[str, str] | None = None) -> bytes:
+        """The output of `git ARGS` in this repository (HistoryError when git fails): for plumbing the
+        methods below do not cover, such as `rev-list --parents` or `diff-tree`."""
         return _git(args, self.root, data=data, env=env).stdout
 
-    def _head(self) -> str | None:
+    def head(self) -> str | None:
+        """HEAD's commit id, None before the first commit."""
         done = _git(["rev-parse", "--verify", "--quiet", "HEAD^{commit}"], self.root, check=False)
         return done.stdout.decode().strip() if done.returncode == 0 else None
 
@@ -178,7 +181,7 @@ class Repo:
                 f"revision `{rev}` names a {kind}, not a commit",
                 "name a commit, branch or tag, such as HEAD~1, main or a commit id (`git log --oneline` lists them)",
             )
-        if self._head() is None:
+        if self.head() is None:
             raise HistoryError(
                 f"unknown revision `{rev}`: the repository at {self.root} has no commits yet",
                 "commit the workspace first (`git add -A && git commit`); only committed states can be read",
@@ -207,7 +210,7 @@ class Repo:
         commit = self.resolve(rev)
         relative = self._relative(folder)
         spec = f"{commit}:{relative}" if relative else f"{commit}^{{tree}}"
-        found = self._run("cat-file", "--batch-check", data=f"{spec}\n".encode()).decode().split()
+        found = self.run("cat-file", "--batch-check", data=f"{spec}\n".encode()).decode().split()
         if len(found) != 3 or found[1] != "tree":
             raise HistoryError(
                 f"the folder {relative} is not in the repository at revision `{rev}` ({commit[:SHORT]})",
@@ -216,7 +219,7 @@ class Repo:
             )
         tree = found[0]
         wanted: dict[str, str] = {}
-        for entry in self._run("ls-tree", "-r", "-z", "--full-tree", tree).split(b"\0"):
+        for entry in self.run("ls-tree", "-r", "-z", "--full-tree", tree).split(b"\0"):
             if not entry:
                 continue
             meta, _, raw = entry.partition(b"\t")
@@ -226,14 +229,14 @@ class Repo:
                 continue
             if name.endswith(".avt") or name == SETTINGS_FILE:
                 wanted[name] = oid.decode()
-        blobs = self._blobs(sorted(set(wanted.values())))
+        blobs = self.blobs(sorted(set(wanted.values())))
         return {name: blobs[oid] for name, oid in sorted(wanted.items())}
 
-    def _blobs(self, oids: Sequence[str]) -> dict[str, bytes]:
+    def blobs(self, oids: Sequence[str]) -> dict[str, bytes]:
         """The contents of many blobs, from one `git cat-file --batch`."""
         if not oids:
             return {}
-        output = memoryview(self._run("cat-file", "--batch", data="".join(f"{oid}\n" for oid in oids).encode()))
+        output = memoryview(self.run("cat-file", "--batch", data="".join(f"{oid}\n" for oid in oids).encode()))
         blobs: dict[str, bytes] = {}
         at = 0
         for oid in oids:
@@ -254,12 +257,12 @@ class Repo:
         root) when given. `follow`: follow one file across renames. Empty before the first commit."""
         if follow and len(paths) != 1:
             raise ValueError("follow=True follows exactly one path")
-        if rev == "HEAD" and self._head() is None:
+        if rev == "HEAD" and self.head() is None:
             return []
         commit = self.resolve(rev)
         args = ["log", "-z", "--no-show-signature", "--no-decorate", "--no-color"]
         args += [f"--format={'%x00'.join(_FIELDS)}", *(["--follow"] if follow else []), commit, "--", *paths]
-        fields = _split(self._run(*args))
+        fields = _split(self.run(*args))
         width = len(_FIELDS)
         commits = []
         for at in range(0, len(fields) - width + 1, width):
@@ -282,7 +285,7 @@ class Repo:
         None) or R (a rename, detected as `git diff -M` does). Paths are relative to the root."""
         before = self.resolve(old)
         args = ["diff", "-z", "--name-status", "-M", "--no-relative", "--no-ext-diff", "--ignore-submodules", before]
-        output = self._run(*args, self.resolve(new), "--") if new is not None else self._work_tree_diff(args)
+        output = self.run(*args, self.resolve(new), "--") if new is not None else self._work_tree_diff(args)
         fields = _split(output)
         changes: list[tuple[str, str | None, str | None]] = []
         at = 0
@@ -305,7 +308,7 @@ class Repo:
 
     def _untracked_avt(self) -> list[str]:
         """Untracked, not ignored .avt files anywhere in the work tree."""
-        found = self._run("ls-files", "-z", "--others", "--exclude-standard", "--full-name", "--", ":(top)")
+        found = self.run("ls-files", "-z", "--others", "--exclude-standard", "--full-name", "--", ":(top)")
         return [path for path in _split(found) if path.endswith(".avt")]
 
     def _work_tree_diff(self, args: list[str]) -> bytes:
@@ -315,24 +318,24 @@ class Repo:
         them are detected while the repository's own index stays untouched."""
         untracked = self._untracked_avt()
         if not untracked:
-            return self._run(*args, "--")
-        index = Path(self._run("rev-parse", "--path-format=absolute", "--git-path", "index").decode().strip())
+            return self.run(*args, "--")
+        index = Path(self.run("rev-parse", "--path-format=absolute", "--git-path", "index").decode().strip())
         with tempfile.TemporaryDirectory(prefix="avtale-index-") as folder:
             copy = Path(folder) / "index"
             env = {"GIT_INDEX_FILE": str(copy)}
             if index.is_file():
                 shutil.copyfile(index, copy)
-            elif self._head() is not None:
-                self._run("read-tree", "HEAD", env=env)
-            self._run("add", "--intent-to-add", "--", *(f":(top,literal){path}" for path in untracked), env=env)
-            return self._run(*args, "--", env=env)
+            elif self.head() is not None:
+                self.run("read-tree", "HEAD", env=env)
+            self.run("add", "--intent-to-add", "--", *(f":(top,literal){path}" for path in untracked), env=env)
+            return self.run(*args, "--", env=env)
 
     def status(self, folder: Path) -> tuple[str | None, bool]:
         """HEAD's commit id (None before the first commit), and whether anything under `folder` differs
         from it: a change staged or not, or an untracked .avt file (ignored files never count)."""
         relative = self._relative(folder)
         where = f":(top){relative}" if relative else ":(top)"
-        output = self._run(
+        output = self.run(
             "status", "--porcelain=v1", "-z", "--untracked-files=all", "--ignore-submodules=none", "--", where
         )
         fields = _split(output)
@@ -349,4 +352,4 @@ class Repo:
                     dirty = True
                 continue
             dirty = True
-        return self._head(), dirty
+        return self.head(), dirty

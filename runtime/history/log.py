@@ -115,7 +115,7 @@ class History:
         return [f":(top,glob){prefix}**/*.avt", f":(top,literal){prefix}{SETTINGS_FILE}"]
 
     def head(self) -> str | None:
-        return self.repo._head()
+        return self.repo.head()
 
     def graph(self, rev: str | None) -> list[Node]:
         """Newest first: the commits reachable from `rev` that touched the workspace's sources. With
@@ -127,7 +127,7 @@ class History:
         if top is not None:
             specs = self.pathspecs()
             commits = {c.id: c for c in self.repo.log(top, specs)}
-            for line in self.repo._run("rev-list", "--parents", top, "--", *specs).decode().splitlines():
+            for line in self.repo.run("rev-list", "--parents", top, "--", *specs).decode().splitlines():
                 ids = line.split()
                 if ids and ids[0] in commits:
                     nodes.append(Node(id=ids[0], parents=tuple(ids[1:]), commit=commits[ids[0]]))
@@ -162,7 +162,7 @@ class History:
             args += ["--", self.folder]
         prefix = f"{self.folder}/" if self.folder else ""
         listed: dict[str, str] = {}
-        for entry in self.repo._run(*args).split(b"\0"):
+        for entry in self.repo.run(*args).split(b"\0"):
             meta, _, raw = entry.partition(b"\t")
             fields = meta.split(b" ")
             if len(fields) != 3 or fields[1] != b"blob" or fields[0] not in (b"100644", b"100755"):
@@ -200,7 +200,7 @@ class History:
         """Keep a work-tree file's content under the id git would give it as a blob, so that a file
         the work tree shares with a commit is read, scanned and parsed once."""
         if self._format is None:
-            done = self.repo._run("rev-parse", "--show-object-format").decode().strip()
+            done = self.repo.run("rev-parse", "--show-object-format").decode().strip()
             self._format = done if done in ("sha1", "sha256") else "sha1"
         key = hashlib.new(self._format, b"blob %d\0" % len(data) + data).hexdigest()
         self._contents.setdefault(key, data)
@@ -209,7 +209,7 @@ class History:
     def _read(self, keys: Iterable[str]) -> None:
         missing = sorted({k for k in keys if k not in self._contents})
         if missing:
-            self._contents.update(self.repo._blobs(missing))
+            self._contents.update(self.repo.blobs(missing))
 
     def content(self, key: str) -> bytes:
         self._read([key])
@@ -345,7 +345,7 @@ class History:
         args = ["diff-tree", "-r", "-z", "--no-renames", "--raw", old, new]
         if self.folder:
             args += ["--", self.folder]
-        fields = self.repo._run(*args).split(b"\0")
+        fields = self.repo.run(*args).split(b"\0")
         prefix = f"{self.folder}/" if self.folder else ""
         changes: dict[str, tuple[str | None, str | None]] = {}
         for meta, raw in zip(fields[0::2], fields[1::2], strict=False):
