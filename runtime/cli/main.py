@@ -58,7 +58,11 @@ def cli(ctx: click.Context, workspace: Path | None, color: str) -> None:
       avtale schedule ACME-1       the billing schedule of one contract
       avtale usage summary         usage totals, and what is wrong with the event files
       avtale bill --as-of 2026-07-01           plan a bill run (changes nothing)
+      avtale ledger init           create the ledger, once, before the first --apply
       avtale bill --as-of 2026-07-01 --apply   issue it
+      avtale ledger verify         check the whole ledger: pages, hash chain, numbers, totals
+      avtale diff                  what the uncommitted changes do to terms and money
+      avtale log ACME-1            every commit that changed a contract, in words
       avtale invoice explain 10001 why each number on an invoice is what it is
     """
     use_color = color == "always" or (color == "auto" and sys.stdout.isatty() and "NO_COLOR" not in os.environ)
