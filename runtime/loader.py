@@ -375,7 +375,8 @@ class Cache:
                 path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
                 if self.root is not None and path.parent.name == self.scope:  # which workspace, for people
                     (path.parent / "workspace.txt").write_text(f"{self.root}\n", encoding="utf-8")
-            for old in path.parent.glob(f"{name}-*.pickle"):
+            # Other code versions of this name only: `model-*` would also match the revision slots.
+            for old in path.parent.glob(f"{name}-{'?' * len(CODE_VERSION)}.pickle"):
                 if old != path:
                     old.unlink(missing_ok=True)
             # A new name each time, and O_EXCL, which also refuses a link planted under that name.
@@ -389,6 +390,17 @@ class Cache:
             temporary.replace(path)
         except OSError:
             pass  # no writable cache folder: run without a cache
+
+    def prune(self, prefix: str, keep: int) -> None:
+        """Delete all but the `keep` most recently written files whose names start with `prefix`."""
+        if self.folder is None:
+            return
+        try:
+            found = sorted(self.folder.glob(f"{prefix}*.pickle"), key=lambda f: f.stat().st_mtime, reverse=True)
+            for old in found[keep:]:
+                old.unlink(missing_ok=True)
+        except OSError:
+            pass
 
 
 def load(
@@ -592,8 +604,11 @@ def _load_revision(
 
 
 REVISION_SLOT = "-rev"
-"""The suffix of the check and model cache files of a revision load: kept apart from the working
-tree's, so that checking a past revision never evicts the model the next bill run loads."""
+"""The suffix of the check and model cache files of a revision load, followed by a hash of the
+revision's inputs: kept apart from the working tree's, so that checking a past revision never evicts
+the model the next bill run loads, and one per revision, so that `avtale diff A B` finds both."""
+REVISION_SLOTS = 4
+"""Revisions whose check and model stay cached (a 10,000-contract model is some 20 MB)."""
 
 
 def _check(
@@ -614,6 +629,8 @@ def _check(
     for path, digest in digests.items():
         whole.update(f"{path}\0{digest}\n".encode())
     check_key = whole.hexdigest()
+    if slot == REVISION_SLOT:  # each revision's inputs in a slot of their own
+        slot = f"{REVISION_SLOT}-{check_key[:16]}"
 
     if not need_model:
         hit = cache.read("check" + slot)
@@ -657,6 +674,9 @@ def _check(
         # What bill runs load: one pickle of the model instead of every file's AST
         # plus the whole check, and compact in memory, since no AST was built around it.
         cache.write("model" + slot, (check_key, tuple(found), stats, result))
+    if slot:
+        for name in ("check", "model"):
+            cache.prune(f"{name}{REVISION_SLOT}-", REVISION_SLOTS)
     return Workspace(root, settings, sources, list(diagnostics) + found, result, stats)
 
 

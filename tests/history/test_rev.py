@@ -566,8 +566,22 @@ def test_load_revision_caches_apart_from_the_work_tree(repo: GitRepo) -> None:
     assert again.result is not None and first.result is not None
     assert again.result.workspace == first.result.workspace
     assert load(ws).cached  # the working tree's model was kept
-    assert not load_revision(ws, "HEAD~2").cached  # one revision cached at a time
+    assert not load_revision(ws, "HEAD~2").cached
     assert load_revision(ws, "HEAD~2", need_model=False).cached
+    # A slot per revision (by content), a few of them: `avtale diff A B` finds both A and B.
+    assert load_revision(ws, "HEAD~3").cached and load_revision(ws, "HEAD~2").cached
+    assert load(ws).cached
+
+
+def test_only_the_latest_revisions_stay_cached(repo: GitRepo, monkeypatch: pytest.MonkeyPatch) -> None:
+    from runtime import loader
+
+    monkeypatch.setattr(loader, "REVISION_SLOTS", 2)
+    ws = repo.path / "ws"
+    for back in ("HEAD~3", "HEAD~2", "HEAD~1"):
+        load_revision(ws, back)
+    assert load_revision(ws, "HEAD~1").cached and load_revision(ws, "HEAD~2").cached
+    assert not load_revision(ws, "HEAD~3").cached  # the oldest of three went
 
 
 def test_load_revision_errors_are_history_errors(repo: GitRepo) -> None:
