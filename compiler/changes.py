@@ -137,17 +137,18 @@ def _quoted(value: str | None) -> str:
     return "none" if value is None else f'"{value}"'
 
 
-def _duration(d: model.Duration | None) -> str:
+def duration_text(d: model.Duration | None) -> str:
+    """A length as the language writes it: `12 months`, `1 year`."""
     if d is None:
         return "none"
     return f"{d.count} {d.unit}{'' if d.count == 1 else 's'}"
 
 
-def _renewal(r: model.Renewal) -> str:
+def renewal_text(r: model.Renewal) -> str:
     if r.kind == "renew":
-        return f"renew {_duration(r.length)} notice {_duration(r.notice)}"
+        return f"renew {duration_text(r.length)} notice {duration_text(r.notice)}"
     if r.kind == "evergreen":
-        return f"evergreen notice {_duration(r.notice)}"
+        return f"evergreen notice {duration_text(r.notice)}"
     return "no renewal"
 
 
@@ -235,7 +236,7 @@ def charge_text(charge: model.Charge) -> str:
     if charge.billing is not None:
         parts.append(f"billed {_billing(charge.billing)}")
     if charge.trial is not None:
-        parts.append(f"trial {_duration(charge.trial)}")
+        parts.append(f"trial {duration_text(charge.trial)}")
     if charge.vat.category != "standard":
         parts.append(f"vat {_vat(charge.vat)}")
     return ", ".join(parts)
@@ -245,7 +246,7 @@ def charge_text(charge: model.Charge) -> str:
 _CHARGE_TERMS: tuple[tuple[str, Callable[[model.Charge], str]], ...] = (
     ("quantity", lambda c: _optional(c.quantity)),
     ("billing", lambda c: _billing(c.billing)),
-    ("trial", lambda c: _duration(c.trial)),
+    ("trial", lambda c: duration_text(c.trial)),
     ("revenue", lambda c: _revenue(c.revenue)),
     ("vat", lambda c: _vat(c.vat)),
     ("ssp", lambda c: _optional(c.ssp) + (f" per {c.ssp_period}" if c.ssp_period else "")),
@@ -521,9 +522,9 @@ def _change_text(
     if isinstance(change, model.AddDiscount):
         return f"discount {_discount_text(change.discount)} added"
     if isinstance(change, model.ChangeTerm):
-        return f"term {_duration(change.term)} {when}"
+        return f"term {duration_text(change.term)} {when}"
     if isinstance(change, model.ChangeRenewal):
-        return f"renewal {_renewal(change.renewal)} {when}"
+        return f"renewal {renewal_text(change.renewal)} {when}"
     return f"terminated {when}"
 
 
@@ -632,12 +633,12 @@ def _maybe_amount(value: object) -> str:
 
 def _any_duration(value: object) -> str:
     assert value is None or isinstance(value, model.Duration)
-    return _duration(value)
+    return duration_text(value)
 
 
 def _any_renewal(value: object) -> str:
     assert isinstance(value, model.Renewal)
-    return _renewal(value)
+    return renewal_text(value)
 
 
 def _any_day(value: object) -> str:
@@ -744,8 +745,8 @@ def contract_lines(
 
 
 def _contract_summary(c: model.Contract) -> list[str]:
-    end = f", term {_duration(c.term)}" if c.term is not None else ""
-    head = f"customer {c.customer}, start {c.start.isoformat()}{end}, {_renewal(c.renewal)}, {c.currency}"
+    end = f", term {duration_text(c.term)}" if c.term is not None else ""
+    head = f"customer {c.customer}, start {c.start.isoformat()}{end}, {renewal_text(c.renewal)}, {c.currency}"
     lines = [head]
     if c.plan is not None:
         lines.append(f"plan {_plan_choice(c.plan)}")

@@ -16,6 +16,7 @@ import attrs
 
 from compiler import model
 from compiler.calendar import add_duration
+from compiler.changes import duration_text, renewal_text
 from runtime.history.git import Commit, HistoryError
 from runtime.history.log import (
     WORK_TREE,
@@ -23,10 +24,8 @@ from runtime.history.log import (
     State,
     amount,
     discount_text,
-    duration_text,
     indexation_text,
     pricing_text,
-    renewal_text,
     same,
     unknown_contract,
 )

@@ -31,6 +31,7 @@ import attrs
 
 from compiler import model
 from compiler.calendar import MONTH_NAMES
+from compiler.changes import duration_text, renewal_text
 from compiler.names import did_you_mean
 from compiler.settings import SETTINGS_FILE, Settings, parse_settings
 from compiler.terms import repriced
@@ -562,20 +563,6 @@ def same(a: object, b: object) -> bool:
 # ------------------------------------------------------------------ words
 def amount(value: Decimal) -> str:
     return format_decimal(value)
-
-
-def duration_text(d: model.Duration | None) -> str:
-    if d is None:
-        return "none"
-    return f"{d.count} {d.unit}{'' if d.count == 1 else 's'}"
-
-
-def renewal_text(r: model.Renewal) -> str:
-    if r.kind == "renew":
-        return f"renew {duration_text(r.length)} notice {duration_text(r.notice)}"
-    if r.kind == "evergreen":
-        return f"evergreen notice {duration_text(r.notice)}"
-    return "no renewal"
 
 
 def _tiers(rule: model.Tiered) -> str:
