@@ -25,7 +25,23 @@ from typing import Literal, TypeAlias
 import attrs
 
 from compiler import model
-from dsl.span import Span
+from compiler.wording import (
+    address_text,
+    amendment_changes_text,
+    amendment_extras,
+    amount,
+    charge_changes_text,
+    charge_field,
+    charge_text,
+    discount_text,
+    duration_text,
+    equal,
+    indexation_text,
+    relabel_text,
+    renewal_text,
+    value_text,
+    vat_text,
+)
 
 ObjectKind = Literal["seller", "customer", "metric", "index", "plan", "contract"]
 Status = Literal["added", "removed", "changed"]
@@ -81,223 +97,7 @@ class WorkspaceChanges:
 
 
 # ------------------------------------------------------------------ equality without spans
-_FIELDS: dict[type, tuple[str, ...]] = {}
-
-
-def _field_names(cls: type) -> tuple[str, ...]:
-    names = _FIELDS.get(cls)
-    if names is None:
-        names = _FIELDS[cls] = tuple(f.name for f in attrs.fields(cls))
-    return names
-
-
-def same(a: object, b: object) -> bool:
-    """Equal as terms: every field compared, spans ignored (a moved or renamed file changes no term)."""
-    if a is b:
-        return True
-    if type(a) is not type(b):
-        return False
-    if isinstance(a, Span):
-        return True
-    if attrs.has(type(a)):
-        return all(same(getattr(a, name), getattr(b, name)) for name in _field_names(type(a)))
-    if isinstance(a, tuple | list):
-        assert isinstance(b, tuple | list)
-        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
-    if isinstance(a, dict):
-        assert isinstance(b, dict)
-        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
-    return a == b
-
-
-def _equal(a: object, b: object) -> bool:
-    """`same`, answered by the generated `==` first: most objects are equal spans and all."""
-    return a == b or same(a, b)
-
-
 # ------------------------------------------------------------------ words
-def amount(value: Decimal) -> str:
-    """An amount as written in a contract: thousands grouped with commas, at least two decimals."""
-    exponent = value.as_tuple().exponent
-    places = max(2, -exponent) if isinstance(exponent, int) else 2
-    return f"{value:,.{places}f}"
-
-
-def number(value: Decimal) -> str:
-    """A quantity or index value as written: no trailing zeros added."""
-    text = f"{value.normalize():f}" if value == value.to_integral_value() else f"{value:f}"
-    return text
-
-
-def _percent(value: Decimal) -> str:
-    return f"{value.normalize():f}%"
-
-
-def _quoted(value: str | None) -> str:
-    return "none" if value is None else f'"{value}"'
-
-
-def duration_text(d: model.Duration | None) -> str:
-    """A length as the language writes it: `12 months`, `1 year`."""
-    if d is None:
-        return "none"
-    return f"{d.count} {d.unit}{'' if d.count == 1 else 's'}"
-
-
-def renewal_text(r: model.Renewal) -> str:
-    if r.kind == "renew":
-        return f"renew {duration_text(r.length)} notice {duration_text(r.notice)}"
-    if r.kind == "evergreen":
-        return f"evergreen notice {duration_text(r.notice)}"
-    return "no renewal"
-
-
-def _address(a: model.Address | None) -> str:
-    return "none" if a is None else f"{a.street}, {a.postcode} {a.city}, {a.country}"
-
-
-def _tiers(tiers: Sequence[model.TierRow]) -> str:
-    rows = []
-    for tier in tiers:
-        bound = "above" if tier.up_to is None else f"up to {number(tier.up_to)}"
-        flat = f" + {amount(tier.flat)} flat" if tier.flat else ""
-        rows.append(f"{bound} {number(tier.price)}{flat}")
-    return "; ".join(rows)
-
-
-def _usage_rule(rule: model.UsageRule) -> str:
-    if isinstance(rule, model.UnitRate):
-        return f"per_unit {number(rule.price)}"
-    if isinstance(rule, model.Tiered):
-        return f"{rule.mode} ({_tiers(rule.tiers)})"
-    if isinstance(rule, model.Package):
-        return f"package {number(rule.size)} for {amount(rule.price)}"
-    text = f"percentage {_percent(rule.percent)}"
-    if rule.minimum is not None:
-        text += f" min {amount(rule.minimum)}"
-    if rule.maximum is not None:
-        text += f" max {amount(rule.maximum)}"
-    return text
-
-
-def pricing_text(pricing: model.Pricing) -> str:
-    if isinstance(pricing, model.FlatFee):
-        return f"flat {amount(pricing.amount)} per {pricing.period}"
-    if isinstance(pricing, model.PerUnitFee):
-        unit = f" per {pricing.unit}" if pricing.unit else ""
-        return f"per_unit {amount(pricing.price)}{unit} per {pricing.period}"
-    if isinstance(pricing, model.OneTimeFee):
-        return f"one_time {amount(pricing.amount)} on {pricing.on.isoformat() if pricing.on else 'start'}"
-    return f"usage {pricing.metric} {_usage_rule(pricing.rule)}"
-
-
-def _billing(b: model.Billing | None) -> str:
-    if b is None:
-        return "once"
-    cycle = f"every {b.months} months" if b.cycle == "every" else b.cycle
-    return f"{cycle} in {b.timing}"
-
-
-def _vat(v: model.Vat | None) -> str:
-    if v is None:
-        return "none"
-    return v.category.replace("_", " ") + (f' "{v.reason}"' if v.reason else "")
-
-
-def _revenue(r: model.Revenue) -> str:
-    text = r.method.replace("_", " ")
-    if r.on is not None:
-        text += f" {r.on.isoformat()}"
-    if r.milestones:
-        text += " (" + ", ".join(f"{day.isoformat()} {_percent(pct)}" for day, pct in r.milestones) + ")"
-    return text
-
-
-def _price(pricing: model.Pricing) -> Decimal | None:
-    """The single price of a charge, when it has one (what `price` in an override or amendment sets)."""
-    if isinstance(pricing, model.FlatFee | model.OneTimeFee):
-        return pricing.amount
-    if isinstance(pricing, model.PerUnitFee):
-        return pricing.price
-    if isinstance(pricing, model.UsageFee) and isinstance(pricing.rule, model.UnitRate | model.Package):
-        return pricing.rule.price
-    return None
-
-
-def _optional(value: Decimal | None) -> str:
-    return "none" if value is None else number(value)
-
-
-def charge_text(charge: model.Charge) -> str:
-    """A charge in one line: label, pricing, quantity, billing and the terms that are not defaults."""
-    parts = [f'"{charge.label}"', pricing_text(charge.pricing)]
-    if charge.quantity is not None:
-        parts.append(f"quantity {number(charge.quantity)}")
-    if charge.billing is not None:
-        parts.append(f"billed {_billing(charge.billing)}")
-    if charge.trial is not None:
-        parts.append(f"trial {duration_text(charge.trial)}")
-    if charge.vat.category != "standard":
-        parts.append(f"vat {_vat(charge.vat)}")
-    return ", ".join(parts)
-
-
-# (field, how it reads, its value as text): the terms of a charge, in the order they are written
-_CHARGE_TERMS: tuple[tuple[str, Callable[[model.Charge], str]], ...] = (
-    ("quantity", lambda c: _optional(c.quantity)),
-    ("billing", lambda c: _billing(c.billing)),
-    ("trial", lambda c: duration_text(c.trial)),
-    ("revenue", lambda c: _revenue(c.revenue)),
-    ("vat", lambda c: _vat(c.vat)),
-    ("ssp", lambda c: _optional(c.ssp) + (f" per {c.ssp_period}" if c.ssp_period else "")),
-    ("unit", lambda c: _quoted(c.unit)),
-    ("account", lambda c: str(c.account) if c.account is not None else "none"),
-)
-
-
-def _charge_field(charge: model.Charge, name: str) -> object:
-    return (charge.ssp, charge.ssp_period) if name == "ssp" else getattr(charge, name)
-
-
-def _charge_field_lines(old: model.Charge, new: model.Charge, skip: Callable[[str], bool]) -> list[str]:
-    """One line per term of the charge that differs, "seats price 149.00 -> 159.00"; `skip` leaves out
-    fields whose change is explained elsewhere (by the plan a contract follows)."""
-    lines: list[str] = []
-    if old.label != new.label and not skip("label"):
-        lines.append(f'{old.id} label "{old.label}" -> "{new.label}" (a label: moves no money)')
-    if not _equal(old.pricing, new.pricing) and not skip("pricing"):
-        lines += _pricing_lines(old, new)
-    for name, text in _CHARGE_TERMS:
-        if not _equal(_charge_field(old, name), _charge_field(new, name)) and not skip(name):
-            lines.append(f"{old.id} {name} {text(old)} -> {text(new)}")
-    return lines
-
-
-def _pricing_lines(old: model.Charge, new: model.Charge) -> list[str]:
-    a, b = old.pricing, new.pricing
-    before, after = _price(a), _price(b)
-    if before is not None and after is not None and before != after and _equal(_repriced(a, after), b):
-        return [f"{old.id} price {amount(before)} -> {amount(after)}"]
-    if isinstance(a, model.UsageFee) and isinstance(b, model.UsageFee):
-        lines = []
-        if a.metric != b.metric:
-            lines.append(f"{old.id} metric {a.metric} -> {b.metric}")
-        if not _equal(a.rule, b.rule):
-            lines.append(f"{old.id} usage pricing {_usage_rule(a.rule)} -> {_usage_rule(b.rule)}")
-        return lines
-    return [f"{old.id} pricing {pricing_text(a)} -> {pricing_text(b)}"]
-
-
-def _repriced(pricing: model.Pricing, price: Decimal) -> model.Pricing:
-    if isinstance(pricing, model.FlatFee | model.OneTimeFee):
-        return attrs.evolve(pricing, amount=price)
-    if isinstance(pricing, model.PerUnitFee):
-        return attrs.evolve(pricing, price=price)
-    if isinstance(pricing, model.UsageFee) and isinstance(pricing.rule, model.UnitRate | model.Package):
-        return attrs.evolve(pricing, rule=attrs.evolve(pricing.rule, price=price))
-    return pricing
-
-
 def _charges_lines(
     old: Sequence[model.Charge],
     new: Sequence[model.Charge],
@@ -314,8 +114,8 @@ def _charges_lines(
                 lines.append(f"charge {charge.id} added: {charge_text(charge)}")
             continue
         previous = before[charge.id]
-        if not _equal(previous, charge):
-            lines += _charge_field_lines(previous, charge, functools.partial(explained, charge.id))
+        if not equal(previous, charge):
+            lines += charge_changes_text(previous, charge, functools.partial(explained, charge.id))
     lines += [
         f"charge {c.id} removed (was {charge_text(c)})"
         for c in old
@@ -331,23 +131,11 @@ def _record_lines(
     lines = []
     for name, words, text in terms:
         a, b = getattr(old, name), getattr(new, name)
-        if _equal(a, b):
+        if equal(a, b):
             continue
         note = " (a label: moves no money)" if name in labels else ""
         lines.append(f"{words} {text(a)} -> {text(b)}{note}")
     return lines
-
-
-def _plain(value: object) -> str:
-    if value is None:
-        return "none"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, str):
-        return f'"{value}"'
-    if isinstance(value, Decimal):
-        return number(value)
-    return str(value)
 
 
 def _days(value: object) -> str:
@@ -366,7 +154,7 @@ def _accounts(value: object) -> str:
 
 def _any_address(value: object) -> str:
     assert value is None or isinstance(value, model.Address)
-    return _address(value)
+    return address_text(value)
 
 
 def _bare(value: object) -> str:
@@ -375,14 +163,14 @@ def _bare(value: object) -> str:
 
 _SELLER_TERMS: tuple[tuple[str, str, Callable[[object], str]], ...] = (
     ("id", "id", _bare),
-    ("name", "name", _plain),
-    ("orgnr", "orgnr", _plain),
-    ("mva", "mva", _plain),
-    ("foretaksregisteret", "foretaksregisteret", _plain),
+    ("name", "name", value_text),
+    ("orgnr", "orgnr", value_text),
+    ("mva", "mva", value_text),
+    ("foretaksregisteret", "foretaksregisteret", value_text),
     ("address", "address", _any_address),
-    ("bank", "bank", _plain),
-    ("email", "email", _plain),
-    ("peppol", "peppol", _plain),
+    ("bank", "bank", value_text),
+    ("email", "email", value_text),
+    ("peppol", "peppol", value_text),
     ("invoice_numbers_from", "invoice numbers from", _bare),
     ("credit_note_numbers_from", "credit note numbers from", _bare),
     ("kid", "kid", _kid),
@@ -392,13 +180,13 @@ _SELLER_TERMS: tuple[tuple[str, str, Callable[[object], str]], ...] = (
     ("currency", "currency", _bare),
 )
 _CUSTOMER_TERMS: tuple[tuple[str, str, Callable[[object], str]], ...] = (
-    ("name", "name", _plain),
-    ("orgnr", "orgnr", _plain),
-    ("consumer", "consumer", _plain),
-    ("peppol", "peppol", _plain),
+    ("name", "name", value_text),
+    ("orgnr", "orgnr", value_text),
+    ("consumer", "consumer", value_text),
+    ("peppol", "peppol", value_text),
     ("address", "address", _any_address),
-    ("email", "email", _plain),
-    ("reference", "reference", _plain),
+    ("email", "email", value_text),
+    ("reference", "reference", value_text),
     ("language", "language", _bare),
 )
 
@@ -410,7 +198,7 @@ def _aggregation(metric: model.Metric) -> str:
 def _metric_lines(old: model.Metric, new: model.Metric) -> list[str]:
     lines = []
     if old.label != new.label:
-        lines.append(f'label "{old.label}" -> "{new.label}" (a label: moves no money)')
+        lines.append(relabel_text(old.label, new.label))
     if old.events != new.events:
         lines.append(f"events {', '.join(old.events)} -> {', '.join(new.events)}")
     if (old.function, old.field) != (new.function, new.field):
@@ -423,48 +211,29 @@ def _metric_lines(old: model.Metric, new: model.Metric) -> list[str]:
 def _index_lines(old: model.Index, new: model.Index) -> list[str]:
     lines = []
     if old.label != new.label:
-        lines.append(f'label "{old.label}" -> "{new.label}" (a label: moves no money)')
+        lines.append(relabel_text(old.label, new.label))
     before, after = dict(old.values), dict(new.values)
     for month in sorted(before.keys() | after.keys(), key=lambda m: (m.year, m.month)):
         a, b = before.get(month), after.get(month)
         if a is None and b is not None:
-            lines.append(f"{month} value {number(b)} added")
+            lines.append(f"{month} value {amount(b)} added")
         elif b is None and a is not None:
-            lines.append(f"{month} value {number(a)} removed")
+            lines.append(f"{month} value {amount(a)} removed")
         elif a is not None and b is not None and a != b:
-            lines.append(f"{month} value {number(a)} -> {number(b)}")
+            lines.append(f"{month} value {amount(a)} -> {amount(b)}")
     return lines
 
 
 def _plan_lines(old: model.PlanVersion, new: model.PlanVersion) -> list[str]:
     lines = []
     if old.label != new.label:
-        lines.append(f'label "{old.label}" -> "{new.label}" (a label: moves no money)')
+        lines.append(relabel_text(old.label, new.label))
     if old.currency != new.currency:
         lines.append(f"currency {old.currency} -> {new.currency}")
     return lines + _charges_lines(old.charges, new.charges)
 
 
 # ------------------------------------------------------------------ contracts
-def _discount_text(d: model.Discount) -> str:
-    text = f'"{d.label}" {_percent(d.percent)} on {", ".join(d.charges)}'
-    if d.start is not None:
-        text += f" from {d.start.isoformat()}"
-    if d.until is not None:
-        text += f" until {d.until.isoformat()}"
-    return text
-
-
-def _indexation_text(x: model.Indexation) -> str:
-    month, day = x.on
-    text = f"{x.index} yearly on {month:02d}-{day:02d} from {x.start.isoformat()} compare month {x.compare_month}"
-    if x.cap is not None:
-        text += f" cap {_percent(x.cap)}"
-    if x.floor is not None:
-        text += f" floor {_percent(x.floor)}"
-    return text + f" on {', '.join(x.charges)}"
-
-
 def _plan_choice(p: model.PlanChoice | None) -> str:
     if p is None:
         return "no plan"
@@ -499,46 +268,8 @@ def _before_amendment(
     return found
 
 
-def _change_text(
-    change: model.Change, amendment: model.Amendment, old: model.Contract | None, new: model.Contract
-) -> str:
-    """What one change of an amendment does, "seats quantity 25 -> 40 from 2026-03-01"."""
-    day = amendment.effective
-    when = f"from {day.isoformat()}"
-    if isinstance(change, model.SetQuantity | model.SetPrice):
-        was = _before_amendment(old, new, amendment.number, change.charge, day)
-        if isinstance(change, model.SetQuantity):
-            previous = was.quantity if was is not None else None
-            head = f"{change.charge} quantity "
-            value = number(change.quantity)
-            return head + (f"{number(previous)} -> " if previous is not None else "") + f"{value} {when}"
-        price = _price(was.pricing) if was is not None else None
-        value = amount(change.price)
-        return f"{change.charge} price " + (f"{amount(price)} -> " if price is not None else "") + f"{value} {when}"
-    if isinstance(change, model.AddCharge):
-        return f"charge {change.charge.id} added {when}: {charge_text(change.charge)}"
-    if isinstance(change, model.RemoveCharge):
-        return f"charge {change.charge} removed {when}"
-    if isinstance(change, model.AddDiscount):
-        return f"discount {_discount_text(change.discount)} added"
-    if isinstance(change, model.ChangeTerm):
-        return f"term {duration_text(change.term)} {when}"
-    if isinstance(change, model.ChangeRenewal):
-        return f"renewal {renewal_text(change.renewal)} {when}"
-    return f"terminated {when}"
-
-
 def _amendment_head(a: model.Amendment) -> str:
     return f'"{a.reason}", signed {a.signed.isoformat()}, effective {a.effective.isoformat()}'
-
-
-def _amendment_extras(a: model.Amendment) -> list[str]:
-    extras = []
-    if not a.prorate:
-        extras.append("prorate none")
-    if a.accounting != "prospective":
-        extras.append(f"accounting {a.accounting}")
-    return extras
 
 
 def _amendment_lines(old: model.Contract | None, new: model.Contract | None) -> list[str]:
@@ -550,28 +281,35 @@ def _amendment_lines(old: model.Contract | None, new: model.Contract | None) -> 
         if b is not None and a is None:
             assert new is not None
             lines.append(f"amendment {num} added ({_amendment_head(b)})")
-            lines += [f"  {_change_text(c, b, old, new)}" for c in b.changes]
-            lines += [f"  {extra}" for extra in _amendment_extras(b)]
+            changed = amendment_changes_text(
+                new, b, functools.partial(_before_amendment, old, new, num, day=b.effective)
+            )
+            lines += [f"  {text}" for text in changed]
+            lines += [f"  {extra}" for extra in amendment_extras(b)]
         elif a is not None and b is None:
             lines.append(f"amendment {num} removed (was {_amendment_head(a)})")
-        elif a is not None and b is not None and not _equal(a, b):
+        elif a is not None and b is not None and not equal(a, b):
             assert old is not None and new is not None
             lines.append(f"amendment {num} changed (a signed amendment edited):")
             if a.reason != b.reason:
-                lines.append(f'  reason "{a.reason}" -> "{b.reason}" (a label: moves no money)')
+                lines.append(f"  {relabel_text(a.reason, b.reason, 'reason')}")
             if a.signed != b.signed:
                 lines.append(f"  signed {a.signed.isoformat()} -> {b.signed.isoformat()}")
             if a.effective != b.effective:
                 lines.append(f"  effective {a.effective.isoformat()} -> {b.effective.isoformat()}")
-            if not _equal(a.changes, b.changes):
-                was = [_change_text(c, a, None, old) for c in a.changes]
-                now = [_change_text(c, b, None, new) for c in b.changes]
+            if not equal(a.changes, b.changes):
+                was = amendment_changes_text(
+                    old, a, functools.partial(_before_amendment, None, old, num, day=a.effective)
+                )
+                now = amendment_changes_text(
+                    new, b, functools.partial(_before_amendment, None, new, num, day=b.effective)
+                )
                 lines += [f"  was: {text}" for text in was if text not in now]
                 lines += [f"  now: {text}" for text in now if text not in was]
-            if _amendment_extras(a) != _amendment_extras(b):
+            if amendment_extras(a) != amendment_extras(b):
                 lines.append(
-                    f"  {', '.join(_amendment_extras(a)) or 'prorated, prospective'} -> "
-                    f"{', '.join(_amendment_extras(b)) or 'prorated, prospective'}"
+                    f"  {', '.join(amendment_extras(a)) or 'prorated, prospective'} -> "
+                    f"{', '.join(amendment_extras(b)) or 'prorated, prospective'}"
                 )
     return lines
 
@@ -594,7 +332,7 @@ def _listed_lines(
             lines.append(f"{name} added: {text(b)}")
         elif b is None and a is not None:
             lines.append(f"{name} removed (was {text(a)})")
-        elif a is not None and b is not None and not _equal(a, b):
+        elif a is not None and b is not None and not equal(a, b):
             relabelled = label_only(a, b)
             lines.append(f"{name} {relabelled}" if relabelled else f"{name} {text(a)} -> {text(b)}")
     return lines
@@ -602,19 +340,19 @@ def _listed_lines(
 
 def _discount_label(a: object, b: object) -> str | None:
     assert isinstance(a, model.Discount) and isinstance(b, model.Discount)
-    if _equal(attrs.evolve(a, label=b.label), b):
-        return f'label "{a.label}" -> "{b.label}" (a label: moves no money)'
+    if equal(attrs.evolve(a, label=b.label), b):
+        return relabel_text(a.label, b.label)
     return None
 
 
 def _discount_any(value: object) -> str:
     assert isinstance(value, model.Discount)
-    return _discount_text(value)
+    return discount_text(value)
 
 
 def _indexation_any(value: object) -> str:
     assert isinstance(value, model.Indexation)
-    return _indexation_text(value)
+    return indexation_text(value)
 
 
 def _maybe_day(value: object) -> str:
@@ -623,7 +361,7 @@ def _maybe_day(value: object) -> str:
 
 def _maybe_vat(value: object) -> str:
     assert value is None or isinstance(value, model.Vat)
-    return _vat(value)
+    return vat_text(value)
 
 
 def _maybe_amount(value: object) -> str:
@@ -659,8 +397,8 @@ _CONTRACT_TERMS: tuple[tuple[str, str, Callable[[object], str]], ...] = (
     ("renewal", "renewal", _any_renewal),
     ("anchor_day", "billing anchor", _maybe_day),
     ("due_days", "due", _days),
-    ("purchase_order", "purchase order", _plain),
-    ("reference", "reference", _plain),
+    ("purchase_order", "purchase order", value_text),
+    ("reference", "reference", value_text),
     ("currency", "currency", _bare),
     ("plan", "plan", _any_plan),
 )
@@ -719,17 +457,17 @@ def contract_lines(
         mine_new = next(c for c in new.charges if c.id == charge)
         if what == "label":
             return mine_old.label == a.label and mine_new.label == b.label
-        return _equal(_charge_field(mine_old, what), _charge_field(a, what)) and _equal(
-            _charge_field(mine_new, what), _charge_field(b, what)
+        return equal(charge_field(mine_old, what), charge_field(a, what)) and equal(
+            charge_field(mine_new, what), charge_field(b, what)
         )
 
     lines += _charges_lines(old.charges, new.charges, explained)
     lines += _listed_lines("discount", old.discounts, new.discounts, _discount_any, _discount_label)
-    if not _equal(old.minimum, new.minimum):
+    if not equal(old.minimum, new.minimum):
         lines.append(f"minimum {_maybe_amount(old.minimum)} -> {_maybe_amount(new.minimum)} per contract year")
-    plan_moved = not _equal(version_old, version_new)  # the minimum's VAT follows the charges' VAT
+    plan_moved = not equal(version_old, version_new)  # the minimum's VAT follows the charges' VAT
     if (
-        not _equal(old.minimum_vat, new.minimum_vat)
+        not equal(old.minimum_vat, new.minimum_vat)
         and old.minimum is not None
         and new.minimum is not None
         and not plan_moved
@@ -768,7 +506,7 @@ def _compare_by_id(
             found.append(ObjectChange(kind=kind, id=key, version=None, status="added", terms=tuple(added(b))))
         elif b is None and a is not None:
             found.append(ObjectChange(kind=kind, id=key, version=None, status="removed", terms=()))
-        elif a is not None and b is not None and not _equal(a, b):
+        elif a is not None and b is not None and not equal(a, b):
             lines = describe(a, b) or ["terms changed"]
             found.append(ObjectChange(kind=kind, id=key, version=None, status="changed", terms=tuple(lines)))
     return found
@@ -860,7 +598,7 @@ def compare(old: model.Workspace, new: model.Workspace) -> WorkspaceChanges:
 
     plans_old = {(v.id, v.effective): v for versions in old.plans.values() for v in versions}
     plans_new = {(v.id, v.effective): v for versions in new.plans.values() for v in versions}
-    moved = [k for k in plans_old.keys() | plans_new.keys() if not _equal(plans_old.get(k), plans_new.get(k))]
+    moved = [k for k in plans_old.keys() | plans_new.keys() if not equal(plans_old.get(k), plans_new.get(k))]
     follows = _followers(old, new, set(moved))
     for key in sorted(moved):
         a, b = plans_old.get(key), plans_new.get(key)
@@ -897,7 +635,7 @@ def compare(old: model.Workspace, new: model.Workspace) -> WorkspaceChanges:
             changed_contracts[cid] = ObjectChange(
                 kind="contract", id=cid, version=None, status="removed", terms=tuple(_contract_summary(was))
             )
-        elif was is not None and now is not None and not _equal(was, now):
+        elif was is not None and now is not None and not equal(was, now):
             touched.add(cid)
             lines = contract_lines(was, now, old, new)
             if lines:

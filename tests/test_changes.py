@@ -252,8 +252,8 @@ def test_contract_terms_in_words() -> None:
         "billing anchor the start's day -> 1",
         "due 14 days -> 30 days",
         "seats quantity 20 -> 22",
-        'discount-1 added: "Rabatt" 10% on seats until 2026-08-01',
-        "minimum none -> 50,000.00 per contract year",
+        'discount-1 added: discount "Rabatt" 10% on seats until 2026-08-01',
+        "minimum none -> 50_000.00 per contract year",
     )
     reasons = {a.contract: a.reasons for a in changes.affected}
     assert reasons == {"C-2": ("contract changed",)}

@@ -16,17 +16,12 @@ import attrs
 
 from compiler import model
 from compiler.calendar import add_duration
-from compiler.changes import duration_text, renewal_text
+from compiler.wording import amount, discount_text, duration_text, indexation_text, pricing_text, renewal_text, same
 from runtime.history.git import Commit, HistoryError
 from runtime.history.log import (
     WORK_TREE,
     History,
     State,
-    amount,
-    discount_text,
-    indexation_text,
-    pricing_text,
-    same,
     unknown_contract,
 )
 

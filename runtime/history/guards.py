@@ -32,13 +32,14 @@ from compiler.billing.lower import KIND_ORDER, lower
 from compiler.billing.price import price_schedule
 from compiler.money import minor_unit, round_money
 from compiler.settings import SETTINGS_FILE, parse_settings
+from compiler.wording import same
 from dsl import ast
 from dsl.diagnostics import Diagnostic, Severity
 from dsl.printer import quote, statement_text
 from dsl.render import lines_from, render_text
 from dsl.span import Span
 from runtime.history.git import HistoryError
-from runtime.history.log import WORK_TREE, History, describe, plain, same
+from runtime.history.log import WORK_TREE, History, describe, plain
 from runtime.ledger.errors import LedgerError
 from runtime.ledger.store import Ledger
 

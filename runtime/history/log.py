@@ -22,23 +22,32 @@ import hashlib
 import posixpath
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from datetime import date
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import attrs
 
 from compiler import model
-from compiler.calendar import MONTH_NAMES
-from compiler.changes import duration_text, renewal_text
 from compiler.names import did_you_mean
 from compiler.settings import SETTINGS_FILE, Settings, parse_settings
-from compiler.terms import repriced
+from compiler.wording import (
+    amendment_changes_text,
+    amendment_extras,
+    amount,
+    charge_changes_text,
+    discount_text,
+    duration_text,
+    indexation_text,
+    pricing_text,
+    relabel_text,
+    renewal_text,
+    same,
+    value_text,
+)
 from compiler.workspace import check_workspace
 from dsl import ast
 from dsl.parser import ParseResult, parse_bytes
-from dsl.printer import format_decimal, quote
+from dsl.printer import quote
 from dsl.span import Span
 from runtime.history.git import Commit, HistoryError, Repo
 from runtime.loader import MAX_SOURCE_BYTES, SKIP_DIRS, Skipped, find_sources, read_regular
@@ -556,117 +565,10 @@ def plain(value: object) -> object:
     return value
 
 
-def same(a: object, b: object) -> bool:
-    return plain(a) == plain(b)
-
-
 # ------------------------------------------------------------------ words
-def amount(value: Decimal) -> str:
-    return format_decimal(value)
-
-
-def _tiers(rule: model.Tiered) -> str:
-    rows = []
-    for tier in rule.tiers:
-        head = "above" if tier.up_to is None else f"up to {amount(tier.up_to)}"
-        flat = f" + {amount(tier.flat)} flat" if tier.flat else ""
-        rows.append(f"{head} {amount(tier.price)}{flat}")
-    return f"{rule.mode} {{ {'; '.join(rows)} }}"
-
-
-def pricing_text(pricing: model.Pricing) -> str:
-    """A charge's price as the language writes it."""
-    if isinstance(pricing, model.FlatFee):
-        return f"flat {amount(pricing.amount)} per {pricing.period}"
-    if isinstance(pricing, model.PerUnitFee):
-        unit = f" per {pricing.unit}" if pricing.unit else ""
-        return f"per_unit {amount(pricing.price)}{unit} per {pricing.period}"
-    if isinstance(pricing, model.OneTimeFee):
-        return f"one_time {amount(pricing.amount)} on {pricing.on.isoformat() if pricing.on else 'start'}"
-    rule = pricing.rule
-    if isinstance(rule, model.UnitRate):
-        text = f"per_unit {amount(rule.price)}"
-    elif isinstance(rule, model.Tiered):
-        text = _tiers(rule)
-    elif isinstance(rule, model.Package):
-        text = f"package {amount(rule.size)} for {amount(rule.price)}"
-    else:
-        text = f"percentage {amount(rule.percent)}%"
-        text += f" min {amount(rule.minimum)}" if rule.minimum is not None else ""
-        text += f" max {amount(rule.maximum)}" if rule.maximum is not None else ""
-    return f"usage {pricing.metric}, {text}"
-
-
-def unit_price(pricing: model.Pricing) -> Decimal | None:
-    """The single price of a charge, when it has one (not tiers or a percentage)."""
-    if isinstance(pricing, model.FlatFee | model.OneTimeFee):
-        return pricing.amount
-    if isinstance(pricing, model.PerUnitFee):
-        return pricing.price
-    if isinstance(pricing.rule, model.UnitRate | model.Package):
-        return pricing.rule.price
-    return None
-
-
-def _billing_text(b: model.Billing | None) -> str:
-    if b is None:
-        return "once"
-    cycle = f"every {b.months} months" if b.cycle == "every" else b.cycle
-    return f"{cycle} in {b.timing}"
-
-
-def _value(value: object) -> str:
-    if value is None:
-        return "none"
-    if isinstance(value, Decimal):
-        return amount(value)
-    if isinstance(value, str):
-        return quote(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, model.Duration):
-        return duration_text(value)
-    if isinstance(value, model.Revenue):
-        text = value.method.replace("_", " ")
-        if value.on is not None:
-            text += f" {value.on.isoformat()}"
-        if value.milestones:
-            text += " " + ", ".join(f"{d.isoformat()} {amount(p)}%" for d, p in value.milestones)
-        return text
-    if isinstance(value, model.Vat):
-        return value.category + (f" {quote(value.reason)}" if value.reason else "")
-    if isinstance(value, model.Address):
-        return f"{quote(value.street)}, {quote(value.postcode)}, {quote(value.city)}, {value.country}"
-    if isinstance(value, tuple):
-        return ", ".join(_value(v) for v in value) or "none"
-    return str(value)
-
-
-_CHARGE_FIELDS = ("trial", "revenue", "vat", "ssp", "ssp_period", "unit", "account")
-
-
 def charge_changes(old: model.Charge, new: model.Charge) -> list[str]:
-    """What changed in a charge, a phrase each: `seats 149.00 -> 159.00`, `seats quantity 25 -> 40`."""
-    cid = new.id
-    phrases: list[str] = []
-    if not same(old.pricing, new.pricing):
-        before, after = unit_price(old.pricing), unit_price(new.pricing)
-        moved = repriced(old.pricing, after) if before is not None and after is not None else None
-        if moved is not None and same(moved, new.pricing):
-            phrases.append(f"{cid} {amount(before or Decimal(0))} -> {amount(after or Decimal(0))}")
-        else:
-            phrases.append(f"{cid} {pricing_text(old.pricing)} -> {pricing_text(new.pricing)}")
-    if old.quantity != new.quantity:
-        phrases.append(f"{cid} quantity {_value(old.quantity)} -> {_value(new.quantity)}")
-    if old.label != new.label:
-        phrases.append(f"{cid} label changed: {quote(old.label)} -> {quote(new.label)}")
-    if not same(old.billing, new.billing):
-        phrases.append(f"{cid} billed {_billing_text(old.billing)} -> {_billing_text(new.billing)}")
-    for name in _CHARGE_FIELDS:
-        a, b = getattr(old, name), getattr(new, name)
-        if not same(a, b):
-            phrases.append(f"{cid} {name.replace('_', ' ')} {_value(a)} -> {_value(b)}")
-    return phrases
+    """What changed in a charge, a phrase each: `seats price 149.00 -> 159.00`, `seats quantity 25 -> 40`."""
+    return charge_changes_text(old, new)
 
 
 def charges_changes(old: Sequence[model.Charge], new: Sequence[model.Charge]) -> list[str]:
@@ -680,25 +582,6 @@ def charges_changes(old: Sequence[model.Charge], new: Sequence[model.Charge]) ->
             phrases += charge_changes(before[cid], charge)
     phrases += [f"charge {cid} removed" for cid in before if cid not in after]
     return phrases
-
-
-def discount_text(d: model.Discount) -> str:
-    text = f"discount {quote(d.label)} {amount(d.percent)}% on {', '.join(d.charges)}"
-    if d.start is not None:
-        text += f" from {d.start.isoformat()}"
-    if d.until is not None:
-        text += f" until {d.until.isoformat()}"
-    return text
-
-
-def indexation_text(i: model.Indexation) -> str:
-    text = (
-        f"indexation {i.index} yearly on {i.on[0]:02d}-{i.on[1]:02d} from {i.start.isoformat()} "
-        f"compare {MONTH_NAMES[i.compare_month - 1]}"
-    )
-    text += f" cap {amount(i.cap)}%" if i.cap is not None else ""
-    text += f" floor {amount(i.floor)}%" if i.floor is not None else ""
-    return f"{text} on {', '.join(i.charges)}"
 
 
 def _listed(old: Iterable[str], new: Iterable[str]) -> list[str]:
@@ -721,48 +604,10 @@ def _version_of(contract: model.Contract, charge: str, number: int) -> tuple[mod
 
 def amendment_phrases(contract: model.Contract, amendment: model.Amendment) -> list[str]:
     """What an amendment does, with the values it replaces: `seats quantity 25 -> 40 from 2026-03-01`."""
-    on = amendment.effective.isoformat()
-    term, renewal = contract.term, contract.renewal
-    for earlier in contract.amendments:
-        if earlier.number >= amendment.number:
-            break
-        for change in earlier.changes:
-            if isinstance(change, model.ChangeTerm):
-                term = change.term
-            elif isinstance(change, model.ChangeRenewal):
-                renewal = change.renewal
-    phrases: list[str] = []
-    for change in amendment.changes:
-        if isinstance(change, model.SetQuantity):
-            before, _ = _version_of(contract, change.charge, amendment.number)
-            was = f"{_value(before.quantity)} -> " if before is not None else ""
-            phrases.append(f"{change.charge} quantity {was}{_value(change.quantity)} from {on}")
-        elif isinstance(change, model.SetPrice):
-            before, _ = _version_of(contract, change.charge, amendment.number)
-            old_price = unit_price(before.pricing) if before is not None else None
-            was = f"{amount(old_price)} -> " if old_price is not None else ""
-            phrases.append(f"{change.charge} price {was}{amount(change.price)} from {on}")
-        elif isinstance(change, model.AddCharge):
-            phrases.append(f"charge {change.charge.id} added from {on}: {pricing_text(change.charge.pricing)}")
-        elif isinstance(change, model.RemoveCharge):
-            phrases.append(f"charge {change.charge} removed from {on}")
-        elif isinstance(change, model.AddDiscount):
-            discount = change.discount
-            text = discount_text(attrs.evolve(discount, start=discount.start or amendment.effective))
-            phrases.append(f"{text} added")
-        elif isinstance(change, model.ChangeTerm):
-            phrases.append(f"term {duration_text(term)} -> {duration_text(change.term)}")
-            term = change.term
-        elif isinstance(change, model.ChangeRenewal):
-            phrases.append(f"renewal {renewal_text(renewal)} -> {renewal_text(change.renewal)}")
-            renewal = change.renewal
-        else:
-            phrases.append(f"terminated from {on}")
-    if not amendment.prorate:
-        phrases.append("no proration")
-    if amendment.accounting != "prospective":
-        phrases.append(f"accounting {amendment.accounting.replace('_', ' ')}")
-    return phrases or ["no changes"]
+    phrases = amendment_changes_text(
+        contract, amendment, lambda charge: _version_of(contract, charge, amendment.number)[0]
+    )
+    return phrases + amendment_extras(amendment) or ["no changes"]
 
 
 def _slots(amendment: model.Amendment) -> dict[tuple[str, str], str]:
@@ -771,7 +616,7 @@ def _slots(amendment: model.Amendment) -> dict[tuple[str, str], str]:
     discounts = 0
     for change in amendment.changes:
         if isinstance(change, model.SetQuantity):
-            slots["quantity", change.charge] = f"{change.charge} quantity {_value(change.quantity)}"
+            slots["quantity", change.charge] = f"{change.charge} quantity {value_text(change.quantity)}"
         elif isinstance(change, model.SetPrice):
             slots["price", change.charge] = f"{change.charge} price {amount(change.price)}"
         elif isinstance(change, model.AddCharge):
@@ -826,7 +671,7 @@ def _customer_changes(old: model.Customer | None, new: model.Customer | None) ->
             continue
         a, b = getattr(old, f.name), getattr(new, f.name)
         if not same(a, b):
-            phrases.append(f"{f.name} {_value(a)} -> {_value(b)}")
+            phrases.append(f"{f.name} {value_text(a)} -> {value_text(b)}")
     return [f"customer {new.id}: {', '.join(phrases)}"]
 
 
@@ -849,7 +694,7 @@ def _plan_changes(old: State, new: State) -> tuple[list[str], set[str]]:
         return lines, set()
     phrases = charges_changes(old.plan.charges, new.plan.charges)
     if old.plan.label != new.plan.label:
-        phrases.insert(0, f"label changed: {quote(old.plan.label)} -> {quote(new.plan.label)}")
+        phrases.insert(0, relabel_text(old.plan.label, new.plan.label))
     if old.plan.currency != new.plan.currency:
         phrases.insert(0, f"currency {old.plan.currency} -> {new.plan.currency}")
     if phrases:
@@ -875,9 +720,9 @@ def _metric_changes(old: Mapping[str, model.Metric], new: Mapping[str, model.Met
         a, b = old[mid], new[mid]
         phrases = []
         if a.label != b.label:
-            phrases.append(f"label changed: {quote(a.label)} -> {quote(b.label)}")
+            phrases.append(relabel_text(a.label, b.label))
         if a.events != b.events:
-            phrases.append(f"events {_value(a.events)} -> {_value(b.events)}")
+            phrases.append(f"events {value_text(a.events)} -> {value_text(b.events)}")
         if (a.function, a.field) != (b.function, b.field):
             phrases.append(f"{a.function} {a.field or ''}".rstrip() + " -> " + f"{b.function} {b.field or ''}".rstrip())
         if a.negative_allowed != b.negative_allowed:
@@ -900,20 +745,20 @@ def _terms_changes(old: State, new: State) -> list[str]:
     for name in _HEADER:
         x, y = getattr(a, name), getattr(b, name)
         if x != y:
-            lines.append(f"{name.replace('_', ' ')} {_value(x)} -> {_value(y)}")
+            lines.append(f"{name.replace('_', ' ')} {value_text(x)} -> {value_text(y)}")
     if not same(a.term, b.term):
         lines.append(f"term {duration_text(a.term)} -> {duration_text(b.term)}")
     if not same(a.renewal, b.renewal):
         lines.append(f"renewal {renewal_text(a.renewal)} -> {renewal_text(b.renewal)}")
     if not same(a.minimum_vat, b.minimum_vat):
-        lines.append(f"minimum vat {_value(a.minimum_vat)} -> {_value(b.minimum_vat)}")
+        lines.append(f"minimum vat {value_text(a.minimum_vat)} -> {value_text(b.minimum_vat)}")
     lines += [p for p in charges_changes(a.charges, b.charges) if p not in explained]
     lines += _listed(map(discount_text, a.discounts), map(discount_text, b.discounts))
     lines += _listed(map(indexation_text, a.indexations), map(indexation_text, b.indexations))
     ssp_a, ssp_b = dict(a.ssp), dict(b.ssp)
     for charge in sorted(set(ssp_a) | set(ssp_b)):
         if ssp_a.get(charge) != ssp_b.get(charge):
-            lines.append(f"ssp {charge} {_value(ssp_a.get(charge))} -> {_value(ssp_b.get(charge))}")
+            lines.append(f"ssp {charge} {value_text(ssp_a.get(charge))} -> {value_text(ssp_b.get(charge))}")
     before = {x.number: x for x in a.amendments}
     after = {x.number: x for x in b.amendments}
     for number, amendment in after.items():

@@ -142,11 +142,11 @@ def test_editing_the_plan_version_of_invoiced_months_fails_for_each_contract(rep
     errors = [line for line in output.splitlines() if line.startswith(("error", "  |  ", "  = help"))]
     assert errors == [
         "error: contract ACME-1 was rewritten for periods already invoiced",
-        "  |          ^^^^^^ plan team 2026-01-01: seats 100.00 -> 90.00",
+        "  |          ^^^^^^ plan team 2026-01-01: seats price 100.00 -> 90.00",
         "  = help: invoiced periods change: 2026-01-01..2026-01-31 seats 1 000.00 -> 900.00; "
         f"2026-02-01..2026-02-28 seats 1 000.00 -> 900.00; {REWRITE_HELP}",
         "error: contract OTHER-1 was rewritten for periods already invoiced",
-        "  |          ^^^^^^^ plan team 2026-01-01: seats 100.00 -> 90.00",
+        "  |          ^^^^^^^ plan team 2026-01-01: seats price 100.00 -> 90.00",
         "  = help: invoiced periods change: 2026-01-01..2026-01-31 seats 500.00 -> 450.00; "
         f"2026-02-01..2026-02-28 seats 500.00 -> 450.00; {REWRITE_HELP}",
     ]

@@ -152,7 +152,7 @@ def test_log_lists_the_commits_that_changed_the_contract(repo: GitRepo) -> None:
         f"{c['Rename Acme' + chr(39) + 's file']}  2026-03-02  Kari Nordmann  Rename Acme's file\n"
         "    moved from contracts/acme.avt to contracts/acme-as.avt\n\n"
         f"{c['Team seats 110']}  2026-03-01  Ola Nordmann  Team seats 110\n"
-        "    plan team 2026-01-01: seats 100.00 -> 110.00\n\n"
+        "    plan team 2026-01-01: seats price 100.00 -> 110.00\n\n"
         f"{c['Acme: 25 seats from March']}  2026-02-20  Kari Nordmann  Acme: 25 seats from March\n"
         "    amendment 1 added: seats quantity 10 -> 25 from 2026-03-01\n\n"
         f"{c['Start']}  2026-01-05  Kari Nordmann  Start\n"
@@ -168,7 +168,7 @@ def test_a_removed_contract_still_has_its_log(repo: GitRepo) -> None:
     found = json.loads(output)
     assert [(e["short"], e["author"], e["changes"]) for e in found["commits"]] == [
         (c["OTHER-1 ended"], "Ola Nordmann", ["contract removed from contracts/other.avt"]),
-        (c["Team seats 110"], "Ola Nordmann", ["plan team 2026-01-01: seats 100.00 -> 110.00"]),
+        (c["Team seats 110"], "Ola Nordmann", ["plan team 2026-01-01: seats price 100.00 -> 110.00"]),
         (c["OTHER-1 grows"], "Ola Nordmann", ["seats quantity 5 -> 8"]),
         (
             c["Start"],
@@ -250,9 +250,9 @@ def test_a_merge_that_sets_a_value_of_its_own_is_listed(tmp_path: Path) -> None:
     code, output = run(repo.path, "log", "ACME-1")
     assert code == 0, output
     assert [line.strip() for line in output.splitlines() if line.startswith("    ")] == [
-        "plan team 2026-01-01: seats 120.00 -> 130.00",
-        "plan team 2026-01-01: seats 100.00 -> 120.00",
-        "plan team 2026-01-01: seats 100.00 -> 110.00",
+        "plan team 2026-01-01: seats price 120.00 -> 130.00",
+        "plan team 2026-01-01: seats price 100.00 -> 120.00",
+        "plan team 2026-01-01: seats price 100.00 -> 110.00",
         "contract added in acme.avt: customer nordlys, plan team 2026-01-01, start 2026-01-01, term 12 months, "
         "1 amendment",
     ]
