@@ -13,6 +13,7 @@ from typing import Literal
 import attrs
 
 from compiler.billing.lines import LineId, LineKind, Tax
+from runtime.ledger.parties import LineDetails, Parties
 from runtime.ledger.totals import Totals
 
 Kind = Literal["invoice", "credit_note"]
@@ -37,6 +38,7 @@ class DraftLine:
     billing_start: date  # the billing period the line belongs to (the full cycle)
     billing_end: date
     corrects: int | None = None  # credit-note lines: the invoice number whose line this corrects
+    details: LineDetails | None = None  # unit code and VAT reason; None only on lines issued before snapshots
 
     @property
     def id(self) -> LineId:
@@ -55,6 +57,7 @@ class DraftDocument:
     purchase_order: str | None
     lines: tuple[DraftLine, ...]
     corrects: tuple[int, ...] = ()  # credit notes: the invoice numbers they reference
+    parties: Parties | None = None  # both parties as of issue; a bill run always sets them
 
 
 @attrs.frozen(kw_only=True)
@@ -78,6 +81,7 @@ class IssuedDocument:
     previous_hash: str
     hash: str
     issued_at_run: int
+    parties: Parties | None = None  # None only for a document issued before the ledger kept snapshots
 
 
 @attrs.frozen(kw_only=True)
