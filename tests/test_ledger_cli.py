@@ -278,3 +278,55 @@ def test_a_credit_note_row_has_no_negative_zero(tmp_path: Path) -> None:
         ("-9.00", "0.00", "-9.00", 1001),  # the line names no invoice; its credit note corrects only 1001
     ]
     assert rows[0]["customer_name"] == "Nordlys AS"
+
+
+FIXTURE_V4 = Path(__file__).parent / "ledger" / "fixtures" / "ledger-v4.sqlite"
+
+
+def test_backfill_gives_older_documents_a_snapshot_once(ws: Path) -> None:
+    shutil.copyfile(FIXTURE_V4, ws / "ledger.sqlite")  # 13 documents issued before snapshots
+    before = (ws / "ledger.sqlite").read_bytes()
+    code, out, err = run(ws, "ledger", "backfill", "--dry-run")
+    assert (code, err) == (0, "")
+    assert out == (
+        "would record snapshots of the parties and lines of 13 documents from today's workspace, marked as "
+        "backfilled: not covered by their hash\nnothing was recorded (--dry-run)\n"
+    )
+    assert (ws / "ledger.sqlite").read_bytes() == before
+    code, out, err = run(ws, "ledger", "backfill")
+    assert (code, err) == (0, "")
+    assert out.startswith("recorded snapshots of the parties and lines of 13 documents from today's workspace")
+    code, out, err = run(ws, "ledger", "backfill")
+    assert (code, out) == (
+        0,
+        f"nothing to backfill: every document in the ledger at {ws / 'ledger.sqlite'} has its snapshot\n",
+    )
+    code, out, err = run(ws, "ledger", "verify")
+    assert code == 0 and out.startswith("OK: ledger.sqlite: 10 invoices (last 250010, hash 22b50c71b6de)"), err
+    from runtime.ledger import Ledger
+
+    with Ledger.open(ws / "ledger.sqlite", create=False, read_only=True) as ledger:
+        note = ledger.document("credit_note", 950002)
+        backfilled = ledger.backfilled()
+    assert note is not None and note.parties is not None
+    assert (note.parties.source, note.parties.buyer.id, note.parties.buyer.name) == (
+        "backfill",
+        "lofoten_rorbu",
+        "Lofoten Rorbuferie AS",
+    )
+    assert note.parties.seller.bank_account == "7661.69.72304"
+    assert len(backfilled) == 13
+
+
+def test_backfill_refuses_another_sellers_ledger(ws: Path) -> None:
+    shutil.copyfile(FIXTURE_V4, ws / "ledger.sqlite")
+    seller = ws / "seller.avt"
+    seller.write_text(seller.read_text(encoding="utf-8").replace("250001", "260001"), encoding="utf-8")
+    code, out, err = run(ws, "ledger", "backfill")
+    assert code == 1 and out == ""
+    assert err.startswith("error: the ledger at ") and "\n  = help: " in err
+    assert "invoice_numbers from 260001" in err
+    from runtime.ledger import Ledger
+
+    with Ledger.open(ws / "ledger.sqlite", create=False, read_only=True) as ledger:
+        assert ledger.backfilled() == {}

@@ -41,6 +41,7 @@ from compiler.billing.lines import LineId, Tax
 from compiler.billing.price import PricedLine
 from compiler.billing.provenance import CorrectionTrace, DocumentRef, Trace, trace_from_json, trace_to_json
 from runtime.billing.bankdays import due_date
+from runtime.billing.parties import line_details, parties_for
 from runtime.ledger.documents import DraftDocument, DraftLine, IssuedLine
 from runtime.ledger.errors import LedgerError
 
@@ -324,11 +325,18 @@ def reconcile(
             fix = _correction(bucket, difference, target, before, invoice)
             credit_lines[contract, invoice].append((_reading_order(fix, True), fix))
     drafts: list[DraftDocument] = []
+
+    def stated(found: list[tuple[tuple[object, ...], DraftLine]]) -> tuple[DraftLine, ...]:
+        """The lines in reading order, each with the unit code and VAT reason it shows."""
+        ordered = sorted(found, key=lambda pair: pair[0])
+        return tuple(attrs.evolve(line, details=line_details(workspace, line)) for _, line in ordered)
+
     for cid in sorted(set(invoice_lines) | {c for c, _ in credit_lines}):
         contract_ = workspace.contracts[cid]
         customer = workspace.customers[contract_.customer]
         reference = contract_.reference or customer.reference
         header = {
+            "parties": parties_for(workspace, cid),
             "contract": cid,
             "customer": contract_.customer,
             "currency": contract_.currency,
@@ -338,10 +346,10 @@ def reconcile(
             "purchase_order": contract_.purchase_order,
         }
         if invoice_lines.get(cid):
-            lines = tuple(line for _, line in sorted(invoice_lines[cid], key=lambda pair: pair[0]))
+            lines = stated(invoice_lines[cid])
             drafts.append(DraftDocument(kind="invoice", lines=lines, **header))  # type: ignore[arg-type]
         for invoice in sorted(n for c, n in credit_lines if c == cid):
-            credits = tuple(line for _, line in sorted(credit_lines[cid, invoice], key=lambda pair: pair[0]))
+            credits = stated(credit_lines[cid, invoice])
             drafts.append(DraftDocument(kind="credit_note", lines=credits, corrects=(invoice,), **header))  # type: ignore[arg-type]
     vanished.sort(key=lambda v: (v.contract, v.charge, v.start, v.metric))
     return Reconciled(drafts=drafts, orphans=orphans, vanished=vanished)

@@ -1,5 +1,5 @@
-"""`avtale ledger init|verify|anchor|runs`: set up the ledger for the seller, check it, anchor its chain,
-and list its bill runs."""
+"""`avtale ledger init|verify|anchor|runs|backfill`: set up the ledger for the seller, check it, anchor its
+chain, list its bill runs, and give documents issued before snapshots one from today's workspace."""
 
 from __future__ import annotations
 
@@ -11,16 +11,21 @@ from typing import Any, NoReturn
 
 import click
 
+from compiler import model
+from runtime.billing.parties import buyer_party, line_details, seller_party
 from runtime.cli.bill import KIND_NAMES, identity_of, ledger_path
 from runtime.cli.options import Context, workspace_root
 from runtime.cli.workspace import load_checked
 from runtime.ledger import (
     Anchor,
     BillRun,
+    IssuedDocument,
     Kind,
     Ledger,
     LedgerError,
     LedgerIdentity,
+    LineDetails,
+    Parties,
     SeriesState,
     format_anchor,
     parse_anchor,
@@ -48,7 +53,8 @@ def _path(ctx: Context) -> Path:
 
 @click.group()
 def ledger() -> None:
-    """The ledger of issued documents: set it up, verify it, anchor its hash chain, list its runs."""
+    """The ledger of issued documents: set it up, verify it, anchor its hash chain, list its runs, backfill
+    snapshots of older documents."""
 
 
 @ledger.command("init")
@@ -273,3 +279,56 @@ def _run_json(run: BillRun, counts: dict[Kind, int]) -> dict[str, Any]:
         "invoices": counts.get("invoice", 0),
         "credit_notes": counts.get("credit_note", 0),
     }
+
+
+Snapshot = tuple[Parties, tuple[LineDetails, ...]]
+
+
+def _backfill_of(workspace: model.Workspace, doc: IssuedDocument) -> Snapshot | str:
+    """The snapshot today's workspace gives a document, or why it gives none (its customer is gone)."""
+    assert workspace.seller is not None, "a checked workspace has a seller"
+    customer = workspace.customers.get(doc.customer)
+    if customer is None:
+        return f"customer {doc.customer} is no longer in the workspace"
+    parties = Parties(seller=seller_party(workspace.seller), buyer=buyer_party(customer), source="backfill")
+    return parties, tuple(line_details(workspace, line) for line in doc.lines)
+
+
+@ledger.command("backfill")
+@click.option("--dry-run", is_flag=True, help="Say what would be recorded, and record nothing.")
+@click.pass_obj
+def backfill(ctx: Context, dry_run: bool) -> None:
+    """Record the parties and line details of documents issued before the ledger kept them.
+
+    Documents issued since ledger schema version 5 carry both parties and each line's unit
+    code and VAT reason as they stood on the day of issue, covered by their hash. Older
+    documents have none; an EHF or PDF of one needs them. This takes them from today's
+    workspace, marks them as backfilled (with when), and leaves every hash as it is: a
+    backfilled snapshot is not covered by it. A document that has a snapshot keeps it, so
+    running it again records nothing.
+    """
+    workspace, model_ = load_checked(ctx)
+    assert model_.seller is not None, "a checked workspace has a seller"
+    path = ledger_path(workspace.root, workspace.settings.ledger)
+    try:
+        with Ledger.open(path, create=False, read_only=dry_run) as opened:
+            opened.check_identity(identity_of(model_.seller))
+            bare = [doc for doc in opened.documents() if doc.parties is None]
+            found = {(doc.series, doc.number): _backfill_of(model_, doc) for doc in bare}
+            wanted = {key: value for key, value in found.items() if not isinstance(value, str)}
+            done = len(wanted) if dry_run else opened.backfill_parties(wanted)
+    except LedgerError as exc:
+        _fail(exc.message, exc.help)
+    for (series, number), why in found.items():
+        if isinstance(why, str):
+            click.echo(f"warning: {KIND_NAMES[series]} {number} is left without a snapshot: {why}", err=True)
+    if not bare:
+        click.echo(f"nothing to backfill: every document in the ledger at {path} has its snapshot")
+        return
+    verb = "would record" if dry_run else "recorded"
+    click.echo(
+        f"{verb} snapshots of the parties and lines of {done} document{'s' if done != 1 else ''} from today's "
+        "workspace, marked as backfilled: not covered by their hash"
+    )
+    if dry_run:
+        click.echo("nothing was recorded (--dry-run)")

@@ -5,6 +5,12 @@ canonical JSON is the document without `hash` and `previous_hash`: keys sorted, 
 spaces, UTF-8, Decimals and dates as strings exactly as stored. Changing any stored
 figure, line, reference or number breaks the document's hash; removing or reordering
 a document breaks the link from the next one.
+
+A document issued with snapshots of its parties and lines (schema version 5, `parties.source == "issue"`) has
+them in its canonical JSON too, with `"format": 2`: each line gains `details`, the document gains `parties`.
+Stripping the snapshot, or relabelling it a backfill, gives the old form and so another hash. A document issued
+before version 5 has neither and keeps its old canonical form, and so its hash, exactly; a snapshot backfilled
+for it later is not covered.
 """
 
 from __future__ import annotations
@@ -14,8 +20,10 @@ import json
 from typing import Any
 
 from runtime.ledger.documents import DraftLine, IssuedDocument
+from runtime.ledger.parties import LineDetails, Party
 
 GENESIS = "0" * 64
+SNAPSHOT_FORMAT = 2  # the canonical form of a document that carries its issue-time snapshots
 
 
 def _line(line: DraftLine) -> dict[str, Any]:
@@ -39,8 +47,39 @@ def _line(line: DraftLine) -> dict[str, Any]:
     }
 
 
+def _details(details: LineDetails | None) -> dict[str, Any] | None:
+    if details is None:
+        return None
+    return {"unit_code": details.unit_code, "vat_reason": details.vat_reason}
+
+
+def _party(party: Party) -> dict[str, Any]:
+    address = party.address
+    return {
+        "id": party.id,
+        "name": party.name,
+        "orgnr": party.orgnr,
+        "vat_number": party.vat_number,
+        "foretaksregisteret": party.foretaksregisteret,
+        "consumer": party.consumer,
+        "address": None
+        if address is None
+        else {"street": address.street, "postcode": address.postcode, "city": address.city, "country": address.country},
+        "peppol": party.peppol,
+        "email": party.email,
+        "bank_account": party.bank_account,
+        "language": party.language,
+    }
+
+
+def covers_snapshots(doc: IssuedDocument) -> bool:
+    """Whether the document's hash covers its party and line snapshots: those recorded when it was issued."""
+    return doc.parties is not None and doc.parties.source == "issue"
+
+
 def canonical(doc: IssuedDocument) -> bytes:
-    body = {
+    lines = [_line(line) for line in doc.lines]
+    body: dict[str, Any] = {
         "series": doc.series,
         "number": doc.number,
         "kind": doc.kind,
@@ -53,7 +92,7 @@ def canonical(doc: IssuedDocument) -> bytes:
         "purchase_order": doc.purchase_order,
         "kid": doc.kid,
         "corrects": list(doc.corrects),
-        "lines": [_line(line) for line in doc.lines],
+        "lines": lines,
         "vat_groups": [
             {"category": g.category, "rate": str(g.rate), "taxable": str(g.taxable), "vat": str(g.vat)}
             for g in doc.totals.groups
@@ -63,6 +102,12 @@ def canonical(doc: IssuedDocument) -> bytes:
         "gross": str(doc.totals.gross),
         "run": doc.issued_at_run,
     }
+    if covers_snapshots(doc):
+        assert doc.parties is not None
+        body["format"] = SNAPSHOT_FORMAT
+        body["parties"] = {"seller": _party(doc.parties.seller), "buyer": _party(doc.parties.buyer)}
+        for entry, line in zip(lines, doc.lines, strict=True):
+            entry["details"] = _details(line.details)
     return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 

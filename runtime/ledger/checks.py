@@ -38,7 +38,17 @@ def raw_problems(raw: rows.Raw) -> list[str]:
         doc = rows.decode_document(*raw)
     except (ValueError, ArithmeticError, TypeError) as exc:
         return [f"{where}: a stored value cannot be read ({exc})"]
-    return [f"{where}: {problem}" for problem in document_problems(doc)]
+    return [f"{where}: {problem}" for problem in document_problems(doc) + snapshot_problems(doc)]
+
+
+def snapshot_problems(doc: IssuedDocument) -> list[str]:
+    """A snapshot is whole: both parties and every line's details, or nothing at all (schema version 5)."""
+    bare = [str(position) for position, line in enumerate(doc.lines, start=1) if line.details is None]
+    if doc.parties is not None and bare:
+        return [f"its snapshot is incomplete: line {', '.join(bare)} ha{'s' if len(bare) == 1 else 've'} no details"]
+    if doc.parties is None and len(bare) < len(doc.lines):
+        return ["its lines have details but it has no snapshot of its parties"]
+    return []
 
 
 def warning(doc: IssuedDocument) -> str | None:

@@ -1,4 +1,4 @@
-"""The ledger's SQLite schema, version 4, embedded so that no data file needs shipping.
+"""The ledger's SQLite schema, version 5, embedded so that no data file needs shipping.
 
 Rules that keep the books honest live in the schema itself, so they hold for any
 program that writes the file, not just this one:
@@ -13,8 +13,13 @@ program that writes the file, not just this one:
 
 Version 3 added the identity (`ledger_info`); `MIGRATIONS[2]` brings a version-2 file up to it.
 Version 4 added the workspace revision of each bill run (`bill_runs.revision`, `bill_runs.dirty`);
-`MIGRATIONS[3]` adds the columns. A new ledger is made by the same steps (version 2, then each
-migration), so a migrated file and a new one have the same schema, to the letter.
+`MIGRATIONS[3]` adds the columns.
+Version 5 added what an issued document shows of its parties and lines (`document_parties`,
+`document_line_details`), the handovers of documents to a sending channel (`handovers`) and closed
+accounting months (`closed_months`, `closed_figures`); `MIGRATIONS[4]` adds the tables.
+
+A new ledger is made by the same steps (version 2, then each migration), so a migrated file and a new one
+have the same schema, to the letter.
 """
 
 from __future__ import annotations
@@ -22,12 +27,13 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 
-SCHEMA_VERSION = 4
-READABLE = (2, 3, 4)  # versions this Avtale reads; older ones are migrated to 4 when opened for writing
+SCHEMA_VERSION = 5
+READABLE = (2, 3, 4, 5)  # versions this Avtale reads; older ones are migrated to 5 when opened for writing
 APPLICATION_ID = 0x41765401  # "AvT" + 1: marks the file as an Avtale ledger (PRAGMA application_id)
 GENESIS_SQL = "'" + "0" * 64 + "'"
 
 APPEND_ONLY = ("bill_runs", "documents", "document_refs", "document_lines", "document_vat")
+APPEND_ONLY_V5 = ("document_parties", "document_line_details", "handovers", "closed_months", "closed_figures")
 
 TABLES = """
 CREATE TABLE bill_runs (
@@ -218,10 +224,117 @@ ALTER TABLE bill_runs ADD COLUMN revision TEXT
 ALTER TABLE bill_runs ADD COLUMN dirty INTEGER CHECK (dirty IS NULL OR dirty IN (0, 1));
 """
 
-SCHEMA = SCHEMA_V2 + IDENTITY + REVISIONS
+# Version 5: snapshots of what each document shows of its parties and lines, handovers, closed months.
+#
+# `document_parties` holds a document's seller and buyer as the document names them. `source` is 'issue' for a
+# snapshot recorded with the document (then covered by its hash, chain.py) or 'backfill' for one recorded later,
+# from the workspace of that day, for a document issued before version 5 (`avtale ledger backfill`); a backfill
+# records when, in `recorded_at`. An address is stored whole or not at all. Both rows of a document share one
+# source. `document_line_details` holds each line's unit code and VAT exemption reason, with the source of the
+# document's party snapshot. A document gets one snapshot, never a second: the primary keys see to that.
+#
+# `handovers`: each document is handed to one sending channel once (UNIQUE (series, number)), in the order
+# recorded (`id`). `closed_months`: a month is closed once, and months are closed in order; its figures are
+# written with it, in the same transaction, and only the latest closed month can receive any.
+SNAPSHOTS = """
+CREATE TABLE document_parties (
+    series TEXT NOT NULL,
+    number INTEGER NOT NULL,
+    role TEXT NOT NULL CHECK (role IN ('seller', 'buyer')),
+    id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    orgnr TEXT,
+    vat_number TEXT,
+    foretaksregisteret INTEGER NOT NULL CHECK (foretaksregisteret IN (0, 1)),
+    consumer INTEGER NOT NULL CHECK (consumer IN (0, 1)),
+    street TEXT,
+    postcode TEXT,
+    city TEXT,
+    country TEXT,
+    peppol TEXT,
+    email TEXT,
+    bank_account TEXT,
+    language TEXT NOT NULL,
+    source TEXT NOT NULL CHECK (source IN ('issue', 'backfill')),
+    recorded_at TEXT,
+    CHECK ((street IS NULL) = (postcode IS NULL) AND (street IS NULL) = (city IS NULL)
+        AND (street IS NULL) = (country IS NULL)),
+    CHECK ((source = 'backfill') = (recorded_at IS NOT NULL)),
+    PRIMARY KEY (series, number, role),
+    FOREIGN KEY (series, number) REFERENCES documents (series, number)
+) STRICT;
+
+CREATE TABLE document_line_details (
+    series TEXT NOT NULL,
+    number INTEGER NOT NULL,
+    line INTEGER NOT NULL,
+    unit_code TEXT NOT NULL CHECK (length(unit_code) > 0),
+    vat_reason TEXT,
+    PRIMARY KEY (series, number, line),
+    FOREIGN KEY (series, number, line) REFERENCES document_lines (series, number, line)
+) STRICT;
+
+CREATE TRIGGER document_parties_one_source BEFORE INSERT ON document_parties
+WHEN EXISTS (SELECT 1 FROM document_parties WHERE series = NEW.series AND number = NEW.number
+    AND source IS NOT NEW.source)
+BEGIN
+    SELECT RAISE(ABORT, 'both parties of a document are snapshotted together, from one source');
+END;
+
+CREATE TABLE handovers (
+    id INTEGER PRIMARY KEY CHECK (id >= 1),
+    series TEXT NOT NULL,
+    number INTEGER NOT NULL,
+    channel TEXT NOT NULL CHECK (channel IN ('peppol', 'email', 'print')),
+    file TEXT NOT NULL CHECK (length(file) > 0),
+    sha256 TEXT NOT NULL CHECK (length(sha256) = 64 AND NOT sha256 GLOB '*[^0-9a-f]*'),
+    handed_over_at TEXT NOT NULL,
+    UNIQUE (series, number),
+    FOREIGN KEY (series, number) REFERENCES documents (series, number)
+) STRICT;
+
+CREATE TRIGGER handovers_in_order BEFORE INSERT ON handovers
+WHEN NEW.id IS NOT coalesce((SELECT max(id) FROM handovers), 0) + 1
+BEGIN
+    SELECT RAISE(ABORT, 'handovers are recorded in order without gaps');
+END;
+
+CREATE TABLE closed_months (
+    month TEXT PRIMARY KEY CHECK (month GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]-01'),
+    closed_at TEXT NOT NULL,
+    closed_by TEXT NOT NULL CHECK (length(closed_by) > 0)
+) STRICT;
+
+CREATE TABLE closed_figures (
+    month TEXT NOT NULL REFERENCES closed_months (month),
+    position INTEGER NOT NULL CHECK (position >= 1),
+    contract TEXT NOT NULL,
+    obligation TEXT NOT NULL,
+    account INTEGER NOT NULL,
+    currency TEXT NOT NULL,
+    amount TEXT NOT NULL,
+    PRIMARY KEY (month, position),
+    UNIQUE (month, contract, obligation, account, currency)
+) STRICT;
+
+CREATE TRIGGER closed_months_in_order BEFORE INSERT ON closed_months
+WHEN NEW.month <= (SELECT max(month) FROM closed_months)
+BEGIN
+    SELECT RAISE(ABORT, 'months are closed in order, each once: this month is not after the latest closed month');
+END;
+
+CREATE TRIGGER closed_figures_latest_month BEFORE INSERT ON closed_figures
+WHEN NEW.month IS NOT (SELECT max(month) FROM closed_months)
+BEGIN
+    SELECT RAISE(ABORT, 'figures are recorded with the month they close, never added to an earlier closed month');
+END;
+
+""" + "".join(_append_only(table) for table in APPEND_ONLY_V5)
+
+SCHEMA = SCHEMA_V2 + IDENTITY + REVISIONS + SNAPSHOTS
 
 # What brings a ledger of version N up to N + 1, in one transaction with the new user_version.
-MIGRATIONS = {2: IDENTITY, 3: REVISIONS}
+MIGRATIONS = {2: IDENTITY, 3: REVISIONS, 4: SNAPSHOTS}
 
 # Every trigger the schema defines, by version; verify() reports any that has gone missing.
 TRIGGERS_V2 = (
@@ -240,7 +353,16 @@ TRIGGERS = (
     "ledger_info_no_update",
     "ledger_info_no_delete",
 )
-TRIGGERS_BY_VERSION = {2: TRIGGERS_V2, 3: TRIGGERS, 4: TRIGGERS}  # version 4 added columns, no trigger
+TRIGGERS_V5 = (
+    *TRIGGERS,
+    "document_parties_one_source",
+    "handovers_in_order",
+    "closed_months_in_order",
+    "closed_figures_latest_month",
+    *(f"{table}_no_{verb}" for table in APPEND_ONLY_V5 for verb in ("update", "delete")),
+)
+# Version 4 added columns, no trigger.
+TRIGGERS_BY_VERSION = {2: TRIGGERS_V2, 3: TRIGGERS, 4: TRIGGERS, 5: TRIGGERS_V5}
 
 
 def statements(script: str = SCHEMA) -> Iterator[str]:

@@ -13,9 +13,9 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -26,7 +26,8 @@ from compiler.money import round_money
 from runtime.ledger import connect, rows, verification
 from runtime.ledger.anchor import Anchor, AnchorTail
 from runtime.ledger.chain import GENESIS, document_hash
-from runtime.ledger.checks import LABEL
+from runtime.ledger.checks import LABEL, label
+from runtime.ledger.closes import ClosedFigure, ClosedMonth
 from runtime.ledger.documents import (
     KINDS,
     DraftDocument,
@@ -38,6 +39,7 @@ from runtime.ledger.documents import (
 )
 from runtime.ledger.errors import InvalidDraft, LedgerDamaged, LedgerError, LedgerSchemaError, NumberingError
 from runtime.ledger.faults import code, fault, is_bug, is_undecodable, reading, writing
+from runtime.ledger.handovers import Handover
 from runtime.ledger.identity import (
     LedgerIdentity,
     LedgerInfo,
@@ -50,6 +52,7 @@ from runtime.ledger.identity import (
     timestamp,
 )
 from runtime.ledger.kid import KidScheme, check_kid_settings, make_kid
+from runtime.ledger.parties import LineDetails, Parties
 from runtime.ledger.schema import (
     APPLICATION_ID,
     MIGRATIONS,
@@ -59,7 +62,7 @@ from runtime.ledger.schema import (
     statements,
 )
 from runtime.ledger.totals import compute_totals
-from runtime.ledger.validation import check_draft
+from runtime.ledger.validation import check_closed_month, check_draft, check_handover, check_snapshot
 
 DEFAULT_TIMEOUT = 2.0  # seconds to wait for another writer before reporting the ledger locked
 SETTING = {"invoice": "invoice_numbers", "credit_note": "credit_note_numbers"}
@@ -574,6 +577,7 @@ class Ledger:
                 previous_hash=previous[series],
                 hash="",
                 issued_at_run=run,
+                parties=draft.parties,
             )
             doc = attrs.evolve(doc, hash=document_hash(doc))
             self._insert(doc)
@@ -669,6 +673,26 @@ class Ledger:
         self._db.executemany(
             f"INSERT INTO document_vat ({rows.VAT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)", rows.vat_rows(doc)
         )
+        if doc.parties is not None:
+            self._insert_snapshot(doc.series, doc.number, doc.parties, [line.details for line in doc.lines], None)
+
+    def _insert_snapshot(
+        self,
+        series: Kind,
+        number: int,
+        parties: Parties,
+        details: Sequence[LineDetails | None],
+        recorded_at: str | None,
+    ) -> None:
+        """A document's party rows and the details of each line that has them."""
+        self._db.executemany(
+            f"INSERT INTO document_parties ({rows.PARTY_COLUMNS}) VALUES ({', '.join('?' * 19)})",
+            rows.party_rows(series, number, parties, recorded_at),
+        )
+        self._db.executemany(
+            f"INSERT INTO document_line_details ({rows.DETAIL_COLUMNS}) VALUES (?, ?, ?, ?, ?)",
+            rows.detail_rows(series, number, details),
+        )
 
     # -- settlements ----------------------------------------------------------------------------
 
@@ -701,6 +725,198 @@ class Ledger:
         where, params = _contract_range(low, high)
         clause = f"WHERE {' AND '.join(where)}" if where else ""
         return [c for (c,) in self._db.execute(f"SELECT DISTINCT contract FROM document_lines {clause}", params)]
+
+    # -- snapshots backfilled ------------------------------------------------------------------
+
+    @writing
+    def backfill_parties(
+        self,
+        snapshots: Mapping[tuple[Kind, int], tuple[Parties, tuple[LineDetails, ...]]],
+        *,
+        recorded_at: datetime | None = None,
+    ) -> int:
+        """Record snapshots, taken from today's workspace, for documents issued before the ledger kept them.
+
+        Each is recorded with source `backfill` (whatever its `Parties.source` says) and `recorded_at` (now
+        when not given), and is not covered by the document's hash. A document that already has a snapshot
+        keeps it: it is skipped, never overwritten. Returns how many documents got one. One transaction: a
+        document that does not exist, or details that do not match its lines, records nothing at all.
+        """
+        if recorded_at is not None and recorded_at.tzinfo is None:
+            raise ValueError("recorded_at must be timezone-aware (UTC)")
+        at = timestamp(recorded_at if recorded_at is not None else datetime.now(UTC))
+        self._writable()
+        with self._savepoint() if self._db.in_transaction else self._transaction():
+            done = 0
+            for (series, number), (parties, details) in sorted(snapshots.items()):
+                where = label(series, number)
+                check_snapshot(where, parties, details)
+                if not self._exists(series, number):
+                    raise LedgerError(
+                        f"cannot backfill {where}: it is not in the ledger at {self.path}",
+                        "nothing was recorded; backfill only documents the ledger holds",
+                    )
+                if self._has_snapshot(series, number):
+                    continue
+                lines = self._db.execute(
+                    "SELECT count(*) FROM document_lines WHERE series = ? AND number = ?", (series, number)
+                ).fetchone()[0]
+                if len(details) != lines:
+                    raise LedgerError(
+                        f"cannot backfill {where}: {len(details)} line details given for its {lines} lines",
+                        "nothing was recorded; give one LineDetails per line, in line order",
+                    )
+                self._insert_snapshot(series, number, attrs.evolve(parties, source="backfill"), details, at)
+                done += 1
+        return done
+
+    def _exists(self, series: Kind, number: int) -> bool:
+        found = self._db.execute("SELECT 1 FROM documents WHERE series = ? AND number = ?", (series, number))
+        return found.fetchone() is not None
+
+    def _has_snapshot(self, series: Kind, number: int) -> bool:
+        found = self._db.execute(
+            "SELECT 1 FROM document_parties WHERE series = ? AND number = ? UNION ALL "
+            "SELECT 1 FROM document_line_details WHERE series = ? AND number = ?",
+            (series, number, series, number),
+        )
+        return found.fetchone() is not None
+
+    @reading
+    def backfilled(self) -> dict[tuple[Kind, int], datetime]:
+        """The documents whose snapshot was backfilled, with when it was recorded."""
+        if not self._has_v5():
+            return {}
+        found = self._db.execute(
+            "SELECT DISTINCT series, number, recorded_at FROM document_parties WHERE source = 'backfill' "
+            f"ORDER BY {SERIES_ORDER}, number"
+        ).fetchall()
+        try:
+            return {(rows.kind(series), int(number)): parse_timestamp(at) for series, number, at in found}
+        except (ValueError, TypeError) as exc:
+            raise self._damaged(exc) from None
+
+    def _has_v5(self) -> bool:
+        return self.version >= 5
+
+    # -- handovers ------------------------------------------------------------------------------
+
+    @reading
+    def handovers(self) -> list[Handover]:
+        """Every document handed over to a sending channel, in the order recorded."""
+        if not self._has_v5():
+            return []
+        found = self._db.execute(
+            "SELECT series, number, channel, file, sha256, handed_over_at FROM handovers ORDER BY id"
+        ).fetchall()
+        try:
+            return [rows.decode_handover(row) for row in found]
+        except (ValueError, TypeError) as exc:
+            raise self._damaged(exc) from None
+
+    @writing
+    def record_handovers(self, items: Sequence[Handover]) -> None:
+        """Record that these documents were handed over, in one transaction, in the order given.
+
+        A document is handed over once, on one channel: one already handed over, one named twice, or one
+        that is not in the ledger raises a LedgerError, and nothing is recorded.
+        """
+        for item in items:
+            check_handover(item)
+        seen: set[tuple[Kind, int]] = set()
+        for item in items:
+            key = (item.series, item.number)
+            if key in seen:
+                raise LedgerError(
+                    f"{label(*key)} is handed over twice in one batch",
+                    "nothing was recorded; a document is handed over once, on one channel",
+                )
+            seen.add(key)
+        if not items:
+            return
+        self._writable()
+        with self._savepoint() if self._db.in_transaction else self._transaction():
+            for item in items:
+                where = label(item.series, item.number)
+                if not self._exists(item.series, item.number):
+                    raise LedgerError(
+                        f"cannot record the handover of {where}: it is not in the ledger at {self.path}",
+                        "nothing was recorded; hand over only documents the ledger holds",
+                    )
+                done = self._db.execute(
+                    "SELECT channel, handed_over_at FROM handovers WHERE series = ? AND number = ?",
+                    (item.series, item.number),
+                ).fetchone()
+                if done is not None:
+                    raise LedgerError(
+                        f"{where} was already handed over ({done[0]}, {done[1]})",
+                        "nothing was recorded; a document is handed over once: to send it again, resend "
+                        "the file recorded then",
+                    )
+                self._db.execute(
+                    "INSERT INTO handovers (id, series, number, channel, file, sha256, handed_over_at) "
+                    "VALUES ((SELECT coalesce(max(id), 0) + 1 FROM handovers), ?, ?, ?, ?, ?, ?)",
+                    (item.series, item.number, item.channel, item.file, item.sha256, timestamp(item.handed_over_at)),
+                )
+
+    # -- closed months --------------------------------------------------------------------------
+
+    @reading
+    def closed_months(self) -> list[ClosedMonth]:
+        """Every closed month, by month, with its figures in the order they were recorded."""
+        if not self._has_v5():
+            return []
+        with self.snapshot():
+            months = self._db.execute("SELECT month, closed_at, closed_by FROM closed_months ORDER BY month").fetchall()
+            figures: dict[str, list[ClosedFigure]] = defaultdict(list)
+            found = self._db.execute(
+                "SELECT month, contract, obligation, account, currency, amount FROM closed_figures "
+                "ORDER BY month, position"
+            ).fetchall()
+        try:
+            for row in found:
+                figures[row[0]].append(rows.decode_figure(row[1:]))
+            return [
+                ClosedMonth(
+                    month=rows.day(month), closed_at=parse_timestamp(at), closed_by=by, figures=tuple(figures[month])
+                )
+                for month, at, by in months
+            ]
+        except (ValueError, TypeError, ArithmeticError) as exc:
+            raise self._damaged(exc) from None
+
+    @writing
+    def close_month(self, closed: ClosedMonth) -> None:
+        """Record a closed month with its figures, in one transaction.
+
+        A month is closed once, and months are closed in order: one that is not after the latest closed
+        month raises a LedgerError, and nothing is recorded.
+        """
+        check_closed_month(closed)
+        self._writable()
+        with self._savepoint() if self._db.in_transaction else self._transaction():
+            latest = self._db.execute("SELECT max(month) FROM closed_months").fetchone()[0]
+            month = closed.month.isoformat()
+            if latest is not None and month <= latest:
+                shown, last = month[:7], str(latest)[:7]
+                problem = "is already closed" if month == latest else f"is before the latest closed month, {last}"
+                raise LedgerError(
+                    f"cannot close {shown}: it {problem}",
+                    "a closed month is never rewritten; a change to it is posted as a catch-up in the first "
+                    f"open month (after {last})",
+                )
+            self._db.execute(
+                "INSERT INTO closed_months (month, closed_at, closed_by) VALUES (?, ?, ?)",
+                (month, timestamp(closed.closed_at), closed.closed_by),
+            )
+            self._db.executemany(
+                "INSERT INTO closed_figures (month, position, contract, obligation, account, currency, amount) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (month, position, f.contract, f.obligation, f.account, f.currency, str(f.amount))
+                    for position, f in enumerate(closed.figures, start=1)
+                ],
+            )
 
     # -- reading --------------------------------------------------------------------------------
 
@@ -854,6 +1070,9 @@ class Ledger:
         problems += verification.guarded("the schema", lambda: verification.missing_triggers(db, expected))
         problems += verification.guarded("references", lambda: verification.broken_references(db))
         problems += verification.guarded("the documents", self._verify_documents)
+        if self.version >= 5:
+            problems += verification.guarded("the handovers", lambda: verification.handover_problems(db))
+            problems += verification.guarded("the closed months", lambda: verification.closed_month_problems(db))
         if anchor is not None:
             problems += verification.guarded("the anchored documents", lambda: self._verify_anchor(anchor))
         return problems

@@ -8,19 +8,28 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date
+from collections.abc import Sequence
+from datetime import date, datetime
 from decimal import Decimal
 
 from compiler.billing.lines import LINE_KINDS
 from compiler.money import is_rounded, minor_unit
+from runtime.ledger.closes import ClosedMonth
 from runtime.ledger.documents import KINDS, DraftDocument, DraftLine
-from runtime.ledger.errors import InvalidDraft
+from runtime.ledger.errors import InvalidDraft, LedgerError
+from runtime.ledger.handovers import CHANNELS, Handover
+from runtime.ledger.parties import LineDetails, Parties, Party, PartyAddress
 from runtime.ledger.totals import VAT_CATEGORIES
 
 CURRENCY = re.compile(r"[A-Z]{3}\Z")
 # EN 16931 (BR-S-5, BR-Z-5, BR-E-5, BR-AE-5, BR-O-5): only these categories carry a rate above zero.
 RATED = frozenset({"standard", "medium", "low"})
 HELP = "this is a bug in the bill run that built the draft; nothing was issued"
+SNAPSHOT_HELP = (
+    "a bill run records both parties and every line's unit and VAT reason with the document "
+    "(runtime/billing/parties.py); " + HELP
+)
+SHA256 = re.compile(r"[0-9a-f]{64}\Z")
 
 
 def _fail(where: str, problem: str, help: str = HELP) -> InvalidDraft:
@@ -72,6 +81,11 @@ def check_line(where: str, line: DraftLine, kind: str, corrects: tuple[int, ...]
         json.loads(line.provenance)
     except ValueError:
         raise _fail(where, "the provenance is not JSON text") from None
+    if line.details is None:
+        raise _fail(where, "the line has no details (unit code and VAT reason)", SNAPSHOT_HELP)
+    problem = details_problem(line.details)
+    if problem is not None:
+        raise _fail(where, problem, SNAPSHOT_HELP)
     if kind == "invoice" and line.corrects is not None:
         raise _fail(where, "an invoice line cannot correct another invoice", "corrections go on a credit note")
     if line.corrects is not None and line.corrects not in corrects:
@@ -104,5 +118,122 @@ def check_draft(index: int, draft: DraftDocument, as_of: date) -> None:
         raise _fail(where, f"the referenced invoice numbers {list(draft.corrects)} must be positive whole numbers")
     if len(set(draft.corrects)) != len(draft.corrects):
         raise _fail(where, "the credit note references the same invoice twice")
+    if draft.parties is None:
+        raise _fail(where, "the document has no snapshot of its parties (seller and buyer)", SNAPSHOT_HELP)
+    if draft.parties.source != "issue":
+        raise _fail(where, f"its party snapshot has source `{draft.parties.source}`, not `issue`", SNAPSHOT_HELP)
+    problem = parties_problem(draft.parties)
+    if problem is not None:
+        raise _fail(where, problem, SNAPSHOT_HELP)
+    if draft.parties.buyer.id != draft.customer:
+        raise _fail(where, f"its buyer is `{draft.parties.buyer.id}`, but the document is for `{draft.customer}`")
     for position, line in enumerate(draft.lines, start=1):
         check_line(f"{where}, line {position}", line, draft.kind, draft.corrects, draft.currency)
+
+
+def _text_problem(name: str, value: object, *, optional: bool) -> str | None:
+    if value is None and optional:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        return f"the {name} is {'not text' if optional else 'empty'} ({value!r})"
+    return None
+
+
+def party_problem(role: str, party: object) -> str | None:
+    """What is wrong with one party of a snapshot, or None."""
+    if not isinstance(party, Party):
+        return f"the {role} is not a Party"
+    for name in ("id", "name", "language"):
+        problem = _text_problem(f"{role}'s {name}", getattr(party, name), optional=False)
+        if problem is not None:
+            return problem
+    for name in ("orgnr", "vat_number", "peppol", "email", "bank_account"):
+        problem = _text_problem(f"{role}'s {name.replace('_', ' ')}", getattr(party, name), optional=True)
+        if problem is not None:
+            return problem
+    if not isinstance(party.foretaksregisteret, bool) or not isinstance(party.consumer, bool):
+        return f"the {role}'s foretaksregisteret and consumer flags must be True or False"
+    address = party.address
+    if address is not None:
+        if not isinstance(address, PartyAddress):
+            return f"the {role}'s address is not a PartyAddress"
+        for name in ("street", "postcode", "city", "country"):
+            problem = _text_problem(f"{role}'s {name}", getattr(address, name), optional=False)
+            if problem is not None:
+                return problem
+    return None
+
+
+def parties_problem(parties: Parties) -> str | None:
+    """What is wrong with a snapshot of both parties, or None."""
+    if not isinstance(parties, Parties):
+        return "the party snapshot is not a Parties"
+    if parties.source not in ("issue", "backfill"):
+        return f"unknown snapshot source `{parties.source}`"
+    return party_problem("seller", parties.seller) or party_problem("buyer", parties.buyer)
+
+
+def details_problem(details: object) -> str | None:
+    """What is wrong with a line's details, or None."""
+    if not isinstance(details, LineDetails):
+        return "the line's details are not a LineDetails"
+    return _text_problem("unit code", details.unit_code, optional=False) or _text_problem(
+        "VAT reason", details.vat_reason, optional=True
+    )
+
+
+def check_snapshot(where: str, parties: Parties, details: Sequence[LineDetails]) -> None:
+    """Raise LedgerError for a backfill snapshot that cannot be recorded."""
+    problem = parties_problem(parties)
+    for position, found in enumerate(details, start=1):
+        if problem is None:
+            line_problem = details_problem(found)
+            problem = None if line_problem is None else f"line {position}: {line_problem}"
+    if problem is not None:
+        raise LedgerError(
+            f"cannot backfill {where}: {problem}", "nothing was recorded; this is a bug in what built the snapshot"
+        )
+
+
+def _utc_seconds(moment: object) -> bool:
+    return isinstance(moment, datetime) and moment.tzinfo is not None and moment.microsecond == 0
+
+
+def check_handover(item: Handover) -> None:
+    """Raise LedgerError for a handover that cannot be recorded (a bug in what recorded it)."""
+    where = f"the handover of {item.series} {item.number}"
+    help = "nothing was recorded; this is a bug in what recorded the handover"
+    if item.series not in KINDS or isinstance(item.number, bool) or not isinstance(item.number, int):
+        raise LedgerError(f"{where}: it names no document (series {item.series!r}, number {item.number!r})", help)
+    if item.channel not in CHANNELS:
+        raise LedgerError(f"{where}: unknown channel `{item.channel}`", f"use one of {', '.join(CHANNELS)}; {help}")
+    if not isinstance(item.file, str) or not item.file.strip():
+        raise LedgerError(f"{where}: it names no file", help)
+    if not isinstance(item.sha256, str) or not SHA256.match(item.sha256):
+        raise LedgerError(f"{where}: `{item.sha256}` is not a SHA-256 (64 lowercase hex digits)", help)
+    if not _utc_seconds(item.handed_over_at):
+        raise LedgerError(f"{where}: the time handed over must be timezone-aware, in whole seconds", help)
+
+
+def check_closed_month(closed: ClosedMonth) -> None:
+    """Raise LedgerError for a closed month that cannot be recorded (a bug in what closed it)."""
+    help = "nothing was recorded; this is a bug in what closed the month"
+    if not isinstance(closed.month, date) or isinstance(closed.month, datetime) or closed.month.day != 1:
+        raise LedgerError(f"cannot close month {closed.month}: a month is given as its first day", help)
+    where = f"cannot close {closed.month.isoformat()[:7]}"
+    if not _utc_seconds(closed.closed_at):
+        raise LedgerError(f"{where}: the time closed must be timezone-aware, in whole seconds", help)
+    if not isinstance(closed.closed_by, str) or not closed.closed_by.strip():
+        raise LedgerError(f"{where}: it does not say who closed it", help)
+    seen: set[tuple[str, str, int, str]] = set()
+    for figure in closed.figures:
+        key = (figure.contract, figure.obligation, figure.account, figure.currency)
+        if key in seen:
+            raise LedgerError(f"{where}: two figures for {' '.join(map(str, key))}", help)
+        seen.add(key)
+        if not _is_money(figure.amount):
+            raise LedgerError(f"{where}: amount {figure.amount!r} is not a finite Decimal", help)
+        if isinstance(figure.account, bool) or not isinstance(figure.account, int):
+            raise LedgerError(f"{where}: account {figure.account!r} is not a whole number", help)
+        if not isinstance(figure.currency, str) or not CURRENCY.match(figure.currency):
+            raise LedgerError(f"{where}: currency `{figure.currency}` is not an ISO 4217 code", help)

@@ -18,7 +18,7 @@ from runtime.ledger.chain import GENESIS
 from runtime.ledger.checks import LABEL, label, raw_problems
 from runtime.ledger.documents import KINDS
 from runtime.ledger.faults import is_bug
-from runtime.ledger.identity import LedgerInfo
+from runtime.ledger.identity import LedgerInfo, parse_timestamp
 
 INTEGRITY_LIMIT = 50  # integrity_check lines reported; a badly damaged file has thousands
 PAGE = re.compile(r"[Tt]ree (?:page )?(\d+)")
@@ -209,4 +209,36 @@ def anchor_problems(db: sqlite3.Connection, anchor: Anchor, orgnr: str | None) -
                 f"{where}: its hash is {str(row[0])[:12]}…, but the anchor records {tail.hash[:12]}… "
                 "(it, or a document before it, was rewritten)"
             )
+    return problems
+
+
+def handover_problems(db: sqlite3.Connection) -> list[str]:
+    """Handovers that cannot be read back (the schema's checks keep the rest; foreign keys are checked apart)."""
+    problems = []
+    found = db.execute("SELECT id, series, number, channel, file, sha256, handed_over_at FROM handovers ORDER BY id")
+    for row in found:
+        try:
+            rows.decode_handover(row[1:])
+        except (ValueError, TypeError) as exc:
+            problems.append(f"handover {row[0]} ({label(str(row[1]), row[2])}): a stored value cannot be read ({exc})")
+    return problems
+
+
+def closed_month_problems(db: sqlite3.Connection) -> list[str]:
+    """Closed months and figures that cannot be read back; figures of a month that was never closed."""
+    problems = []
+    for month, at in db.execute("SELECT month, closed_at FROM closed_months ORDER BY month"):
+        try:
+            rows.day(month)
+            parse_timestamp(at)
+        except (ValueError, TypeError) as exc:
+            problems.append(f"closed month {month}: a stored value cannot be read ({exc})")
+    for month, position, *figure in db.execute(
+        "SELECT month, position, contract, obligation, account, currency, amount FROM closed_figures "
+        "ORDER BY month, position"
+    ):
+        try:
+            rows.decode_figure(figure)
+        except (ValueError, TypeError, ArithmeticError) as exc:
+            problems.append(f"closed month {month}, figure {position}: a stored value cannot be read ({exc})")
     return problems

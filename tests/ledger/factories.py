@@ -9,7 +9,18 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from runtime.ledger import DraftDocument, DraftLine, IssuedDocument, Ledger
+import attrs
+
+from runtime.ledger import (
+    DraftDocument,
+    DraftLine,
+    IssuedDocument,
+    Ledger,
+    LineDetails,
+    Parties,
+    Party,
+    PartyAddress,
+)
 
 AS_OF = date(2026, 3, 1)
 SETTINGS: dict[str, Any] = {
@@ -19,6 +30,40 @@ SETTINGS: dict[str, Any] = {
     "kid_scheme": "mod10",
     "kid_length": 10,
 }
+
+
+SELLER = Party(
+    id="nordlys_software",
+    name="Nordlys Software AS",
+    orgnr="914778271",
+    vat_number="NO914778271MVA",
+    foretaksregisteret=True,
+    consumer=False,
+    address=PartyAddress(street="Storgata 1", postcode="9008", city="Tromsø", country="NO"),
+    peppol="0192:914778271",
+    email="faktura@nordlys.example",
+    bank_account="1503.12.34568",
+    language="nb",
+)
+BUYER = Party(
+    id="nordlys",
+    name="Nordlys Klatreklubb",
+    orgnr="976240391",
+    vat_number=None,
+    foretaksregisteret=False,
+    consumer=False,
+    address=PartyAddress(street="Kanalveien 54", postcode="5068", city="Bergen", country="NO"),
+    peppol="0192:976240391",
+    email=None,
+    bank_account=None,
+    language="nn",
+)
+DETAILS = LineDetails(unit_code="C62", vat_reason=None)
+
+
+def parties(customer: str = "nordlys", **buyer: Any) -> Parties:
+    """Both parties as a bill run snapshots them (source `issue`), the buyer being `customer`."""
+    return Parties(seller=SELLER, buyer=attrs.evolve(BUYER, id=customer, **buyer), source="issue")
 
 
 def line(net: str = "1490.00", *, category: str = "standard", rate: str = "25", **fields: Any) -> DraftLine:
@@ -38,6 +83,7 @@ def line(net: str = "1490.00", *, category: str = "standard", rate: str = "25", 
         "discount": "",
         "billing_start": date(2026, 3, 1),
         "billing_end": date(2026, 4, 1),
+        "details": DETAILS,
     }
     values.update(fields)
     return DraftLine(**values)
@@ -56,6 +102,7 @@ def invoice(*lines: DraftLine, **fields: Any) -> DraftDocument:
         "lines": lines or (line(),),
     }
     values.update(fields)
+    values.setdefault("parties", parties(values["customer"]))
     return DraftDocument(**values)
 
 

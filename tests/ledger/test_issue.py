@@ -147,8 +147,10 @@ def test_same_drafts_give_identical_documents_and_files(tmp_path: Path) -> None:
 
 
 def test_the_canonical_form_is_pinned(ledger: Ledger) -> None:
-    # Changing the canonical form would make every existing ledger fail verification.
-    [doc] = issue(ledger, [invoice()])
+    # Changing the canonical form would make every existing ledger fail verification. A document issued
+    # before schema version 5 carries no snapshot: its form is this one, to the byte.
+    [issued] = issue(ledger, [invoice()])
+    doc = attrs.evolve(issued, parties=None, lines=tuple(attrs.evolve(x, details=None) for x in issued.lines))
     assert canonical(doc) == (
         b'{"buyer_reference":"NORD-2026-001","contract":"NORD-2026-001","corrects":[],"currency":"NOK",'
         b'"customer":"nordlys","due_date":"2026-03-15","gross":"1862.50","issue_date":"2026-03-01",'
@@ -158,6 +160,31 @@ def test_the_canonical_form_is_pinned(ledger: Ledger) -> None:
         b'"period_start":"2026-03-01","provenance":"{\\"span\\": \\"contracts/nordlys.avt:8:5\\"}",'
         b'"quantity":"10","unit_price":"149.00","vat_category":"standard","vat_rate":"25"}],"net":"1490.00",'
         b'"number":1001,"purchase_order":null,"run":1,"series":"invoice","vat":"372.50",'
+        b'"vat_groups":[{"category":"standard","rate":"25","taxable":"1490.00","vat":"372.50"}]}'
+    )
+    assert hashlib.sha256(GENESIS.encode() + canonical(doc)).hexdigest() != issued.hash  # the snapshot counts
+
+
+def test_the_canonical_form_with_snapshots_is_pinned(ledger: Ledger) -> None:
+    # Schema version 5: the old form plus "format":2, each line's details and both parties, keys sorted.
+    [doc] = issue(ledger, [invoice()])
+    assert canonical(doc) == (
+        b'{"buyer_reference":"NORD-2026-001","contract":"NORD-2026-001","corrects":[],"currency":"NOK",'
+        b'"customer":"nordlys","due_date":"2026-03-15","format":2,"gross":"1862.50","issue_date":"2026-03-01",'
+        b'"kid":"0000010017","kind":"invoice","lines":[{"billing_end":"2026-04-01","billing_start":"2026-03-01",'
+        b'"charge":"seats","contract":"NORD-2026-001","corrects":null,"description":"Brukerlisenser",'
+        b'"details":{"unit_code":"C62","vat_reason":null},'
+        b'"discount":"","line_kind":"recurring","net_amount":"1490.00","period_end":"2026-04-01",'
+        b'"period_start":"2026-03-01","provenance":"{\\"span\\": \\"contracts/nordlys.avt:8:5\\"}",'
+        b'"quantity":"10","unit_price":"149.00","vat_category":"standard","vat_rate":"25"}],"net":"1490.00",'
+        b'"number":1001,"parties":{"buyer":{"address":{"city":"Bergen","country":"NO","postcode":"5068",'
+        b'"street":"Kanalveien 54"},"bank_account":null,"consumer":false,"email":null,"foretaksregisteret":false,'
+        b'"id":"nordlys","language":"nn","name":"Nordlys Klatreklubb","orgnr":"976240391",'
+        b'"peppol":"0192:976240391","vat_number":null},"seller":{"address":{"city":"Troms\xc3\xb8","country":"NO",'
+        b'"postcode":"9008","street":"Storgata 1"},"bank_account":"1503.12.34568","consumer":false,'
+        b'"email":"faktura@nordlys.example","foretaksregisteret":true,"id":"nordlys_software","language":"nb",'
+        b'"name":"Nordlys Software AS","orgnr":"914778271","peppol":"0192:914778271",'
+        b'"vat_number":"NO914778271MVA"}},"purchase_order":null,"run":1,"series":"invoice","vat":"372.50",'
         b'"vat_groups":[{"category":"standard","rate":"25","taxable":"1490.00","vat":"372.50"}]}'
     )
     assert doc.hash == hashlib.sha256(GENESIS.encode() + canonical(doc)).hexdigest()
