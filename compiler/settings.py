@@ -25,6 +25,9 @@ class Settings:
     """The SQLite ledger of issued documents."""
     output: str = "out"
     """Where documents (EHF XML, PDF) are written."""
+    pdf_template: str = ""
+    """The user's own Typst template for PDF documents (relative to the workspace, or absolute); empty for
+    the built-in one (docs/pdf.md)."""
     cache: str = ""
     """Where the parse, check and model caches go: empty for the user's cache folder
     ($XDG_CACHE_HOME/avtale or ~/.cache/avtale, a folder per workspace), else a folder, relative to
@@ -36,6 +39,9 @@ class Settings:
     credit_threshold: Decimal = Decimal(10)
     """A bill run whose credit notes exceed this percentage of what it invoices (gross, per currency)
     is applied only with --yes."""
+    einvoice_rules: str = ""
+    """The folder holding the official EHF artefacts (`ubl-2.1/`, `peppol-bis-billing-3.0.19/`), relative to
+    the workspace or absolute; empty for none (`avtale ehf validate`, runtime/einvoice/validation.py)."""
 
 
 _TYPES: dict[str, type] = {
@@ -43,10 +49,12 @@ _TYPES: dict[str, type] = {
     "usage": str,
     "ledger": str,
     "output": str,
+    "pdf_template": str,
     "cache": str,
     "jobs": int,
     "bank_days": bool,
     "credit_threshold": Decimal,
+    "einvoice_rules": str,
 }
 
 
@@ -126,6 +134,10 @@ def _example(key: str) -> str:
     defaults = Settings()
     if key == "cache":  # its default, "", says nothing
         return '"/var/cache/avtale"'
+    if key == "einvoice_rules":  # nor does this one's
+        return '"../shared/einvoice"'
+    if key == "pdf_template":
+        return '"templates/invoice.typ"'
     value = getattr(defaults, key)
     if isinstance(value, bool):
         return "true" if value else "false"

@@ -13,13 +13,17 @@ from runtime.billing.parallel import WorkerFailed, WorkerLost
 from runtime.cli.bill import bill
 from runtime.cli.check import check
 from runtime.cli.diff import diff
+from runtime.cli.ehf import ehf
+from runtime.cli.ehf_export import ehf_export
 from runtime.cli.fmt import fmt
 from runtime.cli.history import blame_command, git, log, show
 from runtime.cli.init import init
 from runtime.cli.invoice import export, invoice
 from runtime.cli.ledger import ledger
 from runtime.cli.options import Context
+from runtime.cli.pdf_export import pdf_export
 from runtime.cli.schedule import schedule
+from runtime.cli.send import send
 from runtime.cli.usage import usage
 from runtime.ledger.errors import LedgerError
 from runtime.loader import WorkspaceError
@@ -76,6 +80,8 @@ cli.add_command(schedule)
 cli.add_command(bill)
 cli.add_command(invoice)
 cli.add_command(export)
+export.add_command(ehf_export)
+export.add_command(pdf_export)
 cli.add_command(usage)
 cli.add_command(ledger)
 cli.add_command(log)
@@ -83,6 +89,8 @@ cli.add_command(blame_command)
 cli.add_command(show)
 cli.add_command(git)
 cli.add_command(diff)
+cli.add_command(send)
+cli.add_command(ehf)
 
 
 def _indented(text: str) -> str:

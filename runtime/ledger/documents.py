@@ -123,3 +123,17 @@ class Settlement:
     as_of: date
     terms: str
     usage: str
+
+
+DOCUMENT_NAMES: dict[Kind, str] = {"invoice": "invoice", "credit_note": "credit note"}
+
+
+def document_name(doc: IssuedDocument) -> str:
+    """`invoice 250001`, `credit note 950001`: how messages name a document."""
+    return f"{DOCUMENT_NAMES[doc.series]} {doc.number}"
+
+
+def file_stem(doc: IssuedDocument) -> str:
+    """The name of a document's files (`250001`, `credit-note-950001`): the two series may share numbers,
+    so a credit note's name says what it is. Exports and the outbox use it alike."""
+    return str(doc.number) if doc.series == "invoice" else f"credit-note-{doc.number}"
