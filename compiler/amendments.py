@@ -264,6 +264,7 @@ class AmendmentChecker:
                     changes=tuple(changes),
                     prorate=prorate,
                     accounting=accounting,  # type: ignore[arg-type]
+                    accounting_written=any(isinstance(stmt, ast.AccountingStmt) for stmt in amendment.body),
                     span=amendment.span,
                 )
             )

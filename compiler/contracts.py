@@ -69,6 +69,7 @@ class ContractBuilder:
         currency = st.one(ast.CurrencyStmt)
         plan_ref = st.one(ast.PlanRef, "`plan`")
         minimum = st.one(ast.MinimumStmt)
+        policy = st.one(ast.RevenuePolicyStmt)
 
         if customer is not None:
             resolve("customer", customer.customer, self.ctx.customers, sink)
@@ -180,6 +181,7 @@ class ContractBuilder:
             minimum_vat=minimum_vat,
             minimum_span=minimum.span if minimum else None,
             terms=recorder.terms(),
+            revenue_policy=policy.policy if policy else None,
         )
 
     # ------------------------------------------------------------ plan

@@ -314,6 +314,8 @@ class Amendment:
     prorate: bool
     accounting: Literal["prospective", "catch_up", "separate"]
     span: Span
+    accounting_written: bool = False
+    """True when the amendment says `accounting ...`; False when the choice is the default."""
 
 
 @attrs.frozen(kw_only=True)
@@ -393,6 +395,8 @@ class Contract:
     """The `minimum` statement; None without a minimum."""
     terms: Terms | None = None
     """The terms over time; set by the checker for every contract it accepts."""
+    revenue_policy: Literal["ifrs15", "invoiced"] | None = None
+    """`revenue_policy` written in the contract; None: the seller's (compiler/revenue/)."""
 
 
 @attrs.frozen(kw_only=True)

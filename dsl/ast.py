@@ -566,6 +566,7 @@ ContractStmt: TypeAlias = (
     | MinimumStmt
     | IndexationStmt
     | ContractSspStmt
+    | RevenuePolicyStmt
     | Amendment
 )
 

@@ -12,6 +12,7 @@ import click
 from runtime.billing.parallel import WorkerFailed, WorkerLost
 from runtime.cli.bill import bill
 from runtime.cli.check import check
+from runtime.cli.close import close
 from runtime.cli.diff import diff
 from runtime.cli.ehf import ehf
 from runtime.cli.ehf_export import ehf_export
@@ -22,6 +23,8 @@ from runtime.cli.invoice import export, invoice
 from runtime.cli.ledger import ledger
 from runtime.cli.options import Context
 from runtime.cli.pdf_export import pdf_export
+from runtime.cli.revenue import revenue
+from runtime.cli.saft_export import saft_export
 from runtime.cli.schedule import schedule
 from runtime.cli.send import send
 from runtime.cli.usage import usage
@@ -82,6 +85,7 @@ cli.add_command(invoice)
 cli.add_command(export)
 export.add_command(ehf_export)
 export.add_command(pdf_export)
+export.add_command(saft_export)
 cli.add_command(usage)
 cli.add_command(ledger)
 cli.add_command(log)
@@ -89,6 +93,8 @@ cli.add_command(blame_command)
 cli.add_command(show)
 cli.add_command(git)
 cli.add_command(diff)
+cli.add_command(revenue)
+cli.add_command(close)
 cli.add_command(send)
 cli.add_command(ehf)
 

@@ -1,4 +1,4 @@
-"""`avtale schedule CONTRACT`: the billing schedule a contract compiles to."""
+"""`avtale schedule CONTRACT`: the billing schedule a contract compiles to, and its revenue plan."""
 
 from __future__ import annotations
 
@@ -19,9 +19,11 @@ from compiler.billing.provenance import trace_to_json
 from compiler.calendar import add_months
 from compiler.money import minor_unit, round_money
 from compiler.names import did_you_mean
+from compiler.revenue.plan import revenue_plan
 from runtime.cli.check import REV_HELP, at_revision, load_checked_at
 from runtime.cli.options import Context
 from runtime.cli.workspace import load_checked
+from runtime.revenue.show import plan_json, print_plan
 
 
 def money(value: Decimal | None, currency: str = "NOK") -> str:
@@ -66,7 +68,7 @@ def _line_json(line: BillableLine, priced: PricedLine | None) -> dict[str, Any]:
     }
 
 
-def _json(schedule: BillingSchedule, start: date, revision: str | None = None) -> str:
+def _json(schedule: BillingSchedule, start: date, revision: str | None = None, revenue: Any = None) -> str:
     priced = _priced(schedule)
     return json.dumps(
         {
@@ -84,6 +86,7 @@ def _json(schedule: BillingSchedule, start: date, revision: str | None = None) -
                 for line in schedule.lines
                 if line.id.period_end > start
             ],
+            **({"revenue": revenue} if revenue is not None else {}),
         },
         indent=2,
         ensure_ascii=False,
@@ -117,7 +120,9 @@ def _what(line: BillableLine, currency: str) -> str:
 @click.option("--rev", "rev", metavar="REV", help=REV_HELP)
 @click.pass_obj
 def schedule(ctx: Context, contract: str, start: Any, end: Any, as_json: bool, rev: str | None) -> None:
-    """Show CONTRACT's billing schedule: every line, its period, billing date and arithmetic.
+    """Show CONTRACT's billing schedule and revenue plan: every line, its period, billing date and
+    arithmetic; then the revenue: each obligation with its SSP, allocated price, method and months,
+    and each modification with its accounting and why.
 
     Each line is one billing period of one charge (its pieces when an
     amendment or indexation splits the period), shown with its last day, as on
@@ -139,8 +144,9 @@ def schedule(ctx: Context, contract: str, start: Any, end: Any, as_json: bool, r
         probe = lower(found, model.indices, add_months(first, 12))
         horizon = probe.end if probe.end and probe.end > first else add_months(first, 12)
     result = lower(found, model.indices, horizon)
+    revenue = revenue_plan(found, model, max(horizon, found.start))
     if as_json:
-        click.echo(_json(result, first, workspace.revision))
+        click.echo(_json(result, first, workspace.revision, plan_json(revenue)))
         return
     customer = model.customers[found.customer]
     plan = f"{found.plan.plan} version {found.plan.version}" if found.plan else "no plan"
@@ -195,3 +201,4 @@ def schedule(ctx: Context, contract: str, start: Any, end: Any, as_json: bool, r
             total += done.amount
     console.print(table)
     console.print(f"fixed amounts before VAT, {first} to {result.horizon}: {money(total, currency)} {currency}")
+    print_plan(console, revenue, first, result.horizon)

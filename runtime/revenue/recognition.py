@@ -1,0 +1,263 @@
+"""Revenue recognised per contract, obligation and calendar month, up to a day (docs/revenue.md).
+
+Under IFRS 15 the fixed obligations follow the contract's revenue plan (compiler/revenue), with a
+modification's cumulative catch-up as a record of its own; usage (variable consideration, ¶85) is
+revenue in the month it was used, in Europe/Oslo days as the meter counts them; a minimum true-up
+is revenue in the last month of the contract year it tops up. Under the `invoiced` policy each
+issued line is revenue over its own service period [period_start, period_end), by days,
+cumulatively rounded; a credit note's lines count negative.
+
+A month is recognised once it has ended: every calendar month whose last day is on or before
+`through`. Records come sorted by contract, obligation, month and kind, so the same inputs give
+the same records in the same order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date, timedelta
+from decimal import Decimal
+
+import attrs
+
+from compiler import model
+from compiler.billing.lines import DiscountLine, MinimumLine, UsageLine
+from compiler.billing.lower import BillingSchedule, lower
+from compiler.billing.price import PricedLine, UsageKey, price_schedule
+from compiler.money import allocate
+from compiler.revenue.methods import first_of_month, months_between, next_month, spread_daily
+from compiler.revenue.plan import plan_and_schedule, policy_of
+from compiler.revenue.records import RevenuePlan
+from runtime.ledger.documents import IssuedDocument
+from runtime.revenue.records import Recognised, RecognitionKind
+
+ZERO = Decimal(0)
+DEFAULT_REVENUE_ACCOUNT = model.Accounts().revenue
+
+Key = tuple[str, date, RecognitionKind]
+"""(obligation, month, kind) within one contract."""
+
+
+def cutoff(through: date) -> date:
+    """The first day of the first month not yet ended on `through`: months before it are recognised."""
+    return first_of_month(through + timedelta(days=1))
+
+
+def recognise(
+    model: model.Workspace,
+    ledger_documents: Iterable[IssuedDocument],
+    usage_totals_by_month: Mapping[UsageKey, Decimal],
+    through: date,
+) -> list[Recognised]:
+    """Revenue for every contract, obligation and calendar month ended on or before `through`.
+
+    `usage_totals_by_month` holds the metered totals `usage_requests` asks for (the usage of each
+    billing period and of its part in each calendar month); `ledger_documents` the issued invoices
+    and credit notes (only the `invoiced` policy reads them)."""
+    end = cutoff(through)
+    issued: dict[str, list[IssuedDocument]] = {}
+    for document in ledger_documents:
+        issued.setdefault(document.contract, []).append(document)
+    records: list[Recognised] = []
+    for cid in sorted(model.contracts):
+        contract = model.contracts[cid]
+        if contract.start >= end:
+            continue
+        policy, _ = policy_of(contract, model.seller)
+        if policy == "invoiced":
+            found = _invoiced(contract, issued.get(cid, ()), end)
+        else:
+            found = _ifrs15(contract, model, usage_totals_by_month, through, end)
+        records += _records(contract, model, found)
+    return records
+
+
+def usage_requests(model: model.Workspace, through: date) -> list[UsageKey]:
+    """The metered totals `recognise` needs: each usage line's pieces billed by `through`, and each
+    piece's part in every calendar month it touches. Sorted, each once."""
+    end = cutoff(through)
+    wanted: set[UsageKey] = set()
+    for cid in sorted(model.contracts):
+        contract = model.contracts[cid]
+        if contract.start >= end or policy_of(contract, model.seller)[0] == "invoiced":
+            continue
+        if not _has_usage(contract):
+            continue
+        for line in _schedule(contract, model, end).lines:
+            if not isinstance(line, UsageLine) or line.billing_date > through:
+                continue
+            for piece in line.pieces:
+                wanted.add((cid, piece.metric, piece.start, piece.end))
+                for month in months_between(piece.start, piece.end):
+                    wanted.add((cid, piece.metric, max(piece.start, month), min(piece.end, next_month(month))))
+    return sorted(wanted)
+
+
+# ------------------------------------------------------------------ IFRS 15
+def _ifrs15(
+    contract: model.Contract,
+    workspace: model.Workspace,
+    usage: Mapping[UsageKey, Decimal],
+    through: date,
+    end: date,
+) -> dict[Key, tuple[Decimal, str]]:
+    plan, lowered = plan_and_schedule(contract, workspace, end)
+    found = _planned(plan, end)
+    if _has_usage(contract) or contract.minimum is not None:
+        schedule = lowered if lowered is not None else _schedule(contract, workspace, end)
+        if contract.minimum is None:  # price only the usage and its discounts: the rest is in the plan
+            metered = {ln.id for ln in schedule.lines if isinstance(ln, UsageLine)}
+            lines = tuple(
+                ln
+                for ln in schedule.lines
+                if isinstance(ln, UsageLine) or (isinstance(ln, DiscountLine) and ln.base in metered)
+            )
+            schedule = attrs.evolve(schedule, lines=lines)
+        priced = price_schedule(schedule, usage, through)
+        _variable(priced.lines, usage, end, contract.currency, found)
+    return found
+
+
+def _planned(plan: RevenuePlan, end: date) -> dict[Key, tuple[Decimal, str]]:
+    found: dict[Key, tuple[Decimal, str]] = {}
+    catch_ups: dict[tuple[str, date], tuple[Decimal, str]] = {}
+    for modification in plan.modifications:
+        month = first_of_month(modification.effective)
+        for charge, amount in modification.catch_up:
+            name = charge.split(" (", 1)[0]
+            before = catch_ups.get((name, month), (ZERO, ""))[0]
+            catch_ups[name, month] = (before + amount, modification.why)
+    for obligation in plan.obligations:
+        for entry in obligation.months:
+            if entry.month < end:
+                _add(found, (obligation.charge, entry.month, "scheduled"), entry.amount)
+    for (charge, month), (amount, why) in catch_ups.items():
+        if month < end and amount:
+            # the catch-up is inside the month's planned revenue: show it apart, with its reason
+            _add(found, (charge, month, "scheduled"), -amount)
+            _add(found, (charge, month, "catch_up"), amount, why)
+    return found
+
+
+def _variable(
+    lines: Iterable[PricedLine],
+    usage: Mapping[UsageKey, Decimal],
+    end: date,
+    currency: str,
+    found: dict[Key, tuple[Decimal, str]],
+) -> None:
+    """Usage in the month of use (split by the usage metered in each month, else by days), its
+    discounts alike, and minimum true-ups in the last month of their contract year."""
+    weights: dict[object, list[tuple[date, Decimal]]] = {}
+    for priced in lines:
+        line = priced.line
+        if isinstance(line, UsageLine):
+            split = _usage_months(line, usage)
+            weights[line.id, line.tax] = split
+            _spread(found, line.id.charge, priced.net, split, end, currency)
+        elif isinstance(line, MinimumLine) and priced.net:
+            month = first_of_month(line.id.period_end - timedelta(days=1))
+            if month < end:
+                _add(found, ("minimum", month, "scheduled"), priced.net)
+    for priced in lines:
+        line = priced.line
+        if isinstance(line, DiscountLine) and (line.base, line.tax) in weights:
+            _spread(found, line.id.charge, priced.net, weights[line.base, line.tax], end, currency)
+
+
+def _usage_months(line: UsageLine, usage: Mapping[UsageKey, Decimal]) -> list[tuple[date, Decimal]]:
+    """How much of the line's usage fell in each calendar month: the metered part of each month, or
+    the days when nothing (or no part) was metered."""
+    metered: dict[date, Decimal] = {}
+    days: dict[date, Decimal] = {}
+    known = True
+    for piece in line.pieces:
+        for month in months_between(piece.start, piece.end):
+            start, stop = max(piece.start, month), min(piece.end, next_month(month))
+            part = usage.get((line.id.contract, piece.metric, start, stop))
+            known = known and part is not None
+            metered[month] = metered.get(month, ZERO) + (part or ZERO)
+            days[month] = days.get(month, ZERO) + (stop - start).days
+    use = metered if known and any(v > 0 for v in metered.values()) else days
+    return sorted(use.items())
+
+
+def _spread(
+    found: dict[Key, tuple[Decimal, str]],
+    obligation: str,
+    amount: Decimal,
+    split: list[tuple[date, Decimal]],
+    end: date,
+    currency: str,
+) -> None:
+    if not amount or not split:
+        return
+    shares = allocate(amount, [max(w, ZERO) for _, w in split], currency)
+    for (month, _), share in zip(split, shares, strict=True):
+        if month < end and share:
+            _add(found, (obligation, month, "scheduled"), share)
+
+
+# ----------------------------------------------------------------- invoiced
+def _invoiced(
+    contract: model.Contract, documents: Iterable[IssuedDocument], end: date
+) -> dict[Key, tuple[Decimal, str]]:
+    found: dict[Key, tuple[Decimal, str]] = {}
+    for document in documents:
+        sign = -1 if document.kind == "credit_note" else 1
+        for line in document.lines:
+            amount = sign * line.net_amount
+            for month, part in spread_daily(amount, line.period_start, line.period_end, document.currency):
+                if month < end:
+                    _add(found, (line.charge, month, "scheduled"), part)
+    return found
+
+
+# ------------------------------------------------------------------ helpers
+def _add(found: dict[Key, tuple[Decimal, str]], key: Key, amount: Decimal, reason: str = "") -> None:
+    before, why = found.get(key, (ZERO, ""))
+    found[key] = (before + amount, reason or why)
+
+
+def _records(
+    contract: model.Contract, workspace: model.Workspace, found: dict[Key, tuple[Decimal, str]]
+) -> list[Recognised]:
+    accounts = _accounts(contract, workspace)
+    return [
+        Recognised(
+            contract=contract.id,
+            obligation=obligation,
+            month=month,
+            amount=amount,
+            currency=contract.currency,
+            account=accounts.get(obligation, accounts[""]),
+            kind=kind,
+            reason=why if kind == "catch_up" else "",
+        )
+        for (obligation, month, kind), (amount, why) in sorted(found.items(), key=lambda item: item[0])
+        if amount
+    ]
+
+
+def _accounts(contract: model.Contract, workspace: model.Workspace) -> dict[str, int]:
+    """Each charge's revenue account: its own `account`, else the seller's revenue account."""
+    default = workspace.seller.accounts.revenue if workspace.seller else DEFAULT_REVENUE_ACCOUNT
+    accounts = {"": default}
+    for cid, history in contract.terms.versions if contract.terms else ():
+        for version in history:
+            if version.charge is not None and version.charge.account is not None:
+                accounts[cid] = version.charge.account
+    return accounts
+
+
+def _has_usage(contract: model.Contract) -> bool:
+    histories = contract.terms.versions if contract.terms else ()
+    return any(
+        v.charge is not None and isinstance(v.charge.pricing, model.UsageFee)
+        for _, history in histories
+        for v in history
+    )
+
+
+def _schedule(contract: model.Contract, workspace: model.Workspace, end: date) -> BillingSchedule:
+    return lower(contract, workspace.indices, end + timedelta(days=1))
