@@ -264,7 +264,7 @@ _MAGIC = b"avtale-cache-1\n"
 _MAC_BYTES = hashlib.sha256().digest_size
 
 
-def _user_key(home: Path) -> bytes | None:
+def user_key(home: Path) -> bytes | None:
     """This user's cache key: random bytes in a file only they can read, made on first use.
 
     None when it cannot be made, or when the file found is not one this user alone can have
@@ -333,7 +333,7 @@ class Cache:
         root's hash, or the folder the `cache` setting names. The key always comes from the user's
         cache folder; without one (no home, nothing writable) there is no cache."""
         home = user_cache_home()
-        key = _user_key(home) if home is not None else None
+        key = user_key(home) if home is not None else None
         if home is None or key is None:
             return cls(None)
         cache = cls(None, key, root)

@@ -179,12 +179,12 @@ def test_duckdb_runs_single_threaded_only_while_workers_are_forked(tmp_path: Pat
         setting = "SELECT current_setting('threads'), current_setting('async_threads')"
         normal = con.execute(setting).fetchone()
         assert threads() > before
-        with parallel._usage_single_threaded(usage.meter):
+        with parallel.usage_single_threaded(usage.meter):
             assert threads() == before
             assert con.execute(setting).fetchone() == (1, 0)
         assert con.execute(setting).fetchone() == normal
         assert threads() > before
-    with parallel._usage_single_threaded(lambda requests: {}):  # no DuckDB behind it: nothing to do
+    with parallel.usage_single_threaded(lambda requests: {}):  # no DuckDB behind it: nothing to do
         pass
 
 

@@ -79,7 +79,7 @@ PR_SET_PDEATHSIG = 1
 """From <linux/prctl.h>."""
 
 
-def _die_with_parent(parent: int) -> None:
+def die_with_parent(parent: int) -> None:
     """Have the kernel kill this worker when the bill run dies (Linux), and end now if it already has.
 
     The check after the prctl closes the race: a parent that died before it was asked left this
@@ -96,7 +96,7 @@ def _die_with_parent(parent: int) -> None:
 
 
 @contextlib.contextmanager
-def _usage_single_threaded(meter: Meter) -> Iterator[None]:
+def usage_single_threaded(meter: Meter) -> Iterator[None]:
     """While the workers are forked, the usage database runs no thread but the caller's.
 
     DuckDB's worker and async threads are stopped by setting their counts, which joins them, and
@@ -145,7 +145,7 @@ def _work(
     inherited: Sequence[Connection] = (),
 ) -> None:
     if parent is not None:
-        _die_with_parent(parent)
+        die_with_parent(parent)
     for other in inherited:  # the parent's ends of the pipes of the workers forked before this one
         other.close()
 
@@ -223,7 +223,7 @@ def plan_in_workers(
         return index, rows, ledger.path, known.since
 
     try:
-        with _usage_single_threaded(meter):  # no DuckDB thread alive while forking
+        with usage_single_threaded(meter):  # no DuckDB thread alive while forking
             for _ in range(min(workers, len(parts))):
                 parent, child = context.Pipe()
                 process = context.Process(

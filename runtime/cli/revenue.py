@@ -16,6 +16,7 @@ import click
 from compiler.billing.price import UsageKey
 from compiler.calendar import add_months
 from compiler.model import Workspace as Model
+from runtime.billing.parallel import usage_single_threaded
 from runtime.cli.bill import ledger_path
 from runtime.cli.options import Context
 from runtime.cli.revenue_journal import journal_command
@@ -27,10 +28,11 @@ from runtime.ledger.errors import LedgerError
 from runtime.ledger.store import Ledger
 from runtime.revenue import reports_render as render
 from runtime.revenue.close import latest_closed, month_of, next_month, with_closes
-from runtime.revenue.recognition import cutoff, recognise, usage_requests
+from runtime.revenue.recognition import cutoff
 from runtime.revenue.records import Recognised
 from runtime.revenue.reports import Billed, balances, billed_from, rollforward, waterfall
 from runtime.revenue.reports_schedule import remaining_schedule
+from runtime.revenue.workers import recognise_with_schedule, usage_requests_in_workers
 from runtime.usage import Usage
 
 
@@ -93,16 +95,31 @@ class Books:
         return with_closes([*self.engine, *self.schedule], self.closed)
 
 
-def _engine(model_: Model, usage: Usage, documents: list[IssuedDocument], through: date) -> list[Recognised]:
+def _engine(
+    model_: Model,
+    usage: Usage,
+    documents: list[IssuedDocument],
+    through: date,
+    schedule_into: list[Recognised] | None = None,
+) -> list[Recognised]:
     """Recognised revenue per contract, obligation and month ended by `through`, from the revenue plans,
-    the ledger and usage."""
-    totals: Mapping[UsageKey, Decimal] = usage.meter(usage_requests(model_, through))
-    return recognise(model_, documents, totals, through)
+    the ledger and usage. With `schedule_into`, the remaining schedule (`_schedule`) is read from the
+    same plans and put there, so that no contract is planned twice. Large workspaces are planned in
+    worker processes, forked while the usage database runs no thread of its own."""
+    with usage_single_threaded(usage.meter):
+        wanted = usage_requests_in_workers(model_, through)
+    totals: Mapping[UsageKey, Decimal] = usage.meter(wanted)
+    with usage_single_threaded(usage.meter):
+        engine, later = recognise_with_schedule(model_, documents, totals, through, schedule_into is not None)
+    if schedule_into is not None:
+        schedule_into += later
+    return engine
 
 
-def _schedule(model_: Model, through: date) -> list[Recognised]:
-    """What the contracts as they stand will recognise in the months after `through`'s last ended one."""
-    return remaining_schedule(model_, cutoff(through))
+def _schedule(model_: Model, through: date, made: list[Recognised] | None = None) -> list[Recognised]:
+    """What the contracts as they stand will recognise in the months after `through`'s last ended one
+    (`made`: as `_engine` found it)."""
+    return made if made is not None else remaining_schedule(model_, cutoff(through))
 
 
 def _through(as_of: date, closed: Sequence[ClosedMonth]) -> date:
@@ -146,11 +163,14 @@ def _read(ledger: Ledger | None, model_: Model, usage: Usage, as_of: date, sched
     closed = ledger.closed_months() if ledger is not None else []
     runs = ledger.bill_runs() if ledger is not None else []
     through = _through(as_of, closed)
+    # the schedule costs a plan per contract the engine does not plan: only when the report reaches past `through`
+    wanted = bool(schedule_until and schedule_until >= cutoff(through))
+    later: list[Recognised] | None = [] if wanted else None
+    engine = _engine(model_, usage, documents, through, later)
     return Books(
         through=through,
-        engine=tuple(_engine(model_, usage, documents, through)),
-        # the schedule costs a revenue plan per contract: only when the report reaches past `through`
-        schedule=tuple(_schedule(model_, through)) if schedule_until and schedule_until >= cutoff(through) else (),
+        engine=tuple(engine),
+        schedule=tuple(_schedule(model_, through, later)) if wanted else (),
         closed=tuple(closed),
         billed=tuple(billed_from(documents)),
         billed_through=max((run.as_of for run in runs), default=None),

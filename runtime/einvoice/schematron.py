@@ -19,7 +19,7 @@ import attrs
 from lxml import etree
 from saxonche import PySaxonApiError, PySaxonProcessor, PyXsltExecutable
 
-from runtime.loader import _user_key, user_cache_home
+from runtime.loader import user_cache_home, user_key
 
 SCHXSLT = Path(__file__).resolve().parent / "schxslt"
 SCHXSLT_VERSION = "SchXslt 1.10-11-g84ee9dd"
@@ -140,7 +140,7 @@ class CompiledSchematron:
                 "point einvoice_rules at a folder holding ubl-2.1/ and peppol-bis-billing-3.0.19/",
             ) from exc
         home = user_cache_home()
-        key = _user_key(home) if home is not None else None  # no key: compile every time, trust nothing
+        key = user_key(home) if home is not None else None  # no key: compile every time, trust nothing
         folder = cache if cache is not None else default_cache()
         path = folder / f"{sch.stem}-{cache_key(source)}.xsl" if folder is not None and key else None
         xslt = _read_cached(path, key) if path is not None and key else None

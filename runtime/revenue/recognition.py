@@ -48,49 +48,74 @@ def recognise(
     ledger_documents: Iterable[IssuedDocument],
     usage_totals_by_month: Mapping[UsageKey, Decimal],
     through: date,
+    plans: dict[str, RevenuePlan] | None = None,
 ) -> list[Recognised]:
     """Revenue for every contract, obligation and calendar month ended on or before `through`.
 
     `usage_totals_by_month` holds the metered totals `usage_requests` asks for (the usage of each
     billing period and of its part in each calendar month); `ledger_documents` the issued invoices
-    and credit notes (only the `invoiced` policy reads them)."""
-    end = cutoff(through)
+    and credit notes (only the `invoiced` policy reads them). With `plans`, each revenue plan made
+    (horizon `cutoff(through)`) is put there, so that the remaining schedule need not plan again."""
+    issued = issued_by_contract(ledger_documents)
+    records: list[Recognised] = []
+    for cid in sorted(model.contracts):
+        found, plan = contract_records(model.contracts[cid], model, issued.get(cid, ()), usage_totals_by_month, through)
+        records += found
+        if plans is not None and plan is not None:
+            plans[cid] = plan
+    return records
+
+
+def issued_by_contract(ledger_documents: Iterable[IssuedDocument]) -> dict[str, list[IssuedDocument]]:
     issued: dict[str, list[IssuedDocument]] = {}
     for document in ledger_documents:
         issued.setdefault(document.contract, []).append(document)
-    records: list[Recognised] = []
-    for cid in sorted(model.contracts):
-        contract = model.contracts[cid]
-        if contract.start >= end:
-            continue
-        policy, _ = policy_of(contract, model.seller)
-        if policy == "invoiced":
-            found = _invoiced(contract, issued.get(cid, ()), end)
-        else:
-            found = _ifrs15(contract, model, usage_totals_by_month, through, end)
-        records += _records(contract, model, found)
-    return records
+    return issued
+
+
+def contract_records(
+    contract: model.Contract,
+    workspace: model.Workspace,
+    documents: Iterable[IssuedDocument],
+    usage: Mapping[UsageKey, Decimal],
+    through: date,
+) -> tuple[list[Recognised], RevenuePlan | None]:
+    """One contract's part of `recognise`, and the revenue plan it was made from (None when none was:
+    the `invoiced` policy, or a contract that starts after the months recognised)."""
+    end = cutoff(through)
+    if contract.start >= end:
+        return [], None
+    policy, _ = policy_of(contract, workspace.seller)
+    if policy == "invoiced":
+        return _records(contract, workspace, _invoiced(contract, documents, end)), None
+    found, plan = _ifrs15(contract, workspace, usage, through, end)
+    return _records(contract, workspace, found), plan
 
 
 def usage_requests(model: model.Workspace, through: date) -> list[UsageKey]:
     """The metered totals `recognise` needs: each usage line's pieces billed by `through`, and each
     piece's part in every calendar month it touches. Sorted, each once."""
-    end = cutoff(through)
     wanted: set[UsageKey] = set()
     for cid in sorted(model.contracts):
-        contract = model.contracts[cid]
-        if contract.start >= end or policy_of(contract, model.seller)[0] == "invoiced":
-            continue
-        if not _has_usage(contract):
-            continue
-        for line in _schedule(contract, model, end).lines:
-            if not isinstance(line, UsageLine) or line.billing_date > through:
-                continue
-            for piece in line.pieces:
-                wanted.add((cid, piece.metric, piece.start, piece.end))
-                for month in months_between(piece.start, piece.end):
-                    wanted.add((cid, piece.metric, max(piece.start, month), min(piece.end, next_month(month))))
+        wanted.update(contract_usage_requests(model.contracts[cid], model, through))
     return sorted(wanted)
+
+
+def contract_usage_requests(contract: model.Contract, workspace: model.Workspace, through: date) -> set[UsageKey]:
+    """One contract's part of `usage_requests`."""
+    end = cutoff(through)
+    wanted: set[UsageKey] = set()
+    if contract.start >= end or policy_of(contract, workspace.seller)[0] == "invoiced" or not _has_usage(contract):
+        return wanted
+    cid = contract.id
+    for line in _schedule(contract, workspace, end).lines:
+        if not isinstance(line, UsageLine) or line.billing_date > through:
+            continue
+        for piece in line.pieces:
+            wanted.add((cid, piece.metric, piece.start, piece.end))
+            for month in months_between(piece.start, piece.end):
+                wanted.add((cid, piece.metric, max(piece.start, month), min(piece.end, next_month(month))))
+    return wanted
 
 
 # ------------------------------------------------------------------ IFRS 15
@@ -100,7 +125,7 @@ def _ifrs15(
     usage: Mapping[UsageKey, Decimal],
     through: date,
     end: date,
-) -> dict[Key, tuple[Decimal, str]]:
+) -> tuple[dict[Key, tuple[Decimal, str]], RevenuePlan]:
     plan, lowered = plan_and_schedule(contract, workspace, end)
     found = _planned(plan, end)
     if _has_usage(contract) or contract.minimum is not None:
@@ -115,7 +140,7 @@ def _ifrs15(
             schedule = attrs.evolve(schedule, lines=lines)
         priced = price_schedule(schedule, usage, through)
         _variable(priced.lines, usage, end, contract.currency, found)
-    return found
+    return found, plan
 
 
 def _planned(plan: RevenuePlan, end: date) -> dict[Key, tuple[Decimal, str]]:
