@@ -10,8 +10,7 @@ from decimal import Decimal
 from compiler import model
 from compiler.changes import ObjectChange, WorkspaceChanges, compare
 from compiler.impact import ContractImpact, Horizon, Month, money_impact
-from compiler.workspace import check_workspace
-from dsl.parser import parse
+from tests.factories import workspaces
 
 SELLER = """
 seller vendor {
@@ -98,15 +97,7 @@ APRIL = Horizon.starting(date(2026, 4, 10), 3)
 
 
 def checked(files: Mapping[str, str]) -> model.Workspace:
-    parsed = []
-    for name, text in sorted(files.items()):
-        result = parse(text, name)
-        assert result.file is not None, result.diagnostics
-        parsed.append(result.file)
-    result = check_workspace(parsed)
-    errors = [d for d in result.diagnostics if d.is_error]
-    assert not errors, errors
-    return result.workspace
+    return workspaces.checked(dict(sorted(files.items())))
 
 
 def changed(files: Mapping[str, str | None]) -> dict[str, str]:

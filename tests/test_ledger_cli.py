@@ -12,9 +12,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from runtime.cli.main import cli
+from tests.factories.cli import bill, copy_examples, run
 from tests.ledger.test_read_only import as_reader, listing, shared  # noqa: F401 (a fixture)
 
 EXAMPLES = Path(__file__).parent.parent / "contracts_examples"
@@ -24,19 +23,13 @@ D = Decimal
 
 @pytest.fixture
 def ws(tmp_path: Path) -> Path:
-    root = tmp_path / "ws"
-    shutil.copytree(EXAMPLES, root, ignore=shutil.ignore_patterns(".avtale", "ledger.sqlite*", "out"))
-    return root
+    return copy_examples(tmp_path / "ws")
 
 
 @pytest.fixture
 def billed(ws: Path) -> Path:
     """The example workspace, its ledger initialised and billed as of 2026-03-01 (invoices 250001..250009)."""
-    code, out, err = run(ws, "ledger", "init")
-    assert code == 0, err
-    code, out, err = run(ws, "bill", "--as-of", "2026-03-01", "--apply")
-    assert code == 0, out + err
-    return ws
+    return bill(ws, "2026-03-01")
 
 
 @pytest.fixture
@@ -44,13 +37,6 @@ def migrated(ws: Path) -> Path:
     """The example workspace with the version-2 ledger two real bill runs of it wrote (fixtures/README.md)."""
     shutil.copyfile(FIXTURE, ws / "ledger.sqlite")
     return ws
-
-
-def run(root: Path, *args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, ["--workspace", str(root), *args])
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        raise result.exception  # a traceback is a failure of its own
-    return result.exit_code, result.stdout, result.stderr
 
 
 def tamper(ledger: Path, statement: str, *dropped: str) -> None:

@@ -5,22 +5,18 @@ from __future__ import annotations
 import csv
 import io
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from runtime.cli.main import cli
-
-EXAMPLES = Path(__file__).parent.parent.parent / "contracts_examples"
+from tests.factories.cli import copy_examples
 
 
 @pytest.fixture
 def ws(tmp_path: Path) -> Path:
-    root = tmp_path / "ws"
-    shutil.copytree(EXAMPLES, root, ignore=shutil.ignore_patterns(".avtale", "ledger.sqlite*", "out"))
-    return root
+    return copy_examples(tmp_path / "ws")
 
 
 def run(root: Path, *args: str) -> tuple[int, str]:
@@ -142,7 +138,7 @@ def test_a_monthly_plan_from_the_settlements_equals_a_whole_plan(ws: Path) -> No
 
     run(ws, "bill", "--as-of", "2026-07-01", "--apply")
     db = sqlite3.connect(ws / "ledger.sqlite")
-    assert db.execute("SELECT count(*), min(as_of) FROM settlements").fetchone() == (12, "2026-07-01")
+    assert db.execute("SELECT count(*), min(as_of) FROM settlements").fetchone() == (13, "2026-07-01")
     db.close()
     code, incremental = run(ws, "bill", "--as-of", "2026-08-01", "--json")
     db = sqlite3.connect(ws / "ledger.sqlite")

@@ -8,23 +8,14 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from runtime.cli.main import cli
-
-EXAMPLES = Path(__file__).parent.parent.parent / "contracts_examples"
+from tests.factories.cli import bill, copy_examples
+from tests.factories.cli import run_output as run
 
 
 @pytest.fixture
 def ws(tmp_path: Path) -> Path:
-    root = tmp_path / "ws"
-    shutil.copytree(EXAMPLES, root, ignore=shutil.ignore_patterns(".avtale", "ledger.sqlite*", "out"))
-    return root
-
-
-def run(root: Path, *args: str) -> tuple[int, str]:
-    result = CliRunner().invoke(cli, ["--workspace", str(root), *args])
-    return result.exit_code, result.output
+    return copy_examples(tmp_path / "ws")
 
 
 def documents(root: Path, name: str = "ledger.sqlite") -> int:
@@ -38,11 +29,7 @@ def documents(root: Path, name: str = "ledger.sqlite") -> int:
 @pytest.fixture
 def billed(ws: Path) -> Path:
     """The example workspace with its ledger initialised and billed as of 1 July 2026."""
-    code, output = run(ws, "ledger", "init")
-    assert code == 0, output
-    code, output = run(ws, "bill", "--as-of", "2026-07-01", "--apply")
-    assert code == 0, output
-    return ws
+    return bill(ws, "2026-07-01")
 
 
 def test_the_first_apply_needs_an_initialised_ledger(ws: Path) -> None:

@@ -19,7 +19,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import shutil
 from collections.abc import Iterator
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -33,8 +32,8 @@ from click.testing import CliRunner
 from runtime.cli.main import cli
 from runtime.ledger.documents import IssuedDocument
 from runtime.ledger.store import Ledger
+from tests.factories.cli import copy_examples
 
-EXAMPLES = Path(__file__).parent.parent.parent / "contracts_examples"
 GOLDEN = Path(__file__).parent / "golden"
 FIRST, SECOND = date(2026, 7, 1), date(2026, 8, 1)
 
@@ -63,8 +62,7 @@ def _stable(text: str, root: Path) -> str:
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runs]:
-    root = tmp_path_factory.mktemp("golden") / "ws"
-    shutil.copytree(EXAMPLES, root, ignore=shutil.ignore_patterns(".avtale", "ledger.sqlite*", "out"))
+    root = copy_examples(tmp_path_factory.mktemp("golden") / "ws")
     plan_json = run(root, "bill", "--as-of", FIRST.isoformat(), "--json")
     run(root, "ledger", "init")
     run(root, "bill", "--as-of", FIRST.isoformat(), "--apply")

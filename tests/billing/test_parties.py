@@ -17,10 +17,11 @@ import pytest
 from runtime.billing.expected import UsageKey
 from runtime.billing.parties import line_details, parties_for
 from runtime.billing.run import apply
-from runtime.ledger import IssuedDocument, LineDetails, Parties, Party, PartyAddress
+from runtime.ledger import IssuedDocument, LineDetails, Parties, PartyAddress
 from runtime.ledger.store import Ledger
 from runtime.loader import load
 from tests.billing.helpers import contract, workspace
+from tests.factories import documents as build
 
 EXAMPLES = Path(__file__).parent.parent.parent / "contracts_examples"
 EXEMPT = "Finansiell tjeneste, unntatt etter mval. § 3-6"
@@ -71,33 +72,18 @@ def ledger(tmp_path: Path) -> Ledger:
 def test_a_bill_run_records_the_parties_and_each_lines_unit_and_reason(ledger: Ledger) -> None:
     ws = workspace(contract(BODY, start="2026-03-01"))
     _, [doc] = apply(ws, ledger, calls, date(2026, 4, 1))
+    # The prelude declares names, organisation numbers and `mva` only: no address, PEPPOL id, e-mail or account,
+    # not in Foretaksregisteret, language nb (what `build.business` leaves as it is).
     assert doc.parties == Parties(
-        seller=Party(
+        seller=build.business(
             id="vendor",
             name="Prøve AS",
             orgnr="976240391",
             vat_number="NO976240391MVA",  # the prelude's seller declares `mva`
-            foretaksregisteret=False,
-            consumer=False,
             address=None,
             peppol=None,
-            email=None,
-            bank_account=None,
-            language="nb",
         ),
-        buyer=Party(
-            id="buyer",
-            name="Kjøper AS",
-            orgnr="922152799",
-            vat_number=None,
-            foretaksregisteret=False,
-            consumer=False,
-            address=None,
-            peppol=None,
-            email=None,
-            bank_account=None,
-            language="nb",
-        ),
+        buyer=build.business(id="buyer", name="Kjøper AS", orgnr="922152799", address=None, peppol=None),
         source="issue",
     )
     shown = {(x.charge, x.kind, x.billing_start.month): (x.quantity, x.details) for x in doc.lines}
@@ -155,18 +141,11 @@ def test_the_example_workspace_snapshots_what_its_files_declare(tmp_path: Path) 
     assert result is not None
     model = result.workspace
     found = parties_for(model, "SKT-2026-008")
-    assert found.seller == Party(
-        id="skarvtind",
-        name="Skarvtind Software AS",
-        orgnr="925792403",
-        vat_number="NO925792403MVA",
-        foretaksregisteret=True,
-        consumer=False,
-        address=PartyAddress(street="Keiser Wilhelms gate 22", postcode="6003", city="Ålesund", country="NO"),
-        peppol="0192:925792403",
-        email="faktura@skarvtind.example",
-        bank_account="7661.69.72304",
-        language="nb",
+    # build.seller() is the example workspace's seller, field by field as seller.avt writes it
+    assert found.seller == build.seller()
+    assert (found.seller.address, found.seller.bank_account) == (
+        PartyAddress(street="Keiser Wilhelms gate 22", postcode="6003", city="Ålesund", country="NO"),
+        "7661.69.72304",
     )
     assert (found.buyer.id, found.buyer.name, found.buyer.language, found.buyer.peppol) == (
         "sogndal_turlag",

@@ -1,162 +1,59 @@
-"""Issued documents built by hand for the EHF tests: realistic parties, lines and stored totals.
+"""Issued documents for the EHF tests, built from tests/factories/documents.py with the figures they check.
 
 The totals are the ledger's own (compute_totals), as an issued document carries them; the
 tests check the XML against figures worked out by hand in their docstrings, not against these.
-Organisation numbers pass the MOD11 check, the Swedish one the Luhn check (PEPPOL-COMMON-R041/R049).
+The parties are the shared builders' with the names, addresses and accounts the tests assert.
 """
 
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 from typing import Any
 
 import attrs
 
-from runtime.ledger.documents import DraftLine, IssuedDocument
-from runtime.ledger.parties import LineDetails, Parties, Party, PartyAddress
-from runtime.ledger.totals import compute_totals
+from runtime.ledger.documents import DraftLine, IssuedDocument, Kind
+from runtime.ledger.parties import Parties, Party
+from tests.factories import documents as build
 
-SELLER = Party(
-    id="skarvtind",
+SELLER = build.seller(
     name="Skarvtind Programvare AS",
-    orgnr="925792403",
-    vat_number="NO925792403MVA",
-    foretaksregisteret=True,
-    consumer=False,
-    address=PartyAddress(street="Strandgaten 12", postcode="5013", city="Bergen", country="NO"),
-    peppol="0192:925792403",
+    address=build.address("Strandgaten 12", "5013", "Bergen"),
     email="faktura@skarvtind.no",
     bank_account="1503.12.34562",
-    language="nb",
 )
-
-BUYER = Party(
-    id="bergen_klatresenter",
-    name="Bergen Klatresenter AS",
+BUYER = build.business(
     orgnr="988077917",
-    vat_number=None,
-    foretaksregisteret=False,
-    consumer=False,
-    address=PartyAddress(street="Kanalveien 5", postcode="5068", city="Bergen", country="NO"),
-    peppol="0192:988077917",
+    address=build.address("Kanalveien 5", "5068", "Bergen"),
     email="regnskap@bergenklatresenter.no",
-    bank_account=None,
-    language="nb",
 )
-
-SWEDISH_BUYER = Party(
-    id="fjallhjalpen",
-    name="Fjällhjälpen AB",
-    orgnr="5560360793",
-    vat_number="SE556036079301",
-    foretaksregisteret=False,
-    consumer=False,
-    address=PartyAddress(street="Storgatan 8", postcode="831 30", city="Östersund", country="SE"),
-    peppol="0007:5560360793",
-    email=None,
-    bank_account=None,
-    language="en",
-)
-
-MVA_BUYER = Party(
-    id="skyfjord",
-    name="Skyfjord AS",
-    orgnr="923609016",
-    vat_number="NO923609016MVA",
-    foretaksregisteret=True,
-    consumer=False,
-    address=PartyAddress(street="Dronning Eufemias gate 16", postcode="0191", city="Oslo", country="NO"),
-    peppol="0192:923609016",
-    email=None,
-    bank_account=None,
-    language="nb",
-)
-
-CONSUMER = Party(
-    id="ola",
-    name="Ola Nordmann",
-    orgnr=None,
-    vat_number=None,
-    foretaksregisteret=False,
-    consumer=True,
-    address=PartyAddress(street="Storgata 1", postcode="0155", city="Oslo", country="NO"),
-    peppol=None,
-    email="ola@example.no",
-    bank_account=None,
-    language="nb",
-)
-
-MARCH = (date(2026, 3, 1), date(2026, 4, 1))
+SWEDISH_BUYER = build.foreign()
+MVA_BUYER = build.mva_business()
+CONSUMER = build.consumer(id="ola", name="Ola Nordmann", address=build.address(), email="ola@example.no")
+CONTRACT = "BKS-2026-001"
 
 
-def line(
-    description: str,
-    net: str,
-    *,
-    quantity: str = "1",
-    price: str | None = None,
-    category: str = "standard",
-    rate: str = "25",
-    charge: str = "platform",
-    unit: str = "C62",
-    reason: str | None = None,
-    period: tuple[date, date] = MARCH,
-    **fields: Any,
-) -> DraftLine:
-    values: dict[str, Any] = {
-        "contract": "BKS-2026-001",
-        "charge": charge,
-        "description": description,
-        "period_start": period[0],
-        "period_end": period[1],
-        "quantity": Decimal(quantity),
-        "unit_price": Decimal(price if price is not None else net),
-        "net_amount": Decimal(net),
-        "vat_category": category,
-        "vat_rate": Decimal(rate),
-        "provenance": "{}",
-        "kind": "recurring",
-        "discount": "",
-        "billing_start": period[0],
-        "billing_end": period[1],
-        "details": LineDetails(unit_code=unit, vat_reason=reason),
-    }
-    values.update(fields)
-    return DraftLine(**values)
+def line(description: str, net: str, *, charge: str = "platform", **fields: Any) -> DraftLine:
+    """`build.line` on contract BKS-2026-001, a platform fee unless told otherwise."""
+    return build.line(net, description=description, charge=charge, contract=CONTRACT, **fields)
 
 
 def document(
     *lines: DraftLine,
     number: int = 10001,
-    kind: str = "invoice",
+    kind: Kind = "invoice",
     buyer: Party = BUYER,
-    currency: str = "NOK",
     parties: bool = True,
     **fields: Any,
 ) -> IssuedDocument:
+    """Invoice 10001 (KID 0000100016, mod10) from SELLER to `buyer`; `parties=False` as issued before snapshots."""
     values: dict[str, Any] = {
-        "kind": kind,
-        "contract": "BKS-2026-001",
-        "customer": buyer.id,
-        "currency": currency,
-        "issue_date": date(2026, 3, 1),
-        "due_date": date(2026, 3, 15),
         "buyer_reference": "Kari Nordmann",
-        "purchase_order": None,
-        "lines": lines,
-        "corrects": (),
-        "number": number,
-        "series": kind,
         "kid": "0000100016" if kind == "invoice" else "",
-        "totals": compute_totals(lines, currency),
-        "previous_hash": "0" * 64,
-        "hash": "1" * 64,
-        "issued_at_run": 1,
         "parties": Parties(seller=SELLER, buyer=buyer, source="issue") if parties else None,
+        **fields,
     }
-    values.update(fields)
-    return IssuedDocument(**values)
+    return build.invoice(*lines, buyer=buyer, number=number, kind=kind, **values)
 
 
 def mixed_invoice() -> IssuedDocument:
@@ -179,7 +76,6 @@ def mixed_invoice() -> IssuedDocument:
             "Kurs i klatresikring",
             "2000.00",
             category="exempt",
-            rate="0",
             charge="course",
             reason="Unntatt etter mval. § 3-5",
             period=(date(2026, 3, 14), date(2026, 3, 15)),
@@ -210,7 +106,7 @@ def credit_note() -> IssuedDocument:
 def export_invoice() -> IssuedDocument:
     """Zero-rated services to a Swedish company, in EUR: 12 x 99.00 = 1188.00, no VAT (G, export)."""
     return document(
-        line("Support subscription", "1188.00", quantity="12", price="99.00", category="zero", rate="0", unit="MON"),
+        line("Support subscription", "1188.00", quantity="12", price="99.00", category="zero", unit="MON"),
         number=10002,
         buyer=SWEDISH_BUYER,
         currency="EUR",
@@ -228,7 +124,6 @@ def reverse_charge_invoice() -> IssuedDocument:
             quantity="10",
             price="850.00",
             category="reverse_charge",
-            rate="0",
             charge="quotas",
         ),
         number=10003,

@@ -15,18 +15,13 @@ from runtime.cli.main import cli
 from runtime.einvoice.validation import Validator
 from runtime.ledger import DraftDocument, IssuedDocument, Ledger
 from tests.einvoice import documents as fixtures
+from tests.factories.documents import draft
 
 NS = {
     "cac": "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2",
     "cbc": "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2",
 }
 LEDGER_V4 = Path(__file__).resolve().parents[1] / "ledger" / "fixtures" / "ledger-v4.sqlite"
-
-
-def draft(doc: IssuedDocument, **changes: object) -> DraftDocument:
-    """The draft a bill run would have issued `doc` from."""
-    fields = {field.name: getattr(doc, field.name) for field in attrs.fields(DraftDocument)}
-    return DraftDocument(**{**fields, **changes})
 
 
 def issue(root: Path, drafts: list[DraftDocument], as_of: date) -> list[IssuedDocument]:

@@ -5,22 +5,13 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 from datetime import date
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import attrs
 
-from runtime.ledger import (
-    DraftDocument,
-    DraftLine,
-    IssuedDocument,
-    Ledger,
-    LineDetails,
-    Parties,
-    Party,
-    PartyAddress,
-)
+from runtime.ledger import DraftDocument, DraftLine, IssuedDocument, Ledger, Parties
+from tests.factories import documents as build
 
 AS_OF = date(2026, 3, 1)
 SETTINGS: dict[str, Any] = {
@@ -32,61 +23,27 @@ SETTINGS: dict[str, Any] = {
 }
 
 
-SELLER = Party(
+SELLER = build.seller(
     id="nordlys_software",
     name="Nordlys Software AS",
     orgnr="914778271",
-    vat_number="NO914778271MVA",
-    foretaksregisteret=True,
-    consumer=False,
-    address=PartyAddress(street="Storgata 1", postcode="9008", city="Tromsø", country="NO"),
-    peppol="0192:914778271",
+    address=build.address("Storgata 1", "9008", "Tromsø"),
     email="faktura@nordlys.example",
     bank_account="1503.12.34568",
-    language="nb",
 )
-BUYER = Party(
-    id="nordlys",
-    name="Nordlys Klatreklubb",
-    orgnr="976240391",
-    vat_number=None,
-    foretaksregisteret=False,
-    consumer=False,
-    address=PartyAddress(street="Kanalveien 54", postcode="5068", city="Bergen", country="NO"),
-    peppol="0192:976240391",
-    email=None,
-    bank_account=None,
-    language="nn",
-)
-DETAILS = LineDetails(unit_code="C62", vat_reason=None)
+BUYER = build.business(id="nordlys", name="Nordlys Klatreklubb", language="nn")
+PROVENANCE = '{"span": "contracts/nordlys.avt:8:5"}'
 
 
 def parties(customer: str = "nordlys", **buyer: Any) -> Parties:
     """Both parties as a bill run snapshots them (source `issue`), the buyer being `customer`."""
-    return Parties(seller=SELLER, buyer=attrs.evolve(BUYER, id=customer, **buyer), source="issue")
+    return build.parties(attrs.evolve(BUYER, id=customer, **buyer), by=SELLER)
 
 
-def line(net: str = "1490.00", *, category: str = "standard", rate: str = "25", **fields: Any) -> DraftLine:
-    values: dict[str, Any] = {
-        "contract": "NORD-2026-001",
-        "charge": "seats",
-        "description": "Brukerlisenser",
-        "period_start": date(2026, 3, 1),
-        "period_end": date(2026, 4, 1),
-        "quantity": Decimal(10),
-        "unit_price": Decimal("149.00"),
-        "net_amount": Decimal(net),
-        "vat_category": category,
-        "vat_rate": Decimal(rate),
-        "provenance": '{"span": "contracts/nordlys.avt:8:5"}',
-        "kind": "recurring",
-        "discount": "",
-        "billing_start": date(2026, 3, 1),
-        "billing_end": date(2026, 4, 1),
-        "details": DETAILS,
-    }
-    values.update(fields)
-    return DraftLine(**values)
+def line(net: str = "1490.00", **fields: Any) -> DraftLine:
+    """10 seats x 149.00 on NORD-2026-001 in March (the net need not be their product), with a provenance."""
+    values: dict[str, Any] = {"quantity": "10", "price": "149.00", "provenance": PROVENANCE, **fields}
+    return build.line(net, **values)
 
 
 def invoice(*lines: DraftLine, **fields: Any) -> DraftDocument:
@@ -120,5 +77,21 @@ def dump(path: Path) -> str:
     db = sqlite3.connect(path)
     try:
         return "\n".join(db.iterdump())
+    finally:
+        db.close()
+
+
+def pragma(path: Path, name: str) -> object:
+    db = sqlite3.connect(path)
+    try:
+        return db.execute(f"PRAGMA {name}").fetchone()[0]
+    finally:
+        db.close()
+
+
+def schema_of(path: Path) -> set[tuple[str, str]]:
+    db = sqlite3.connect(path)
+    try:
+        return {(name, sql) for name, sql in db.execute("SELECT name, sql FROM sqlite_master WHERE sql IS NOT NULL")}
     finally:
         db.close()

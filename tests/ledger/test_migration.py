@@ -17,7 +17,7 @@ import pytest
 
 from runtime.ledger import BillRun, Ledger, LedgerError, LedgerIdentity, LedgerNotInitialised, RunRevision, store
 from runtime.ledger.schema import IDENTITY, REVISIONS, TRIGGERS, TRIGGERS_V2, TRIGGERS_V5
-from tests.ledger.factories import credit_note, dump, invoice, issue, line
+from tests.ledger.factories import credit_note, dump, invoice, issue, line, pragma, schema_of
 
 FIXTURE = Path(__file__).parent / "fixtures" / "ledger-v2.sqlite"
 FIXTURE_SHA256 = "8b2f917ac2f11d6ad71a9077a9b8725a454bebf801b83c1bdf54b5cf9be9125f"
@@ -40,22 +40,6 @@ def path(tmp_path: Path) -> Path:
     copy = tmp_path / "ledger.sqlite"
     shutil.copyfile(FIXTURE, copy)
     return copy
-
-
-def pragma(path: Path, name: str) -> object:
-    db = sqlite3.connect(path)
-    try:
-        return db.execute(f"PRAGMA {name}").fetchone()[0]
-    finally:
-        db.close()
-
-
-def schema_of(path: Path) -> set[tuple[str, str]]:
-    db = sqlite3.connect(path)
-    try:
-        return {(name, sql) for name, sql in db.execute("SELECT name, sql FROM sqlite_master WHERE sql IS NOT NULL")}
-    finally:
-        db.close()
 
 
 def test_the_fixture_is_the_version_2_ledger_it_was_made_as() -> None:

@@ -9,15 +9,7 @@ import pytest
 
 from runtime.ledger import Ledger, LedgerError, LedgerSchemaError
 from runtime.ledger.schema import APPLICATION_ID, SCHEMA_VERSION, TRIGGERS_V5
-from tests.ledger.factories import invoice, issue
-
-
-def pragma(path: Path, name: str) -> object:
-    db = sqlite3.connect(path)
-    try:
-        return db.execute(f"PRAGMA {name}").fetchone()[0]
-    finally:
-        db.close()
+from tests.ledger.factories import invoice, issue, pragma
 
 
 def test_created_on_first_use_in_wal_mode(tmp_path: Path) -> None:

@@ -29,7 +29,7 @@ from runtime.ledger import (
 )
 from runtime.ledger.chain import document_hash
 from runtime.ledger.schema import SNAPSHOTS, TRIGGERS_V5
-from tests.ledger.factories import BUYER, SELLER, credit_note, dump, invoice, issue, line, parties
+from tests.ledger.factories import BUYER, SELLER, credit_note, dump, invoice, issue, line, parties, pragma, schema_of
 
 FIXTURE_V4 = Path(__file__).parent / "fixtures" / "ledger-v4.sqlite"
 FIXTURE_V4_SHA256 = "820af0754fd9ab625fc8f1aedbb9bda8a2ce07885cbe1d585db51d5baec91966"
@@ -39,22 +39,6 @@ LAST_INVOICE_HASH = "22b50c71b6de0f8cc30483354f2361425e0f96e3627a2d3ab2b9892d810
 LAST_CREDIT_NOTE_HASH = "2901b04a445d845c0d889f0d1ce4849c2daced60e0a0a55553864d6dec60b2e7"
 AT = datetime(2026, 3, 2, 8, 30, tzinfo=UTC)
 NUMBERS = [*range(250001, 250011), 950001, 950002, 950003]
-
-
-def pragma(path: Path, name: str) -> object:
-    db = sqlite3.connect(path)
-    try:
-        return db.execute(f"PRAGMA {name}").fetchone()[0]
-    finally:
-        db.close()
-
-
-def schema_of(path: Path) -> set[tuple[str, str]]:
-    db = sqlite3.connect(path)
-    try:
-        return {(name, sql) for name, sql in db.execute("SELECT name, sql FROM sqlite_master WHERE sql IS NOT NULL")}
-    finally:
-        db.close()
 
 
 @pytest.fixture

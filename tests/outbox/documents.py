@@ -1,30 +1,17 @@
-"""Issued documents built by hand for the outbox tests: only what sending looks at is realistic."""
+"""Issued documents for the outbox tests, built from tests/factories/documents.py: only what sending looks at
+is realistic (the buyer's PEPPOL id, e-mail and address, the series and number)."""
 
 from __future__ import annotations
 
-from datetime import date
-from decimal import Decimal
 from typing import Any
 
 import attrs
 
-from runtime.ledger.documents import DraftLine, IssuedDocument, Kind
-from runtime.ledger.parties import LineDetails, Parties, Party, PartyAddress
-from runtime.ledger.totals import Totals, VatGroup
+from runtime.ledger.documents import IssuedDocument, Kind
+from runtime.ledger.parties import Party
+from tests.factories import documents as build
 
-SELLER = Party(
-    id="skarvtind",
-    name="Skarvtind Software AS",
-    orgnr="925792403",
-    vat_number="NO925792403MVA",
-    foretaksregisteret=True,
-    consumer=False,
-    address=PartyAddress(street="Keiser Wilhelms gate 22", postcode="6003", city="Ålesund", country="NO"),
-    peppol="0192:925792403",
-    email="faktura@skarvtind.example",
-    bank_account="76616972304",
-    language="nb",
-)
+SELLER = build.seller()
 
 
 def buyer(**fields: Any) -> Party:
@@ -32,82 +19,25 @@ def buyer(**fields: Any) -> Party:
     values: dict[str, Any] = {
         "id": "nordlys",
         "name": "Nordlys Klatresenter AS",
-        "orgnr": "976240391",
-        "vat_number": None,
-        "foretaksregisteret": False,
-        "consumer": False,
-        "address": PartyAddress(street="Sjøgata 1", postcode="8006", city="Bodø", country="NO"),
-        "peppol": "0192:976240391",
+        "address": build.address("Sjøgata 1", "8006", "Bodø"),
         "email": "faktura@nordlys.example",
-        "bank_account": None,
-        "language": "nb",
+        **fields,
     }
-    values.update(fields)
-    return Party(**values)
+    return build.business(**values)
 
 
-CONSUMER = buyer(
-    id="ingrid",
-    name="Ingrid Haugen",
-    orgnr=None,
-    consumer=True,
-    peppol=None,
-    email="ingrid.haugen@example.no",
-    address=PartyAddress(street="Storgata 5", postcode="0155", city="Oslo", country="NO"),
-)
+CONSUMER = build.consumer(id="ingrid", address=build.address("Storgata 5", "0155", "Oslo"))
 PAPER = buyer(id="hytte", name="Hytteutleie Fjell AS", peppol=None, email=None)
 
-LINE = DraftLine(
-    contract="NORD-2026-001",
-    charge="seats",
-    description="Brukerlisenser",
-    period_start=date(2026, 3, 1),
-    period_end=date(2026, 4, 1),
-    quantity=Decimal(10),
-    unit_price=Decimal("149.00"),
-    net_amount=Decimal("1490.00"),
-    vat_category="standard",
-    vat_rate=Decimal(25),
-    provenance="{}",
-    kind="recurring",
-    discount="",
-    billing_start=date(2026, 3, 1),
-    billing_end=date(2026, 4, 1),
-    details=LineDetails(unit_code="C62", vat_reason=None),
-)
+# 10 x 149.00 = 1490.00, VAT 372.50, total 1862.50
+LINE = build.line("1490.00", quantity="10", price="149.00")
+TOTALS = build.totals(("standard", "25", "1490.00", "372.50"))
 
 
 def document(number: int, party: Party | None = None, *, kind: Kind = "invoice", **fields: Any) -> IssuedDocument:
     """An invoice (or credit note) to `party` (default: the PEPPOL business buyer), issued 1 March 2026."""
-    values: dict[str, Any] = {
-        "kind": kind,
-        "contract": "NORD-2026-001",
-        "customer": (party or buyer()).id,
-        "currency": "NOK",
-        "issue_date": date(2026, 3, 1),
-        "due_date": date(2026, 3, 15),
-        "buyer_reference": "NORD-2026-001",
-        "purchase_order": None,
-        "lines": (LINE,),
-        "corrects": (),
-        "number": number,
-        "series": kind,
-        "kid": "" if kind == "credit_note" else f"{number:011d}0",
-        "totals": Totals(
-            groups=(
-                VatGroup(category="standard", rate=Decimal(25), taxable=Decimal("1490.00"), vat=Decimal("372.50")),
-            ),
-            net=Decimal("1490.00"),
-            vat=Decimal("372.50"),
-            gross=Decimal("1862.50"),
-        ),
-        "previous_hash": "0" * 64,
-        "hash": "1" * 64,
-        "issued_at_run": 1,
-        "parties": Parties(seller=SELLER, buyer=party or buyer(), source="issue"),
-    }
-    values.update(fields)
-    return IssuedDocument(**values)
+    values: dict[str, Any] = {"buyer_reference": "NORD-2026-001", **fields}
+    return build.invoice(LINE, buyer=party or buyer(), number=number, kind=kind, totals=TOTALS, **values)
 
 
 def without_parties(doc: IssuedDocument) -> IssuedDocument:

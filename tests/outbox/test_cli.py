@@ -9,15 +9,13 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from lxml import etree
 
-from runtime.cli.main import cli
 from runtime.einvoice.validation import Validator
 from runtime.ledger.identity import timestamp
 from runtime.ledger.store import Ledger
+from tests.factories.cli import bill, copy_examples, run
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "contracts_examples"
 FIXTURE_V4 = Path(__file__).resolve().parents[1] / "ledger" / "fixtures" / "ledger-v4.sqlite"
 SBDH = {"s": "http://www.unece.org/cefact/namespaces/StandardBusinessDocumentHeader"}
 # Invoices 250001-250009 of the example workspace as of 2026-03-01, by the customers' declarations:
@@ -26,26 +24,14 @@ PEPPOL = ["250001", "250002", "250005", "250006", "250008", "250009"]
 EMAIL = ["250003", "250004", "250007"]
 
 
-def run(root: Path, *args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, ["--workspace", str(root), *args])
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    return result.exit_code, result.stdout, result.stderr
-
-
 @pytest.fixture
 def ws(tmp_path: Path) -> Path:
-    root = tmp_path / "ws"
-    shutil.copytree(EXAMPLES, root, ignore=shutil.ignore_patterns(".avtale", "ledger.sqlite*", "out"))
-    return root
+    return copy_examples(tmp_path / "ws")
 
 
 @pytest.fixture
 def billed(ws: Path) -> Path:
-    assert run(ws, "ledger", "init")[0] == 0
-    code, out, err = run(ws, "bill", "--as-of", "2026-03-01", "--apply")
-    assert code == 0, out + err
-    return ws
+    return bill(ws, "2026-03-01")
 
 
 def tree(folder: Path) -> dict[str, bytes]:

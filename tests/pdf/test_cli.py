@@ -10,24 +10,15 @@ from pathlib import Path
 
 import pytest
 import typst
-from click.testing import CliRunner
 
-from runtime.cli.main import cli
 from runtime.ledger.documents import file_stem
 from runtime.ledger.store import Ledger
 from runtime.pdf import batch
+from tests.factories.cli import copy_examples, run
 from tests.pdf.reading import text_of
 
 ROOT = Path(__file__).resolve().parents[2]
-EXAMPLES = ROOT / "contracts_examples"
 V4_LEDGER = ROOT / "tests" / "ledger" / "fixtures" / "ledger-v4.sqlite"  # issued before party snapshots
-
-
-def run(root: Path, *args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, ["--workspace", str(root), *args])
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        raise result.exception  # a traceback is a failure of its own
-    return result.exit_code, result.stdout, result.stderr
 
 
 def kroner(amount: Decimal, language: str) -> str:
@@ -40,8 +31,7 @@ def kroner(amount: Decimal, language: str) -> str:
 def billed_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The example workspace billed as of 2026-03-01 (invoices 250001-250009), then again after a price
     change (invoice 250010 and credit notes 950001-950003), as in tests/ledger/fixtures/README.md."""
-    root = tmp_path_factory.mktemp("pdf") / "ws"
-    shutil.copytree(EXAMPLES, root, ignore=shutil.ignore_patterns(".avtale", "ledger.sqlite*", "out"))
+    root = copy_examples(tmp_path_factory.mktemp("pdf") / "ws")
     settings = root / "avtale.toml"
     settings.write_text("".join(row for row in settings.read_text().splitlines(True) if not row.startswith("einvoice")))
     for args in (("ledger", "init"), ("bill", "--as-of", "2026-03-01", "--apply")):

@@ -20,6 +20,7 @@ from runtime.revenue.close import (
     with_closes,
 )
 from runtime.revenue.records import Recognised
+from tests.factories.revenue import recognised
 
 JAN, FEB, MAR, APR = date(2026, 1, 1), date(2026, 2, 1), date(2026, 3, 1), date(2026, 4, 1)
 AT = datetime(2026, 2, 3, 9, 0, 0)
@@ -29,16 +30,7 @@ WHO = "Kari Nordmann <kari@example.no>"
 def rec(
     month: date, amount: str, *, contract: str = "A", obligation: str = "fee", account: int = 3020, **kw: str
 ) -> Recognised:
-    return Recognised(
-        contract=contract,
-        obligation=obligation,
-        month=month,
-        amount=Decimal(amount),
-        currency=kw.get("currency", "NOK"),
-        account=account,
-        kind=kw.get("kind", "scheduled"),  # type: ignore[arg-type]
-        reason=kw.get("reason", ""),
-    )
+    return recognised(month, amount, contract=contract, obligation=obligation, account=account, **kw)  # type: ignore[arg-type]
 
 
 def closed(month: date, *figures: tuple[str, str, str]) -> ClosedMonth:

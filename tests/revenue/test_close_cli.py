@@ -14,32 +14,19 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 import runtime.cli.revenue as revenue_cli
-from runtime.cli.main import cli
 from runtime.ledger.store import Ledger
 from runtime.revenue.records import Recognised
+from tests.factories.cli import bill, copy_examples, run
+from tests.factories.revenue import recognised
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "contracts_examples"
 JAN, FEB, MAR = date(2026, 1, 1), date(2026, 2, 1), date(2026, 3, 1)
-
-
-def run(root: Path, *args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, ["--workspace", str(root), *args])
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        raise result.exception  # a traceback is a failure of its own
-    return result.exit_code, result.stdout, result.stderr
 
 
 @pytest.fixture(scope="module")
 def billed_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("close") / "ws"
-    shutil.copytree(EXAMPLES, root, ignore=shutil.ignore_patterns(".avtale", "ledger.sqlite*", "out"))
-    assert run(root, "ledger", "init")[0] == 0
-    code, out, err = run(root, "bill", "--as-of", "2026-03-01", "--apply")
-    assert code == 0, out + err
-    return root
+    return bill(copy_examples(tmp_path_factory.mktemp("close") / "ws"), "2026-03-01")
 
 
 @pytest.fixture
@@ -51,14 +38,7 @@ def ws(billed_once: Path, tmp_path: Path) -> Path:
 
 
 def rec(month: date, amount: str, obligation: str = "platform") -> Recognised:
-    return Recognised(
-        contract="NORD-2026-001",
-        obligation=obligation,
-        month=month,
-        amount=Decimal(amount),
-        currency="NOK",
-        account=3020,
-    )
+    return recognised(month, amount, contract="NORD-2026-001", obligation=obligation)
 
 
 @pytest.fixture
@@ -148,8 +128,7 @@ def test_close_list_when_nothing_is_closed(ws: Path) -> None:
 
 
 def test_close_needs_a_ledger(tmp_path: Path, engine: Callable[[list[Recognised]], None]) -> None:
-    root = tmp_path / "ws"
-    shutil.copytree(EXAMPLES, root, ignore=shutil.ignore_patterns(".avtale", "ledger.sqlite*", "out"))
+    root = copy_examples(tmp_path / "ws")
     engine([])
     code, _, err = run(root, "close", "2026-01", "--as-of", "2026-03-01")
     assert code == 1 and "there is no ledger at" in err and "`avtale ledger init`" in err

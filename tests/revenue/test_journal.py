@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from compiler.model import Accounts
 from runtime.revenue.journal import JournalEntry, JournalError, LineTax, journal
-from tests.revenue.test_journal_factories import document, recognised
+from tests.revenue.journal_documents import document, recognised
 
 D = Decimal
 ACCOUNTS = Accounts()

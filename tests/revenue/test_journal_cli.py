@@ -5,54 +5,30 @@ from __future__ import annotations
 import csv
 import io
 import json
-import shutil
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from runtime.cli import revenue_journal
-from runtime.cli.main import cli
 from runtime.ledger.documents import IssuedDocument
 from runtime.ledger.store import Ledger
 from runtime.revenue.records import Recognised
+from tests.factories.cli import bill, copy_examples, run
+from tests.factories.revenue import recognised
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "contracts_examples"
 D = Decimal
-
-
-def run(root: Path, *args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, ["--workspace", str(root), *args])
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        raise result.exception  # a traceback is a failure of its own
-    return result.exit_code, result.stdout, result.stderr
 
 
 @pytest.fixture(scope="module")
 def billed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The example workspace with its ledger, billed as of 2026-07-01."""
-    root = tmp_path_factory.mktemp("journal") / "ws"
-    shutil.copytree(EXAMPLES, root, ignore=shutil.ignore_patterns(".avtale", "ledger.sqlite*", "out"))
-    code, _, err = run(root, "ledger", "init")
-    assert code == 0, err
-    code, out, err = run(root, "bill", "--as-of", "2026-07-01", "--apply")
-    assert code == 0, out + err
-    return root
+    return bill(copy_examples(tmp_path_factory.mktemp("journal") / "ws"), "2026-07-01")
 
 
 # Revenue for one contract of the examples, written by hand, so these tests read the journal, not the engine.
-RECOGNISED = [
-    Recognised(
-        contract="SKT-2026-007",
-        obligation="licence",
-        month=date(2026, 1, 1),
-        amount=D("1000.00"),
-        currency="NOK",
-        account=3100,
-    )
-]
+RECOGNISED = [recognised(date(2026, 1, 1), "1000.00", contract="SKT-2026-007", obligation="licence", account=3100)]
 
 
 @pytest.fixture

@@ -3,28 +3,18 @@
 from __future__ import annotations
 
 import json
-import shutil
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from runtime.cli.main import cli
-
-EXAMPLES = Path(__file__).parent.parent.parent / "contracts_examples"
+from tests.factories.cli import copy_examples
+from tests.factories.cli import run_output as run
 
 
 @pytest.fixture
 def ws(tmp_path: Path) -> Path:
-    root = tmp_path / "ws"
-    shutil.copytree(EXAMPLES, root, ignore=shutil.ignore_patterns(".avtale", "ledger.sqlite*", "out"))
-    return root
-
-
-def run(root: Path, *args: str) -> tuple[int, str]:
-    result = CliRunner().invoke(cli, ["--workspace", str(root), *args])
-    return result.exit_code, result.output
+    return copy_examples(tmp_path / "ws")
 
 
 def test_schedule_shows_the_revenue_plan(ws: Path) -> None:

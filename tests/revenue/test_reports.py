@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from runtime.revenue.records import Recognised
 from runtime.revenue.reports import Balance, Billed, Rollforward, balances, rollforward, waterfall
+from tests.factories.revenue import recognised
 
 D = Decimal
 
@@ -22,15 +23,7 @@ def month(year: int, m: int) -> date:
 
 
 def rec(contract: str, when: date, amount: str, obligation: str = "fee", kind: str = "scheduled") -> Recognised:
-    return Recognised(
-        contract=contract,
-        obligation=obligation,
-        month=when,
-        amount=D(amount),
-        currency="NOK",
-        account=3020,
-        kind=kind,  # type: ignore[arg-type]
-    )
+    return recognised(when, amount, contract=contract, obligation=obligation, kind=kind)  # type: ignore[arg-type]
 
 
 A_MONTHS = [month(2026 + (i // 12), i % 12 + 1) for i in range(24)]
@@ -70,9 +63,7 @@ def test_waterfall_months_not_ended_by_the_as_of_date_are_scheduled() -> None:
 
 
 def test_waterfall_keeps_currencies_apart_and_leaves_out_other_months() -> None:
-    eur = Recognised(
-        contract="C", obligation="fee", month=month(2026, 5), amount=D("9.00"), currency="EUR", account=3020
-    )
+    eur = recognised(month(2026, 5), "9.00", contract="C", obligation="fee", currency="EUR")
     report = waterfall([*RECORDS, eur], month(2026, 5), month(2026, 7), as_of=date(2026, 9, 1), latest_closed=None)
     assert report.status == ("open", "open", "open")
     assert [(t.currency, t.amounts) for t in report.totals] == [
@@ -156,9 +147,7 @@ def test_rollforward_recognition_beyond_deferred_becomes_an_asset() -> None:
 
 
 def test_rollforward_leaves_out_a_currency_with_nothing_in_the_range() -> None:
-    eur = Recognised(
-        contract="C", obligation="fee", month=month(2025, 5), amount=D("9.00"), currency="EUR", account=3020
-    )
+    eur = recognised(month(2025, 5), "9.00", contract="C", obligation="fee", currency="EUR")
     eur_bill = Billed(contract="C", currency="EUR", day=date(2025, 5, 1), amount=D("9.00"))
     rows = rollforward([*RECORDS, eur], [*BILLED, eur_bill], month(2026, 1), month(2026, 1))
     assert [r.currency for r in rows] == ["NOK"]

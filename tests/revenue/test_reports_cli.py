@@ -15,11 +15,9 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from runtime.cli.main import cli
+from tests.factories.cli import copy_examples, run
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "contracts_examples"
 D = Decimal
 AMENDMENT = """
   amendment 1 "Ny lisenspris" signed 2026-06-10 effective 2026-02-01 {
@@ -28,13 +26,6 @@ AMENDMENT = """
   }
 }
 """
-
-
-def run(root: Path, *args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, ["--workspace", str(root), *args])
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        raise result.exception  # a traceback is a failure of its own
-    return result.exit_code, result.stdout, result.stderr
 
 
 def ok(root: Path, *args: str) -> str:
@@ -46,8 +37,7 @@ def ok(root: Path, *args: str) -> str:
 @pytest.fixture(scope="module")
 def billed_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The examples with everything due by 1 June 2026 issued (so May is billed and may be closed)."""
-    root = tmp_path_factory.mktemp("reports") / "ws"
-    shutil.copytree(EXAMPLES, root, ignore=shutil.ignore_patterns(".avtale", "ledger.sqlite*", "out"))
+    root = copy_examples(tmp_path_factory.mktemp("reports") / "ws")
     ok(root, "ledger", "init")
     ok(root, "bill", "--as-of", "2026-06-01", "--apply")
     return root
@@ -168,8 +158,7 @@ def test_reports_are_deterministic_and_plain(ws: Path) -> None:
 
 
 def test_reports_without_a_ledger(tmp_path: Path) -> None:
-    root = tmp_path / "ws"
-    shutil.copytree(EXAMPLES, root, ignore=shutil.ignore_patterns(".avtale", "ledger.sqlite*", "out"))
+    root = copy_examples(tmp_path / "ws")
     rows = json.loads(ok(root, "revenue", "balances", "--at", "2026-03-31", "--json"))["rows"]
     assert rows and all(r["billed"] == "0.00" for r in rows)
     assert ok(root, "close", "--list") == "No month is closed yet: `avtale close YYYY-MM` closes one.\n"

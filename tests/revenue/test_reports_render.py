@@ -20,22 +20,14 @@ from runtime.revenue.reports_render import (
     waterfall_json,
     waterfall_text,
 )
+from tests.factories.revenue import recognised
 
 D = Decimal
 JAN, FEB, MAR = date(2026, 1, 1), date(2026, 2, 1), date(2026, 3, 1)
 
 
 def rec(month: date, amount: str, kind: str = "scheduled", reason: str = "") -> Recognised:
-    return Recognised(
-        contract="A",
-        obligation="fee",
-        month=month,
-        amount=D(amount),
-        currency="NOK",
-        account=3020,
-        kind=kind,  # type: ignore[arg-type]
-        reason=reason,
-    )
+    return recognised(month, amount, contract="A", obligation="fee", kind=kind, reason=reason)  # type: ignore[arg-type]
 
 
 RECORDS = [

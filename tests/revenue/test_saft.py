@@ -15,7 +15,7 @@ from compiler.model import Accounts, Address, Kid, Seller
 from dsl.span import Span
 from runtime.revenue.journal import journal
 from runtime.revenue.saft import GROUPING, NS, TAX_CODES, SaftCustomer, SaftError, grouping, saft_document
-from tests.revenue.test_journal_factories import document, recognised
+from tests.revenue.journal_documents import document, recognised
 
 D = Decimal
 Q = {"s": NS}

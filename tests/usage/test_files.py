@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -12,11 +11,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.factories.cli import copy_examples
+
 from .helpers import csv, read, total
 
 JAN = (date(2026, 1, 1), date(2026, 2, 1))
 REPO = Path(__file__).parents[2]
-EXAMPLES = REPO / "contracts_examples"
 GOOD = "2026-01-05T10:00:00Z"
 
 
@@ -27,8 +27,7 @@ def avtale(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_a_fifo_and_links_to_dev_zero_are_skipped_by_the_command_without_hanging(tmp_path: Path) -> None:
-    root = tmp_path / "ws"
-    shutil.copytree(EXAMPLES, root, ignore=shutil.ignore_patterns(".avtale", "ledger.sqlite*", "out"))
+    root = copy_examples(tmp_path / "ws")
     folder = root / "usage"
     os.mkfifo(folder / "pipe.csv")  # no writer: opening it for reading would wait forever
     (folder / "zero.csv").symlink_to("/dev/zero")  # reads without end

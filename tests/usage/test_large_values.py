@@ -4,7 +4,6 @@ its contract, metric and period. Neither ever reaches DuckDB's OutOfRangeExcepti
 from __future__ import annotations
 
 import json
-import shutil
 import sys
 from collections.abc import Iterator
 from datetime import date
@@ -19,11 +18,11 @@ from runtime.cli.main import main
 from runtime.cli.options import Context
 from runtime.cli.usage import usage
 from runtime.usage import UsageError, validation
+from tests.factories.cli import copy_examples
 
 from .helpers import csv, read, total, write
 
 JAN = (date(2026, 1, 1), date(2026, 2, 1))
-EXAMPLES = Path(__file__).parents[2] / "contracts_examples"
 EIGHTEEN = "999999999999999999"
 TWENTY_EIGHT = "9" * 28
 
@@ -189,9 +188,7 @@ def test_a_digest_over_metrics_that_each_fit_names_the_larger_one(tmp_path: Path
 # ---------------------------------------------------------------- the command line
 @pytest.fixture
 def workspace(tmp_path: Path) -> Path:
-    root = tmp_path / "ws"
-    shutil.copytree(EXAMPLES, root, ignore=shutil.ignore_patterns(".avtale", "ledger.sqlite*", "out"))
-    return root
+    return copy_examples(tmp_path / "ws")
 
 
 def _append_huge(root: Path) -> None:
