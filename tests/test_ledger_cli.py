@@ -316,3 +316,25 @@ def test_backfill_refuses_another_sellers_ledger(ws: Path) -> None:
 
     with Ledger.open(ws / "ledger.sqlite", create=False, read_only=True) as ledger:
         assert ledger.backfilled() == {}
+
+
+def test_backfill_leaves_documents_whose_contract_is_gone_and_says_so(ws: Path) -> None:
+    """Today's workspace no longer has SKT-2025-001: its documents' lines cannot be described from it (an exempt
+    line would lose its VAT reason for good), so they get no snapshot, and the command fails after recording
+    the others."""
+    shutil.copyfile(FIXTURE_V4, ws / "ledger.sqlite")
+    (next((ws / "contracts").glob("SKT-2025-001-*.avt"))).unlink()
+    code, out, err = run(ws, "ledger", "backfill")
+    assert code == 1
+    assert (
+        "warning: invoice 250001 is left without a snapshot: contract SKT-2025-001 is no longer in the workspace" in err
+    )
+    assert "left without a snapshot (see the warnings above)\n  = help: put back what they were issued for" in err
+    from runtime.ledger import Ledger
+
+    with Ledger.open(ws / "ledger.sqlite", create=False, read_only=True) as ledger:
+        gone = [d for d in ledger.documents() if d.contract == "SKT-2025-001"]
+        kept = [d for d in ledger.documents() if d.contract != "SKT-2025-001"]
+    assert gone and all(d.parties is None for d in gone)
+    assert kept and all(d.parties is not None for d in kept)
+    assert f"recorded snapshots of the parties and lines of {len(kept)} documents" in out

@@ -88,7 +88,7 @@ def parties_for(workspace: model.Workspace, contract_id: str) -> Parties:
     )
 
 
-def _charge(contract: model.Contract, line: DraftLine) -> model.Charge | None:
+def charge_of(contract: model.Contract, line: DraftLine) -> model.Charge | None:
     """The version of the line's charge in force when the line's days begin, in the line's VAT category
     (a line holds the days of one VAT category: compiler/billing/lower.py); None if it has none."""
     if contract.terms is not None:
@@ -121,7 +121,7 @@ def line_details(workspace: model.Workspace, line: DraftLine) -> LineDetails:
         vat = contract.minimum_vat
         reason = vat.reason if vat is not None and vat.category == line.vat_category else None
         return LineDetails(unit_code=ONE, vat_reason=reason)
-    charge = _charge(contract, line)
+    charge = charge_of(contract, line)
     reason = charge.vat.reason if charge is not None and charge.vat.category == line.vat_category else None
     counts_units = line.kind in COUNTED and not _is_whole_amount(line)
     unit = charge.unit if counts_units and charge is not None and charge.unit else ONE

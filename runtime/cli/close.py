@@ -17,8 +17,8 @@ from rich.console import Console
 from rich.table import Table
 
 from runtime.cli.bill import ledger_path
-from runtime.cli.options import Context, workspace_root
-from runtime.cli.revenue import DAY, books, day_or_today, fail, open_ledger, parse_month
+from runtime.cli.options import Context, parse_month, workspace_root
+from runtime.cli.revenue import DAY, books, day_or_today, fail, open_ledger
 from runtime.ledger.closes import ClosedMonth
 from runtime.ledger.errors import LedgerError
 from runtime.loader import load
@@ -163,11 +163,17 @@ def close(
     day = day_or_today(as_of)
     by = who(workspace_root(ctx))
     at = datetime.now(UTC).replace(microsecond=0)
+    if next_month(closing) > at.date():  # --as-of may say anything; a month still to come is never locked
+        fail(
+            f"nothing was closed: {month_name(closing)} has not ended yet (today is {at.date()})",
+            f"close it from {next_month(closing)} on, once its invoices are issued",
+        )
     done: list[ClosedMonth] = []
     try:
         with books(ctx, day, writable=True, quiet=as_json) as (ledger, read):
             assert ledger is not None, "a close opens the ledger for writing"
-            months = open_months_until(closing, read.closed, read.engine) if with_earlier else [closing]
+            # an empty list means `closing` is closed already: check_close says so
+            months = (open_months_until(closing, read.closed, read.engine) if with_earlier else []) or [closing]
             for month_ in months:
                 before = [*read.closed, *done]
                 check_close(month_, day, before, read.engine, read.billed_through, allow_unbilled)

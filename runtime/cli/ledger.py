@@ -12,7 +12,7 @@ from typing import Any, NoReturn
 import click
 
 from compiler import model
-from runtime.billing.parties import buyer_party, line_details, seller_party
+from runtime.billing.parties import buyer_party, charge_of, line_details, seller_party
 from runtime.cli.bill import KIND_NAMES, identity_of, ledger_path
 from runtime.cli.options import Context, workspace_root
 from runtime.cli.workspace import load_checked
@@ -30,6 +30,7 @@ from runtime.ledger import (
     format_anchor,
     parse_anchor,
 )
+from runtime.ledger.checks import warning
 from runtime.ledger.identity import timestamp
 from runtime.loader import WorkspaceError, load
 
@@ -285,11 +286,20 @@ Snapshot = tuple[Parties, tuple[LineDetails, ...]]
 
 
 def _backfill_of(workspace: model.Workspace, doc: IssuedDocument) -> Snapshot | str:
-    """The snapshot today's workspace gives a document, or why it gives none (its customer is gone)."""
+    """The snapshot today's workspace gives a document, or why it gives none: its customer, contract or a
+    line's charge is gone, so what the workspace says now cannot be what the document showed."""
     assert workspace.seller is not None, "a checked workspace has a seller"
+    if warning(doc) is not None:
+        return "it fails its hash check (`avtale ledger verify` says what changed); a snapshot would hide that"
     customer = workspace.customers.get(doc.customer)
     if customer is None:
         return f"customer {doc.customer} is no longer in the workspace"
+    contract = workspace.contracts.get(doc.contract)
+    if contract is None:
+        return f"contract {doc.contract} is no longer in the workspace"
+    for position, line in enumerate(doc.lines, start=1):
+        if line.kind != "minimum" and charge_of(contract, line) is None:
+            return f"line {position} bills charge `{line.charge}`, which contract {doc.contract} no longer has"
     parties = Parties(seller=seller_party(workspace.seller), buyer=buyer_party(customer), source="backfill")
     return parties, tuple(line_details(workspace, line) for line in doc.lines)
 
@@ -316,7 +326,8 @@ def backfill(ctx: Context, dry_run: bool) -> None:
             bare = [doc for doc in opened.documents() if doc.parties is None]
             found = {(doc.series, doc.number): _backfill_of(model_, doc) for doc in bare}
             wanted = {key: value for key, value in found.items() if not isinstance(value, str)}
-            done = len(wanted) if dry_run else opened.backfill_parties(wanted)
+            now = datetime.now(UTC).replace(microsecond=0)  # the one clock: the command's
+            done = len(wanted) if dry_run else opened.backfill_parties(wanted, recorded_at=now)
     except LedgerError as exc:
         _fail(exc.message, exc.help)
     for (series, number), why in found.items():
@@ -332,3 +343,10 @@ def backfill(ctx: Context, dry_run: bool) -> None:
     )
     if dry_run:
         click.echo("nothing was recorded (--dry-run)")
+    left = sum(isinstance(why, str) for why in found.values())
+    if left:
+        _fail(
+            f"{left} document{'s were' if left != 1 else ' was'} left without a snapshot (see the warnings above)",
+            "put back what they were issued for (the customer, contract or charge, as in git history), "
+            "then run `avtale ledger backfill` again",
+        )

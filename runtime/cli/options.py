@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import attrs
@@ -33,3 +34,19 @@ def workspace_root(ctx: Context, paths: tuple[Path, ...] = ()) -> Path:
             "pass --workspace DIR, or create a workspace with `avtale init DIR`"
         )
     return root
+
+
+YEARS = range(1970, 2101)
+"""The years the revenue commands take: room for any contract's life, none for a typo such as 9999."""
+
+
+def parse_month(text: str) -> date | None:
+    """A calendar month written YYYY-MM (1970 to 2100), as its first day; None if `text` is not one."""
+    if len(text) != 7 or text[4] != "-" or not (text[:4].isdigit() and text[5:].isdigit()):
+        return None
+    if int(text[:4]) not in YEARS:
+        return None
+    try:
+        return date(int(text[:4]), int(text[5:]), 1)
+    except ValueError:
+        return None

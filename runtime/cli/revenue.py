@@ -18,7 +18,7 @@ from compiler.calendar import add_months
 from compiler.model import Workspace as Model
 from runtime.billing.parallel import usage_single_threaded
 from runtime.cli.bill import ledger_path
-from runtime.cli.options import Context
+from runtime.cli.options import YEARS, Context, parse_month
 from runtime.cli.revenue_journal import journal_command
 from runtime.cli.usage_source import workspace_usage
 from runtime.cli.workspace import load_checked
@@ -41,16 +41,6 @@ def fail(message: str, help: str) -> NoReturn:
     sys.exit(1)
 
 
-def parse_month(text: str) -> date | None:
-    """A calendar month written YYYY-MM, as its first day; None if `text` is not one."""
-    if len(text) != 7 or text[4] != "-" or not (text[:4].isdigit() and text[5:].isdigit()):
-        return None
-    try:
-        return date(int(text[:4]), int(text[5:]), 1)
-    except ValueError:
-        return None
-
-
 def _month_option(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
     if value is None:
         return None
@@ -65,6 +55,8 @@ DAY = click.DateTime(["%Y-%m-%d"])
 
 def day_or_today(value: Any) -> date:
     """--as-of or --at as a date; today when not given (the CLI owns the one clock)."""
+    if value is not None and value.year not in YEARS:
+        fail(f"{value.date()} is out of range", f"give a date from {YEARS[0]} to {YEARS[-1]}")
     return value.date() if value is not None else date.today()
 
 

@@ -22,10 +22,11 @@ from rich.table import Table
 
 from compiler import model
 from runtime.cli.bill import ledger_path
-from runtime.cli.options import Context
+from runtime.cli.options import Context, parse_month
 from runtime.cli.schedule import money
 from runtime.cli.workspace import load_checked
 from runtime.ledger.documents import IssuedDocument
+from runtime.revenue.close import next_month
 from runtime.revenue.journal import JournalEntry, JournalError
 from runtime.revenue.journal import journal as build_journal
 from runtime.revenue.records import Recognised
@@ -94,17 +95,10 @@ def entries_between(inputs: JournalInputs, start: date, end: date) -> list[Journ
 def _month(value: str | None, option: str) -> date | None:
     if value is None:
         return None
-    try:
-        year, month = value.split("-")
-        return date(int(year), int(month), 1)
-    except ValueError:
-        raise click.BadParameter(
-            f"{value!r} is not a month; write it YYYY-MM, e.g. 2026-03", param_hint=option
-        ) from None
-
-
-def _next_month(month: date) -> date:
-    return date(month.year + month.month // 12, month.month % 12 + 1, 1)
+    month = parse_month(value)
+    if month is None:
+        raise click.BadParameter(f"{value!r} is not a month; write it YYYY-MM, e.g. 2026-03", param_hint=option)
+    return month
 
 
 def _amount(value: Decimal) -> str:
@@ -246,7 +240,7 @@ def journal_command(
         raise click.BadParameter(f"{end} is before {start}", param_hint="--to")
     day = as_of.date() if as_of is not None else date.today()
     inputs = journal_inputs(ctx, day)
-    entries = entries_between(inputs, first or date.min, _next_month(last) if last is not None else date.max)
+    entries = entries_between(inputs, first or date.min, next_month(last) if last is not None else date.max)
     if as_json:
         click.echo(json.dumps([entry_json(e) for e in entries], indent=2, ensure_ascii=False))
     elif as_csv:

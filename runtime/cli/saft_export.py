@@ -80,6 +80,9 @@ def saft_export(ctx: Context, year: int, out: Path | None) -> None:
     if out is None:
         click.echo(xml.decode("utf-8"), nl=False)
         return
-    out.write_bytes(xml)
+    try:
+        out.write_bytes(xml)
+    except OSError as exc:
+        fail(f"cannot write {out}: {exc.strerror or exc}", "give --out a file in an existing, writable folder")
     count = sum(1 for e in entries if e.date.year == year)
     click.echo(f"wrote SAF-T Financial 1.30 for {year} ({count} transactions) to {out}")

@@ -178,3 +178,41 @@ def test_a_refused_month_among_several_closes_none(ws: Path, engine: Callable[[l
     code, _, err = run(ws, "close", "2026-03", "--as-of", "2026-04-02", "--with-earlier")
     assert code == 1 and "error: nothing was closed: 2026-03 may still have invoices to issue" in err
     assert run(ws, "close", "--list", "--json")[1] == '{\n  "closed": []\n}\n'
+
+
+def test_a_month_still_to_come_is_never_closed_whatever_as_of_says(
+    ws: Path, engine: Callable[[list[Recognised]], None]
+) -> None:
+    engine([rec(JAN, "4990.00")])
+    code, out, err = run(ws, "close", "2100-03", "--as-of", "2100-04-01", "--with-earlier", "--allow-unbilled")
+    assert (code, out) == (1, "")
+    assert err.startswith("error: nothing was closed: 2100-03 has not ended yet (today is ")
+    assert "\n  = help: close it from 2100-04-01 on" in err
+    with Ledger.open(ws / "ledger.sqlite", create=False, read_only=True) as ledger:
+        assert ledger.closed_months() == []
+
+
+def test_closing_a_closed_month_again_with_earlier_is_refused(
+    ws: Path, engine: Callable[[list[Recognised]], None]
+) -> None:
+    engine([rec(JAN, "4990.00"), rec(FEB, "4990.00")])
+    assert run(ws, "close", "2026-02", "--as-of", "2026-03-02", "--with-earlier")[0] == 0
+    for extra in ((), ("--json",)):
+        code, out, err = run(ws, "close", "2026-02", "--as-of", "2026-03-02", "--with-earlier", *extra)
+        assert (code, out) == (1, ""), out
+        assert err.startswith("error: nothing was closed: ") and "already closed" in err and "= help: " in err
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("revenue", "journal", "--from", "9999-12", "--to", "9999-12"),
+        ("revenue", "waterfall", "--from", "9999-12", "--to", "9999-12"),
+        ("revenue", "balances", "--at", "9999-12-31"),
+        ("close", "9999-12", "--as-of", "9999-12-31"),
+    ],
+)
+def test_years_far_off_are_mistakes_not_crashes(ws: Path, args: tuple[str, ...]) -> None:
+    code, out, err = run(ws, *args)
+    assert code in (1, 2) and out == ""
+    assert "internal" not in err and ("help" in err or "Usage:" in err), err
