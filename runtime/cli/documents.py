@@ -12,6 +12,7 @@ from typing import NoReturn
 
 import click
 
+from runtime.einvoice.content import bokforing_problems
 from runtime.ledger.checks import warning
 from runtime.ledger.documents import DOCUMENT_NAMES, IssuedDocument, Kind, document_name
 from runtime.ledger.store import Ledger
@@ -73,3 +74,17 @@ def refuse_unsound(documents: Sequence[IssuedDocument], what: str) -> None:
             f"{which} issued before the ledger kept party snapshots, so it is not known whom they were addressed to",
             "run `avtale ledger backfill` to record their parties from the workspace as it is today, then try again",
         )
+
+
+def refuse_incomplete(doc: IssuedDocument) -> None:
+    """Stop when a document lacks what a sales document must show (bokføringsforskriften § 5-1-1)."""
+    problems = bokforing_problems(doc)
+    if problems:
+        what = "lacks what a sales document must show (bokføringsforskriften § 5-1-1)"
+        click.echo(f"error: {document_name(doc)} {what}:", err=True)
+        for problem in problems:
+            click.echo(f"  - {problem}", err=True)
+        click.echo(
+            "  = help: fix the workspace for documents to come; this one is corrected by a credit note", err=True
+        )
+        sys.exit(1)

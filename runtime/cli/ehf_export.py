@@ -7,15 +7,13 @@ written once, docs/einvoice.md); one with the same bytes is left alone.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
 
 from runtime.cli.bill import ledger_path
-from runtime.cli.documents import fail, refuse_unsound, select
+from runtime.cli.documents import fail, refuse_incomplete, refuse_unsound, select
 from runtime.cli.options import Context, workspace_root
-from runtime.einvoice.content import bokforing_problems
 from runtime.einvoice.errors import EinvoiceError
 from runtime.einvoice.ubl import render_ubl, wants_ehf
 from runtime.ledger.documents import IssuedDocument, document_name, file_stem
@@ -44,18 +42,7 @@ def _select(ledger: Ledger, names: tuple[str, ...]) -> list[IssuedDocument]:
 
 def _render(ledger: Ledger, doc: IssuedDocument) -> bytes:
     """The document's EHF, after its hash and § 5-1-1 checks; exits on the first problem."""
-    problems = bokforing_problems(doc)
-    if problems:
-        click.echo(
-            f"error: {document_name(doc)} lacks what a sales document must show (bokføringsforskriften § 5-1-1):",
-            err=True,
-        )
-        for problem in problems:
-            click.echo(f"  - {problem}", err=True)
-        click.echo(
-            "  = help: fix the workspace for documents to come; this one is corrected by a credit note", err=True
-        )
-        sys.exit(1)
+    refuse_incomplete(doc)
     corrected = {number: ledger.document("invoice", number) for number in doc.corrects}
     try:
         return render_ubl(doc, {n: d for n, d in corrected.items() if d is not None})
@@ -103,15 +90,18 @@ def ehf_export(ctx: Context, out: Path | None, names: tuple[str, ...]) -> None:
             "move the old files away, or export to another folder with --out",
         )
     written = unchanged = 0
-    for _, target, xml in targets:
-        if target.exists():
-            unchanged += 1
-            continue
-        folder.mkdir(parents=True, exist_ok=True)
-        partial = target.with_name(f".{target.name}.partial")  # a crash leaves no half-written NUMBER.xml
-        partial.write_bytes(xml)
-        partial.replace(target)
-        written += 1
+    try:
+        for _, target, xml in targets:
+            if target.exists():
+                unchanged += 1
+                continue
+            folder.mkdir(parents=True, exist_ok=True)
+            partial = target.with_name(f".{target.name}.partial")  # a crash leaves no half-written NUMBER.xml
+            partial.write_bytes(xml)
+            partial.replace(target)
+            written += 1
+    except OSError as exc:
+        fail(f"cannot write to {folder}: {exc.strerror or exc}", "check that the folder is writable, or pass --out")
     kinds = [doc.kind for doc, _ in rendered]
     counts = f"{kinds.count('invoice')} invoice(s), {kinds.count('credit_note')} credit note(s)"
     click.echo(f"wrote {written} EHF document(s) to {folder} ({counts}; {unchanged} already there, unchanged)")

@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from runtime.cli.bill import ledger_path
-from runtime.cli.documents import fail, refuse_unsound, select
+from runtime.cli.documents import fail, refuse_incomplete, refuse_unsound, select
 from runtime.cli.options import Context, workspace_root
 from runtime.ledger.documents import file_stem
 from runtime.ledger.errors import LedgerError
@@ -38,6 +38,8 @@ def _read(path: Path, names: tuple[str, ...], folder: Path) -> list[Job]:
         with Ledger.open(path, create=False, read_only=True) as ledger:
             documents = select(ledger, names) if names else ledger.documents()
             refuse_unsound(documents, "exported")
+            for doc in documents:
+                refuse_incomplete(doc)
             invoices = {n: ledger.document("invoice", n) for doc in documents for n in doc.corrects}
     except LedgerError as exc:
         fail(exc.message, exc.help)

@@ -18,7 +18,7 @@ from runtime.ledger.documents import IssuedDocument
 from runtime.ledger.errors import LedgerError
 from runtime.ledger.handovers import CHANNELS, Channel
 from runtime.ledger.store import Ledger
-from runtime.loader import Workspace, WorkspaceError, load
+from runtime.loader import Workspace, WorkspaceError, load, read_settings
 from runtime.outbox.errors import OutboxError
 from runtime.outbox.send import Renderers, SendPlan, SendResult, plan_sends, read_pending
 from runtime.outbox.send import send as send_documents
@@ -48,7 +48,7 @@ def _renderers(workspace: Workspace) -> Renderers:
 
     template = workspace.settings.pdf_template
     try:
-        pdf = PdfRenderer(workspace.root / template if template else None)
+        pdf = PdfRenderer(workspace.root / Path(template).expanduser() if template else None)
     except PdfError as exc:
         raise OutboxError(exc.message, exc.help) from None
 
@@ -154,8 +154,11 @@ def send(ctx: Context, channel: Channel | None, dry_run: bool, out: Path | None)
     """
     try:
         workspace = load(workspace_root(ctx), need_model=False)
+        _, _, problems = read_settings(workspace.root)
     except WorkspaceError as exc:
         _fail(str(exc), exc.help)
+    for problem in (p for p in problems if p.is_error):  # a handover cannot be undone: never on a guess
+        _fail(f"avtale.toml: {problem.message}", problem.help or "`avtale check` shows the settings' problems")
     outbox = (out if out is not None else workspace.root / workspace.settings.output / "outbox").absolute()
     channels: tuple[Channel, ...] = (channel,) if channel is not None else CHANNELS
     try:

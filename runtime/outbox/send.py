@@ -175,8 +175,22 @@ def _whole_seconds(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(microsecond=0)
 
 
-def _adopt(delivery: Delivery, row: ManifestRow, outbox: Path) -> Handover:
-    """The handover a stopped run listed: its file is as listed, or an adapter has already taken it away."""
+def _adopt(
+    delivery: Delivery, row: ManifestRow, outbox: Path, renderers: Renderers, corrected: Mapping[int, IssuedDocument]
+) -> Handover:
+    """The handover a stopped run listed: only if the row is this document's (its file, its recipient, and the
+    bytes it renders to, which are the same every time), and its file is as listed or an adapter has already
+    taken it away. A row of another ledger's document with the same number (an outbox kept while the ledger
+    was replaced) is refused, never recorded as sent."""
+    doc = delivery.document
+    expected = (file_name(doc, delivery.channel), recipient(doc, delivery.channel))
+    if (row.file, row.recipient) != expected or row.sha256 != sha256(render(delivery, renderers, corrected)):
+        raise OutboxError(
+            f"the {delivery.channel} manifest lists {document_name(doc)} ({row.file}, to {row.recipient}) as written "
+            "by an earlier run, but that is not this document as the ledger holds it",
+            "the outbox belongs to another ledger or was edited: move the outbox folder away (keep it: it says "
+            "what was sent) and run `avtale send` again",
+        )
     path = outbox / row.file
     try:
         data: bytes | None = path.read_bytes()
@@ -205,7 +219,7 @@ def deliver(
     total = len(plan.deliveries)
     for done, delivery in enumerate(plan.deliveries, start=1):
         if delivery.pending is not None:
-            handovers.append(_adopt(delivery, delivery.pending, outbox))
+            handovers.append(_adopt(delivery, delivery.pending, outbox, renderers, corrected))
         else:
             data = render(delivery, renderers, corrected)
             write_atomically(outbox / delivery.file, data)

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
+import attrs
 import pytest
 from lxml import etree
 
@@ -152,8 +153,8 @@ def test_a_crash_after_listing_and_before_recording_is_recorded_next_time_and_no
 
     ledger, again = FakeLedger(), FakeRenderers()
     result = send(DOCUMENTS, ledger, tmp_path, again.renderers(), Clock())
-    assert again.rendered == []  # nothing written again
-    assert _tree(tmp_path) == left  # and nothing listed again
+    assert len(again.rendered) == 4  # rendered only to prove each listed row is this document's ...
+    assert _tree(tmp_path) == left  # ... nothing written or listed again
     assert [(h.number, h.handed_over_at.minute) for h in ledger.recorded] == [
         (250001, 0),
         (250002, 1),
@@ -241,5 +242,23 @@ def test_a_ledger_that_cannot_record_leaves_the_run_for_the_next_one(tmp_path: P
     assert "the ledger did not record them: the ledger is locked" in refused.value.message
     assert refused.value.help.startswith("wait for it to finish; then run `avtale send` again")
     ledger, again = FakeLedger(), FakeRenderers()
+    before = _tree(tmp_path)
     send(DOCUMENTS, ledger, tmp_path, again.renderers(), Clock())
-    assert again.rendered == [] and [h.number for h in ledger.recorded] == [250001, 250002, 250003, 950001]
+    assert _tree(tmp_path) == before and [h.number for h in ledger.recorded] == [250001, 250002, 250003, 950001]
+
+
+def test_a_listed_row_of_another_ledgers_document_is_refused_not_recorded(tmp_path: Path) -> None:
+    """An outbox kept while the ledger was replaced lists 250001 as written; the new 250001 is another
+    document (to another buyer), so the row is not taken as its handover."""
+    with pytest.raises(KeyboardInterrupt):
+        send(DOCUMENTS, FakeLedger(crash=True), tmp_path, FakeRenderers().renderers(), Clock())
+    first = DOCUMENTS[0]
+    assert first.parties is not None and first.parties.buyer.peppol is not None  # it goes by PEPPOL
+    buyer = attrs.evolve(first.parties.buyer, peppol="0192:922152799")
+    other = [attrs.evolve(first, parties=attrs.evolve(first.parties, buyer=buyer)), *DOCUMENTS[1:]]
+    ledger = FakeLedger()
+    with pytest.raises(OutboxError) as refused:
+        send(other, ledger, tmp_path, FakeRenderers().renderers(), Clock())
+    assert "is not this document as the ledger holds it" in refused.value.message
+    assert refused.value.help.startswith("the outbox belongs to another ledger or was edited")
+    assert ledger.recorded == []
