@@ -145,3 +145,12 @@ def test_examples_check_clean(tmp_path: Path) -> None:
     assert code == 0, output
     assert output.strip().endswith("no problems")
     assert run("fmt", "--check", str(copy))[0] == 0
+
+
+def test_a_schedule_range_that_ends_before_it_starts_is_a_mistake() -> None:
+    code, out = run(
+        "--workspace", str(EXAMPLES), "schedule", "SKT-2026-009", "--from", "2026-08-01", "--to", "2026-02-01"
+    )
+    assert code == 1
+    assert "error: --to 2026-02-01 is not after --from 2026-08-01: nothing to show" in out
+    assert "= help: give --from the first day to show and --to the day after the last" in out

@@ -131,6 +131,10 @@ def schedule(ctx: Context, contract: str, start: Any, end: Any, as_json: bool, r
     minimum true-ups are priced by the bill run, once usage and earlier invoices
     are known. With --rev, the schedule CONTRACT had as committed at REV.
     """
+    if start and end and end.date() <= start.date():
+        click.echo(f"error: --to {end.date()} is not after --from {start.date()}: nothing to show", err=True)
+        click.echo("  = help: give --from the first day to show and --to the day after the last", err=True)
+        sys.exit(1)
     workspace, model = load_checked(ctx) if rev is None else load_checked_at(ctx, rev)
     found = model.contracts.get(contract)
     if found is None:
