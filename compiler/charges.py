@@ -50,6 +50,23 @@ def check_not_negative(value: Decimal | None, what: str, span: Span, sink: list[
         )
 
 
+def check_ssp(value: Decimal, span: Span, sink: list[Diagnostic]) -> None:
+    """A standalone selling price is what the charge sells for alone: more than zero. A zero share of the
+    allocation would hand the obligation's revenue to the others (IFRS 15 ¶76-80) without anyone noticing."""
+    check_not_negative(value, "a standalone selling price", span, sink)
+    if value == 0:
+        sink.append(
+            error(
+                "E0222",
+                "a standalone selling price cannot be zero",
+                span,
+                label="ssp 0 gives this charge none of the transaction price",
+                help="write what the charge would sell for on its own, or leave `ssp` out to allocate by the plan "
+                "price",
+            )
+        )
+
+
 def check_duration(d: ast.Duration, what: str, sink: list[Diagnostic], *, allow_zero: bool = False) -> None:
     if d.count < 0 or (d.count == 0 and not allow_zero):
         sink.append(
@@ -236,7 +253,7 @@ class ChargeBuilder:
             if isinstance(value, Decimal):
                 check_not_negative(value, what, price.span, sink)
         if ssp is not None:
-            check_not_negative(ssp.amount, "a standalone selling price", ssp.span, sink)
+            check_ssp(ssp.amount, ssp.span, sink)
         if quantity is not None:
             check_not_negative(quantity.quantity, "a quantity", quantity.span, sink)
 

@@ -41,6 +41,7 @@ CODES: dict[str, str] = {
     "E0219": "billing cycle of zero months",
     "E0220": "trial on a charge that does not recur",
     "E0221": "charge with an empty label",
+    "E0222": "standalone selling price of zero",
     "E0301": "duplicate id",
     "E0302": "unknown reference",
     "E0303": "id does not follow the naming convention",

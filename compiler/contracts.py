@@ -13,7 +13,7 @@ import attrs
 from compiler import identity, model
 from compiler.amendments import AmendmentChecker, TermsRecorder
 from compiler.calendar import MONTH_NAMES
-from compiler.charges import ChargeBuilder, check_duration, check_not_negative
+from compiler.charges import ChargeBuilder, check_duration, check_not_negative, check_ssp
 from compiler.identity import check_currency
 from compiler.names import did_you_mean, duplicate, resolve
 from compiler.statements import Statements
@@ -415,7 +415,7 @@ class ContractBuilder:
         seen: dict[str, ast.ContractSspStmt] = {}
         for stmt in st.all(ast.ContractSspStmt):
             resolve("charge", stmt.charge, charges, self.sink, where=" in this contract")
-            check_not_negative(stmt.amount, "a standalone selling price", stmt.span, self.sink)
+            check_ssp(stmt.amount, stmt.span, self.sink)
             if stmt.charge.name in seen:
                 self.sink.append(duplicate("ssp for charge", stmt.charge, seen[stmt.charge.name].charge))
             seen[stmt.charge.name] = stmt
