@@ -14,6 +14,7 @@ from compiler import identity, model
 from compiler.amendments import AmendmentChecker, TermsRecorder
 from compiler.calendar import MONTH_NAMES
 from compiler.charges import ChargeBuilder, check_duration, check_not_negative, check_ssp
+from compiler.cutover import contract_cutover
 from compiler.identity import check_currency
 from compiler.names import did_you_mean, duplicate, resolve
 from compiler.statements import Statements
@@ -43,6 +44,8 @@ class ContractContext:
     default_currency: str
     default_due_days: int
     sink: list[Diagnostic]
+    cutover: model.Cutover | None = None
+    """avtale.toml's `billed_through`, for contracts without their own."""
 
 
 class ContractBuilder:
@@ -70,6 +73,7 @@ class ContractBuilder:
         plan_ref = st.one(ast.PlanRef, "`plan`")
         minimum = st.one(ast.MinimumStmt)
         policy = st.one(ast.RevenuePolicyStmt)
+        billed_through = st.one(ast.BilledThroughStmt)
 
         if customer is not None:
             resolve("customer", customer.customer, self.ctx.customers, sink)
@@ -158,6 +162,7 @@ class ContractBuilder:
         ).check(st.all(ast.Amendment))
         if minimum is not None and minimum_vat is None:
             minimum_vat = self._minimum_vat(minimum, charges, amendments)
+        cutover = contract_cutover(cid.name, billed_through, self.ctx.cutover, start.on, minimum, sink)
         return model.Contract(
             id=cid.name,
             customer=customer.customer.name,
@@ -182,6 +187,7 @@ class ContractBuilder:
             minimum_span=minimum.span if minimum else None,
             terms=recorder.terms(),
             revenue_policy=policy.policy if policy else None,
+            cutover=cutover,
         )
 
     # ------------------------------------------------------------ plan

@@ -7,7 +7,7 @@ explain a number back to the line of the contract that produced it.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Literal, TypeAlias
 
@@ -397,6 +397,27 @@ class Contract:
     """The terms over time; set by the checker for every contract it accepts."""
     revenue_policy: Literal["ifrs15", "invoiced"] | None = None
     """`revenue_policy` written in the contract; None: the seller's (compiler/revenue/)."""
+    cutover: Cutover | None = None
+    """`billed_through`: the contract's own, else the workspace's; None when Avtale bills it all."""
+
+
+@attrs.frozen(kw_only=True)
+class Cutover:
+    """The cut-over from the old billing (`billed_through`, in the contract or avtale.toml): billing
+    periods ending on or before `through` were invoiced elsewhere, and Avtale never invoices them."""
+
+    through: date
+    toward_minimum: Decimal | None
+    """What the old billing invoiced in the contract year that runs across the cut-over, counted toward
+    the minimum commitment; None when no contract year runs across it or there is no minimum."""
+    span: Span
+    """The `billed_through` statement, or the setting in avtale.toml."""
+    from_settings: bool
+
+    @property
+    def first_day(self) -> date:
+        """The first day Avtale bills."""
+        return self.through + timedelta(days=1)
 
 
 @attrs.frozen(kw_only=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -39,6 +40,9 @@ class Settings:
     credit_threshold: Decimal = Decimal(10)
     """A bill run whose credit notes exceed this percentage of what it invoices (gross, per currency)
     is applied only with --yes."""
+    billed_through: date | None = None
+    """The cut-over from the old billing for every contract without a `billed_through` of its own: billing
+    periods ending on or before this day were invoiced elsewhere (docs/cutover.md)."""
     einvoice_rules: str = ""
     """The folder holding the official EHF artefacts (`ubl-2.1/`, `peppol-bis-billing-3.0.19/`), relative to
     the workspace or absolute; empty for none (`avtale ehf validate`, runtime/einvoice/validation.py)."""
@@ -55,6 +59,7 @@ _TYPES: dict[str, type] = {
     "bank_days": bool,
     "credit_threshold": Decimal,
     "einvoice_rules": str,
+    "billed_through": date,
 }
 
 
@@ -101,6 +106,8 @@ def parse_settings(text: str) -> tuple[Settings, list[Diagnostic]]:
         # true or false, and no other setting takes a bool.
         if expected is Decimal:  # a percentage: any TOML number, 0 or more
             ok = isinstance(value, int | float) and not isinstance(value, bool) and value >= 0
+        elif expected is date:  # a TOML local date; a date-time is a different type
+            ok = type(value) is date and 1970 <= value.year <= 2100
         else:
             ok = isinstance(value, bool) if expected is bool else isinstance(value, expected)
             ok = ok and (expected is bool or not isinstance(value, bool))
@@ -115,6 +122,7 @@ def parse_settings(text: str) -> tuple[Settings, list[Diagnostic]]:
                 int: "a whole number, 0 or more",
                 bool: "true or false",
                 Decimal: "a percentage, 0 or more",
+                date: "a date between 1970 and 2100, written without quotes",
             }[expected]
             sink.append(
                 error(
@@ -138,9 +146,16 @@ def _example(key: str) -> str:
         return '"../shared/einvoice"'
     if key == "pdf_template":
         return '"templates/invoice.typ"'
+    if key == "billed_through":
+        return "2026-02-28"
     value = getattr(defaults, key)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, tuple):
         return "[" + ", ".join(f'"{v}"' for v in value) + "]"
     return f'"{value}"' if isinstance(value, str) else str(value)
+
+
+def setting_span(text: str, key: str) -> Span:
+    """Where `key` is set in avtale.toml's `text` (line 1 when it is not)."""
+    return _key_span(text, key)

@@ -317,8 +317,9 @@ def _plans(
     return {plan_id: tuple(v for _, (_, v) in sorted(by_date.items())) for plan_id, by_date in sorted(versions.items())}
 
 
-def check_workspace(files: Sequence[ast.SourceFile]) -> CheckResult:
-    """Resolve and check a workspace's parsed files. Every problem is a diagnostic."""
+def check_workspace(files: Sequence[ast.SourceFile], *, cutover: model.Cutover | None = None) -> CheckResult:
+    """Resolve and check a workspace's parsed files. Every problem is a diagnostic. `cutover` is
+    avtale.toml's `billed_through` (compiler/cutover.py `workspace_cutover`)."""
     sink: list[Diagnostic] = []
     seller = _seller(_decls(files, ast.Seller), sink)
 
@@ -342,6 +343,7 @@ def check_workspace(files: Sequence[ast.SourceFile]) -> CheckResult:
         default_currency=currency,
         default_due_days=seller.due_days if seller else 14,
         sink=sink,
+        cutover=cutover,
     )
     contracts_builder = ContractBuilder(ctx)
     contracts = {k: x for k, d in contract_decls.items() if (x := contracts_builder.build(d)) is not None}

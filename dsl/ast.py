@@ -473,6 +473,17 @@ class DiscountStmt:
 
 
 @attrs.frozen(kw_only=True)
+class BilledThroughStmt:
+    """`billed_through 2026-02-28 [counting 4_188.00 toward minimum]`: the cut-over from the old billing.
+    Billing periods ending on or before `through` were invoiced elsewhere; `toward_minimum` is what was
+    invoiced there in the contract year that runs across the date."""
+
+    through: date
+    toward_minimum: Decimal | None = None
+    span: Span = _span()
+
+
+@attrs.frozen(kw_only=True)
 class MinimumStmt:
     amount: Decimal
     vat: VatStmt | None = None
@@ -567,6 +578,7 @@ ContractStmt: TypeAlias = (
     | IndexationStmt
     | ContractSspStmt
     | RevenuePolicyStmt
+    | BilledThroughStmt
     | Amendment
 )
 

@@ -464,6 +464,14 @@ class AstBuilder(Transformer[Token, Any]):
         vat = next(iter(self.nodes(c, ast.VatStmt)), None)
         return ast.MinimumStmt(amount=self.decimal(c[1]), vat=vat, span=self.sp(c))
 
+    def billed_through_stmt(self, c: list[Child]) -> ast.BilledThroughStmt:
+        counted = self._after(c, "counting")
+        return ast.BilledThroughStmt(
+            through=self.date(c[1]),
+            toward_minimum=self.decimal(counted) if counted is not None else None,
+            span=self.sp(c),
+        )
+
     def indexation_stmt(self, c: list[Child]) -> ast.IndexationStmt:
         idents = self.vals(c, "IDENT")
         cap = self._after(c, "cap")

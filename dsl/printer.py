@@ -224,6 +224,9 @@ def statement_text(node: Any) -> str:
             return f"minimum {format_decimal(amount)} per contract year" + (f" {_vat(vat)}" if vat else "")
         case ast.IndexationStmt():
             return _indexation(node)
+        case ast.BilledThroughStmt(through=through, toward_minimum=counted):
+            counting = f" counting {format_decimal(counted)} toward minimum" if counted is not None else ""
+            return f"billed_through {through.isoformat()}{counting}"
         case ast.ContractSspStmt(charge=charge, amount=amount):
             return f"ssp {charge.name} {format_decimal(amount)}"
         case ast.RemoveStmt(charge=charge):

@@ -28,7 +28,8 @@ from typing import BinaryIO
 
 import attrs
 
-from compiler.settings import SETTINGS_FILE, Settings, parse_settings
+from compiler.cutover import workspace_cutover
+from compiler.settings import SETTINGS_FILE, Settings, parse_settings, setting_span
 from compiler.workspace import CheckResult, check_workspace
 from dsl.diagnostics import Diagnostic, error, note, warning
 from dsl.parser import ParseResult, parse_bytes
@@ -658,7 +659,8 @@ def _check(
     else:
         if progress:
             progress("checking")
-        result = check_workspace([r.file for r in parsed if r.file is not None])
+        cutover = workspace_cutover(settings.billed_through, setting_span(settings_text, "billed_through"))
+        result = check_workspace([r.file for r in parsed if r.file is not None], cutover=cutover)
         semantic = list(result.diagnostics)
     found = parse_diagnostics + semantic
     stats = {"files": len(paths)}

@@ -152,6 +152,8 @@ class MinimumLine:
     billing_date: date
     minimum: Decimal
     span: Span
+    billed_elsewhere: Decimal = Decimal(0)
+    """What the old billing invoiced in the year before the cut-over (`billed_through ... counting`)."""
 
 
 BillableLine: TypeAlias = RecurringLine | OneTimeLine | UsageLine | DiscountLine | MinimumLine

@@ -9,10 +9,11 @@ once usage totals are known. Amounts are rounded only on the invoice line.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
+from typing import TypeVar
 
 import attrs
 
@@ -40,6 +41,7 @@ from compiler.calendar import add_months
 from dsl.ast import VatCategory
 from dsl.span import Span
 
+ZERO = Decimal(0)
 MONTHLY = model.Billing(months=1, cycle="monthly", timing="advance")
 MINIMUM_LABEL = "Minimumsforpliktelse, etterberegning"
 KIND_ORDER = {"recurring": 0, "one_time": 1, "usage": 2, "discount": 3, "minimum": 4}
@@ -58,6 +60,11 @@ class BillingSchedule:
     charge_ids: frozenset[str]
     """Every charge the contract has at any time, and `minimum` when it has one."""
     discount_ids: frozenset[str]
+    billed_elsewhere: tuple[BillableLine, ...] = ()
+    """The lines (or the parts of periods) that the old billing invoiced, through `cutover`: shown in
+    schedules and counted in revenue, never billed; not part of `lines`, so nothing that bills sees them."""
+    cutover: date | None = None
+    """The contract's `billed_through` day; None without a cut-over."""
 
 
 def lower(
@@ -66,16 +73,26 @@ def lower(
     """The contract's billing schedule for everything before `until`.
 
     With `since`, only the lines billed after it (billing date > since): the rest is known settled.
+    With a cut-over (`billed_through`), what the old billing invoiced is kept apart, in
+    `billed_elsewhere`: a period running across the cut-over is split there, by days, as an amendment
+    splits it, and only its part from the cut-over's first day on is Avtale's to bill.
     """
     timeline = build(contract, indices, until)
+    cut = contract.cutover.first_day if contract.cutover is not None else None
     lines: list[BillableLine] = []
+    elsewhere: list[BillableLine] = []
     for versions in timeline.versions.values():
-        lines += _charge_lines(contract, versions, timeline.end, until, since)
+        ours, theirs = _charge_lines(contract, versions, timeline.end, until, since, cut)
+        lines += ours
+        elsewhere += theirs
     lines += _discount_lines(contract, timeline, lines)
-    lines += _minimum_lines(contract, timeline.end, until)
+    elsewhere += _discount_lines(contract, timeline, elsewhere)
+    for line in _minimum_lines(contract, timeline.end, until, cut):
+        (elsewhere if cut is not None and line.id.period_end <= cut else lines).append(line)
     order = {c.id: i for i, c in enumerate(contract.charges)}
-    lines.sort(
-        key=lambda ln: (
+
+    def reading(ln: BillableLine) -> tuple[object, ...]:
+        return (
             ln.billing_date,
             ln.id.period_start,
             order.get(ln.id.charge, len(order)),
@@ -84,7 +101,9 @@ def lower(
             ln.id.discount,
             ln.tax.category,
         )
-    )
+
+    lines.sort(key=reading)
+    elsewhere.sort(key=reading)
     charge_ids = set(timeline.versions)
     if contract.minimum is not None:
         charge_ids.add(MINIMUM)
@@ -99,6 +118,8 @@ def lower(
         lines=tuple(lines),
         charge_ids=frozenset(charge_ids),
         discount_ids=frozenset(d.id for d in timeline.discounts),
+        billed_elsewhere=tuple(elsewhere),
+        cutover=contract.cutover.through if contract.cutover is not None else None,
     )
 
 
@@ -122,22 +143,34 @@ def _tax_in_month(category: VatCategory, year: int, month: int) -> Tax:
 
 
 def _charge_lines(
-    contract: model.Contract, versions: tuple[Version, ...], life_end: date | None, until: date, since: date | None
-) -> list[BillableLine]:
+    contract: model.Contract,
+    versions: tuple[Version, ...],
+    life_end: date | None,
+    until: date,
+    since: date | None,
+    cut: date | None,
+) -> tuple[list[BillableLine], list[BillableLine]]:
+    """The charge's lines Avtale bills, and those the old billing did (before `cut`)."""
     segments = list(_segments(versions, life_end))
     if not segments:
-        return []
+        return [], []
     first = segments[0][2].charge
     assert first is not None
     if isinstance(first.pricing, model.OneTimeFee):
-        return [ln for ln in _one_time(contract, segments, until) if since is None or ln.billing_date > since]
+        once = [ln for ln in _one_time(contract, segments, until) if since is None or ln.billing_date > since]
+        return [ln for ln in once if cut is None or ln.billing_date >= cut], [
+            ln for ln in once if cut is not None and ln.billing_date < cut
+        ]
     trial_end = _trial_end(segments[0][0], first)
     billing = first.billing or MONTHLY
     anchor_day = contract.anchor_day or contract.start.day
     # a period is cut where a version starts and where one ends without a successor (a removal)
     cuts = [day for start, end, _ in segments for day in (start, end)] + ([trial_end] if trial_end else [])
+    if cut is not None:
+        cuts.append(cut)
     only = segments[0][2] if len(segments) == 1 else None  # most charges never change
     lines: list[BillableLine] = []
+    elsewhere: list[BillableLine] = []
     periods = billing_periods(contract.start, life_end, billing.months, contract.anchor_day, until, since)
     for period in periods:
         if since is not None and period.end <= since:
@@ -169,40 +202,61 @@ def _charge_lines(
                 piece = _piece(charge, billing, period, stretch, anchor_day, found, source)
                 fixed.setdefault(tax, []).append((piece, found))
         ident = LineId(contract.id, "recurring", first.id, "", period.cycle_start, period.cycle_end)
-        for tax, found_pieces in fixed.items():
-            pieces = tuple(p for p, _ in found_pieces)
-            last = found_pieces[-1][1].charge
-            assert last is not None
-            # in advance: from its first day; in arrears: when its last piece ends (the period's end, or a
-            # removal inside it: a service that has ended is billed then, as a terminated one is)
-            billed_on = pieces[0].start if billing.timing == "advance" else pieces[-1].end
-            if since is not None and billed_on <= since:
-                continue
-            lines.append(
-                RecurringLine(
-                    id=ident,
-                    tax=tax,
-                    label=last.label,
-                    billing_date=billed_on,
-                    pieces=pieces,
-                    span=last.span,
-                    blocked=next((v.blocked for _, v in found_pieces if v.blocked), None),
+        for tax, all_pieces in fixed.items():
+            for found_pieces, into in _at_cut(all_pieces, lambda found: found[0].end, cut, lines, elsewhere):
+                pieces = tuple(p for p, _ in found_pieces)
+                last = found_pieces[-1][1].charge
+                assert last is not None
+                # in advance: from its first day; in arrears: when its last piece ends (the period's end, or a
+                # removal inside it: a service that has ended is billed then, as a terminated one is)
+                billed_on = pieces[0].start if billing.timing == "advance" else pieces[-1].end
+                if since is not None and billed_on <= since:
+                    continue
+                into.append(
+                    RecurringLine(
+                        id=ident,
+                        tax=tax,
+                        label=last.label,
+                        billing_date=billed_on,
+                        pieces=pieces,
+                        span=last.span,
+                        blocked=next((v.blocked for _, v in found_pieces if v.blocked), None),
+                    )
                 )
-            )
-        for tax, usage_pieces in metered.items():
-            if since is not None and usage_pieces[-1].end <= since:
-                continue
-            lines.append(
-                UsageLine(
-                    id=ident._replace(kind="usage"),
-                    tax=tax,
-                    label=first.label,
-                    billing_date=usage_pieces[-1].end,
-                    pieces=tuple(usage_pieces),
-                    span=first.span,
+        for tax, every_piece in metered.items():
+            for usage_pieces, into in _at_cut(every_piece, lambda piece: piece.end, cut, lines, elsewhere):
+                if since is not None and usage_pieces[-1].end <= since:
+                    continue
+                into.append(
+                    UsageLine(
+                        id=ident._replace(kind="usage"),
+                        tax=tax,
+                        label=first.label,
+                        billing_date=usage_pieces[-1].end,
+                        pieces=tuple(usage_pieces),
+                        span=first.span,
+                    )
                 )
-            )
-    return lines
+    return lines, elsewhere
+
+
+P = TypeVar("P")
+
+
+def _at_cut(
+    pieces: list[P], end_of: Callable[[P], date], cut: date | None, ours: list[BillableLine], theirs: list[BillableLine]
+) -> Iterator[tuple[list[P], list[BillableLine]]]:
+    """A period's pieces (already split at the cut-over's first day) with where their line goes: those ending
+    by `cut` to the old billing's lines, the rest to Avtale's; each side only when it has pieces."""
+    if cut is None:
+        yield pieces, ours
+        return
+    before = [p for p in pieces if end_of(p) <= cut]
+    after = [p for p in pieces if end_of(p) > cut]
+    if before:
+        yield before, theirs
+    if after:
+        yield after, ours
 
 
 def _piece(
@@ -303,13 +357,15 @@ def _discount_lines(contract: model.Contract, timeline: Timeline, lines: list[Bi
     return found
 
 
-def _minimum_lines(contract: model.Contract, life_end: date | None, until: date) -> list[BillableLine]:
-    """A true-up at the end of each whole contract year that ends by the horizon."""
+def _minimum_lines(contract: model.Contract, life_end: date | None, until: date, cut: date | None) -> list[MinimumLine]:
+    """A true-up at the end of each whole contract year that ends by the horizon; the year running
+    across the cut-over counts what the old billing invoiced in it."""
+    counted = contract.cutover.toward_minimum if contract.cutover is not None else None
     if contract.minimum is None:
         return []
     treatment = contract.minimum_vat or model.Vat(category="standard")
     span = contract.minimum_span or contract.span
-    lines: list[BillableLine] = []
+    lines: list[MinimumLine] = []
     year = 0
     while True:
         start = add_months(contract.start, 12 * year)
@@ -324,6 +380,7 @@ def _minimum_lines(contract: model.Contract, life_end: date | None, until: date)
                 billing_date=end,
                 minimum=contract.minimum,
                 span=span,
+                billed_elsewhere=counted if counted is not None and cut is not None and start < cut < end else ZERO,
             )
         )
         year += 1

@@ -263,12 +263,14 @@ def _minimum(line: MinimumLine, priced: Iterable[PricedLine], currency: str) -> 
         ),
         Fraction(0),
     )
+    in_year += Fraction(line.billed_elsewhere)
     shortfall = max(Fraction(0), Fraction(line.minimum) - in_year)
     detail = MinimumTrace(
         minimum=line.minimum,
         billed_in_year=round_exact(in_year, currency),
         year_start=year_start,
         year_end=year_end,
+        billed_elsewhere=line.billed_elsewhere,
     )
     return _line(line, currency, quantity=None, unit_price=None, exact=shortfall, detail=detail)
 

@@ -86,6 +86,8 @@ class MinimumTrace:
     billed_in_year: Decimal
     year_start: date
     year_end: date
+    billed_elsewhere: Decimal = Decimal(0)
+    """Of `billed_in_year`, what the old billing invoiced before the cut-over (`billed_through`)."""
 
 
 @attrs.frozen(kw_only=True)

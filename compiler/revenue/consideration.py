@@ -131,9 +131,15 @@ class Lowered:
     """The whole lowering, usage and minimum true-ups included (run time prices those)."""
 
 
+def whole(contract: model.Contract) -> model.Contract:
+    """The contract as if Avtale billed all of it. Revenue is the contract's, whoever invoiced it: a cut-over
+    (`billed_through`) moves invoices to the old billing, never consideration out of the contract."""
+    return contract if contract.cutover is None else attrs.evolve(contract, cutover=None)
+
+
 def priced_lines(agreed: model.Contract, indices: Mapping[str, model.Index], until: date) -> Lowered:
     """The fixed lines billing bills for the agreed contract before `until`, priced; usage apart."""
-    schedule = lower(agreed, indices, until)
+    schedule = lower(whole(agreed), indices, until)
     usage = {ln.id for ln in schedule.lines if isinstance(ln, UsageLine)}
     fixed = tuple(
         ln

@@ -41,7 +41,16 @@ from compiler.billing.price import price_schedule
 from compiler.calendar import add_months
 from compiler.money import round_exact
 from compiler.revenue.allocation import allocate
-from compiler.revenue.consideration import ChargeTerms, Lowered, View, as_agreed, committed_end, priced_lines, view
+from compiler.revenue.consideration import (
+    ChargeTerms,
+    Lowered,
+    View,
+    as_agreed,
+    committed_end,
+    priced_lines,
+    view,
+    whole,
+)
 from compiler.revenue.indexation import adjustment_dates, as_known
 from compiler.revenue.methods import months_between, next_month, recognised_before, satisfied, spread_daily
 from compiler.revenue.records import (
@@ -563,7 +572,7 @@ def _money(value: Decimal) -> str:
 # ----------------------------------------------------------------- invoiced
 def _invoiced(contract: model.Contract, workspace: model.Workspace, horizon: date, source: str) -> RevenuePlan:
     """Each fixed line billing will bill, recognised over its own service period by days."""
-    schedule = lower(contract, workspace.indices, horizon)
+    schedule = lower(whole(contract), workspace.indices, horizon)
     priced = price_schedule(schedule, {}, date.max)
     per: dict[str, dict[date, Decimal]] = {}
     windows: dict[str, tuple[date, date]] = {}

@@ -199,6 +199,11 @@ def explain_line(trace: Trace, currency: str) -> list[str]:
         out.append(
             f"minimum {money(least.minimum, currency)} for the contract year "
             f"{_period(least.year_start, least.year_end)}; billed in the year {money(least.billed_in_year, currency)}"
+            + (
+                f", of which {money(least.billed_elsewhere, currency)} before the cut-over (`billed_through`)"
+                if least.billed_elsewhere
+                else ""
+            )
         )
     if trace.note:
         out.append(trace.note)

@@ -28,9 +28,10 @@ from runtime.ledger.errors import LedgerError
 from runtime.ledger.store import Ledger
 from runtime.revenue import reports_render as render
 from runtime.revenue.close import latest_closed, month_of, next_month, with_closes
+from runtime.revenue.cutover import all_billed_before
 from runtime.revenue.recognition import cutoff
 from runtime.revenue.records import Recognised
-from runtime.revenue.reports import Billed, balances, billed_from, rollforward, waterfall
+from runtime.revenue.reports import Billed, balances, billed_elsewhere, billed_from, rollforward, waterfall
 from runtime.revenue.reports_schedule import remaining_schedule
 from runtime.revenue.workers import recognise_with_schedule, usage_requests_in_workers
 from runtime.usage import Usage
@@ -164,7 +165,7 @@ def _read(ledger: Ledger | None, model_: Model, usage: Usage, as_of: date, sched
         engine=tuple(engine),
         schedule=tuple(_schedule(model_, through, later)) if wanted else (),
         closed=tuple(closed),
-        billed=tuple(billed_from(documents)),
+        billed=tuple(billed_from(documents) + billed_elsewhere(all_billed_before(model_))),
         billed_through=max((run.as_of for run in runs), default=None),
     )
 

@@ -27,6 +27,7 @@ from runtime.cli.schedule import money
 from runtime.cli.workspace import load_checked
 from runtime.ledger.documents import IssuedDocument
 from runtime.revenue.close import next_month
+from runtime.revenue.cutover import all_billed_before
 from runtime.revenue.journal import JournalEntry, JournalError
 from runtime.revenue.journal import journal as build_journal
 from runtime.revenue.records import Recognised
@@ -85,9 +86,11 @@ def journal_inputs(ctx: Context, as_of: date) -> JournalInputs:
 
 
 def entries_between(inputs: JournalInputs, start: date, end: date) -> list[JournalEntry]:
-    customers = {cid: contract.customer for cid, contract in inputs.workspace.contracts.items()}
+    contracts = inputs.workspace.contracts
+    customers = {cid: contract.customer for cid, contract in contracts.items()}
+    before = all_billed_before(inputs.workspace)
     try:
-        return build_journal(inputs.documents, inputs.recognised, inputs.seller.accounts, start, end, customers)
+        return build_journal(inputs.documents, inputs.recognised, inputs.seller.accounts, start, end, customers, before)
     except JournalError as exc:
         fail(str(exc), exc.help)
 

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+import attrs
 import click
 from rich.console import Console
 from rich.table import Table
@@ -41,9 +42,11 @@ def unit_price(value: Decimal, currency: str = "NOK") -> str:
     return f"{value.normalize():f}"
 
 
-def _priced(schedule: BillingSchedule) -> dict[tuple[object, ...], PricedLine]:
-    """The fixed lines priced (usage counted as none): what the schedule can say before usage is known."""
-    priced = price_schedule(schedule, {}, schedule.horizon)
+def _priced(schedule: BillingSchedule, elsewhere: bool = False) -> dict[tuple[object, ...], PricedLine]:
+    """The fixed lines priced (usage counted as none): what the schedule can say before usage is known. With
+    `elsewhere`, the lines billed before the cut-over instead."""
+    lines = schedule.billed_elsewhere if elsewhere else schedule.lines
+    priced = price_schedule(attrs.evolve(schedule, lines=lines), {}, schedule.horizon)
     return {(p.id, p.tax): p for p in priced.lines}
 
 
@@ -70,6 +73,7 @@ def _line_json(line: BillableLine, priced: PricedLine | None) -> dict[str, Any]:
 
 def _json(schedule: BillingSchedule, start: date, revision: str | None = None, revenue: Any = None) -> str:
     priced = _priced(schedule)
+    before = _priced(schedule, elsewhere=True)
     return json.dumps(
         {
             **({"revision": revision} if revision is not None else {}),
@@ -84,6 +88,12 @@ def _json(schedule: BillingSchedule, start: date, revision: str | None = None, r
             "lines": [
                 _line_json(line, priced.get((line.id, line.tax)))
                 for line in schedule.lines
+                if line.id.period_end > start
+            ],
+            "billed_through": schedule.cutover.isoformat() if schedule.cutover else None,
+            "billed_elsewhere": [
+                _line_json(line, before.get((line.id, line.tax)))
+                for line in schedule.billed_elsewhere
                 if line.id.period_end > start
             ],
             **({"revenue": revenue} if revenue is not None else {}),
@@ -175,10 +185,18 @@ def schedule(ctx: Context, contract: str, start: Any, end: Any, as_json: bool, r
     total = Decimal(0)
     currency = result.currency
     priced = _priced(result)
-    for line in result.lines:
+    before = _priced(result, elsewhere=True)
+    rows = sorted(
+        [(line, False) for line in result.lines] + [(line, True) for line in result.billed_elsewhere],
+        key=lambda row: (row[0].billing_date, row[0].id.period_start, not row[1]),
+    )
+    cutover = found.cutover
+    for line, elsewhere in rows:
         if line.id.period_end <= first:
             continue
         why = [f"{line.span.file}:{line.span.line}"]
+        if elsewhere:
+            why.insert(0, "billed elsewhere")
         amendments = sorted(
             {p.amendment for p in getattr(line, "pieces", ()) if p.amendment is not None}
             | ({line.amendment} if isinstance(line, OneTimeLine | DiscountLine) and line.amendment else set())
@@ -189,7 +207,7 @@ def schedule(ctx: Context, contract: str, start: Any, end: Any, as_json: bool, r
             why += [p.note for p in line.pieces if p.note]
             if line.blocked:
                 why.append(f"BLOCKED: {line.blocked}")
-        done = priced.get((line.id, line.tax))
+        done = (before if elsewhere else priced).get((line.id, line.tax))
         fixed = done is not None and not isinstance(line, UsageLine | MinimumLine)
         days = f"{done.start} – {done.end - timedelta(days=1)}" if done else ""
         table.add_row(
@@ -201,8 +219,14 @@ def schedule(ctx: Context, contract: str, start: Any, end: Any, as_json: bool, r
             f"{line.tax.rate:g}%",
             "; ".join(why),
         )
-        if fixed and done:
+        if fixed and done and not elsewhere:
             total += done.amount
     console.print(table)
     console.print(f"fixed amounts before VAT, {first} to {result.horizon}: {money(total, currency)} {currency}")
+    if cutover is not None and any(line.id.period_end > first for line in result.billed_elsewhere):
+        where = "avtale.toml" if cutover.from_settings else f"{cutover.span.file}:{cutover.span.line}"
+        console.print(
+            f"lines `billed elsewhere` were invoiced before the cut-over (billed_through {cutover.through}, {where}): "
+            "shown, not in the total, never billed by Avtale"
+        )
     print_plan(console, revenue, first, result.horizon)

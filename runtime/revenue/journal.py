@@ -31,6 +31,7 @@ from compiler.model import Accounts
 from compiler.money import allocate
 from runtime.ledger.documents import IssuedDocument
 from runtime.ledger.totals import VatGroup
+from runtime.revenue.cutover import BilledBefore
 from runtime.revenue.records import Recognised
 
 ZERO = Decimal(0)
@@ -252,8 +253,14 @@ def journal(
     start: date,
     end: date,
     customers: dict[str, str] | None = None,
+    before: Iterable[BilledBefore] = (),
 ) -> list[JournalEntry]:
     """The entries dated from `start` up to but excluding `end`, in date order.
+
+    `before` holds what the old billing invoiced before each contract's cut-over (runtime/revenue/cutover.py):
+    it moves the contract's balance, as the old books did, and posts nothing, so that revenue recognised after
+    it posts against the deferred revenue the old invoices opened. Which months the old books posted is not
+    Avtale's to know: `start` says where this journal takes over (docs/cutover.md).
 
     Balances are carried from the first document and recognition on, whatever `start`
     is, so that an entry in the window posts against the right deferred and unbilled
@@ -264,6 +271,8 @@ def journal(
     """
     customer_of = dict(customers or {})
     events: list[tuple[date, int, str, int, object]] = []
+    for old in before:
+        events.append((old.day, 0, old.contract, 0, old))
     for doc in documents:
         customer_of.setdefault(doc.contract, doc.customer)
         events.append((doc.issue_date, 0 if doc.kind == "invoice" else 1, doc.contract, doc.number, doc))
@@ -278,6 +287,9 @@ def journal(
     entries: list[JournalEntry] = []
     for when, _, _, _, payload in events:
         entry: JournalEntry | None
+        if isinstance(payload, BilledBefore):
+            _check_currency(balances, payload.contract, payload.currency).move(payload.net)
+            continue
         if isinstance(payload, IssuedDocument):
             entry = _document_entry(payload, _check_currency(balances, payload.contract, payload.currency), accounts)
         else:

@@ -25,10 +25,12 @@ from compiler.billing.lines import DiscountLine, MinimumLine, UsageLine
 from compiler.billing.lower import BillingSchedule, lower
 from compiler.billing.price import PricedLine, UsageKey, price_schedule
 from compiler.money import allocate
+from compiler.revenue.consideration import whole
 from compiler.revenue.methods import first_of_month, months_between, next_month, spread_daily
 from compiler.revenue.plan import plan_and_schedule, policy_of
 from compiler.revenue.records import RevenuePlan
 from runtime.ledger.documents import IssuedDocument
+from runtime.revenue.cutover import BilledBefore, billed_before
 from runtime.revenue.records import Recognised, RecognitionKind
 
 ZERO = Decimal(0)
@@ -87,7 +89,8 @@ def contract_records(
         return [], None
     policy, _ = policy_of(contract, workspace.seller)
     if policy == "invoiced":
-        return _records(contract, workspace, _invoiced(contract, documents, end)), None
+        before = billed_before(contract, workspace.indices)
+        return _records(contract, workspace, _invoiced(contract, documents, before, end)), None
     found, plan = _ifrs15(contract, workspace, usage, through, end)
     return _records(contract, workspace, found), plan
 
@@ -225,9 +228,14 @@ def _spread(
 
 # ----------------------------------------------------------------- invoiced
 def _invoiced(
-    contract: model.Contract, documents: Iterable[IssuedDocument], end: date
+    contract: model.Contract, documents: Iterable[IssuedDocument], before: Iterable[BilledBefore], end: date
 ) -> dict[Key, tuple[Decimal, str]]:
+    """Each issued line over its service period, and each line the old billing invoiced before the cut-over."""
     found: dict[Key, tuple[Decimal, str]] = {}
+    for old in before:
+        for month, part in spread_daily(old.net, old.start, old.end, old.currency):
+            if month < end:
+                _add(found, (old.charge, month, "scheduled"), part)
     for document in documents:
         sign = -1 if document.kind == "credit_note" else 1
         for line in document.lines:
@@ -285,4 +293,4 @@ def _has_usage(contract: model.Contract) -> bool:
 
 
 def _schedule(contract: model.Contract, workspace: model.Workspace, end: date) -> BillingSchedule:
-    return lower(contract, workspace.indices, end + timedelta(days=1))
+    return lower(whole(contract), workspace.indices, end + timedelta(days=1))

@@ -19,6 +19,7 @@ import attrs
 from compiler.calendar import add_months
 from runtime.ledger.documents import IssuedDocument
 from runtime.revenue.close import month_of, next_month
+from runtime.revenue.cutover import BilledBefore
 from runtime.revenue.records import Recognised
 
 ZERO = Decimal(0)
@@ -47,6 +48,11 @@ def billed_from(documents: Iterable[IssuedDocument]) -> list[Billed]:
         )
         for doc in documents
     ]
+
+
+def billed_elsewhere(before: Iterable[BilledBefore]) -> list[Billed]:
+    """What the old billing invoiced before each cut-over, as billed on each line's billing date."""
+    return [Billed(contract=b.contract, currency=b.currency, day=b.day, amount=b.net) for b in before]
 
 
 def months_between(first: date, last: date) -> tuple[date, ...]:
