@@ -238,6 +238,32 @@ def _corrected_invoice(before: list[IssuedLine], period_invoices: Mapping[tuple[
     return None
 
 
+def _refuse_billed_before_cutover(workspace: model.Workspace, billed: Mapping[Bucket, list[IssuedLine]]) -> None:
+    """A contract's cut-over says the old billing invoiced its periods through a day, yet the ledger holds
+    Avtale's own invoice for one of them (a `billed_through` moved later than where Avtale took over, or set
+    after the fact). Reconciling would credit those lines: refuse, and say which."""
+    found: list[tuple[date, int, int, str, IssuedLine, model.Cutover]] = []
+    for bucket, lines in billed.items():
+        contract = workspace.contracts.get(bucket[0].contract)
+        cutover = contract.cutover if contract is not None else None
+        if cutover is None or sum((x.net_amount for x in lines), ZERO) == 0:
+            continue
+        first = min(lines, key=lambda x: (x.period_start, x.number, x.line))
+        if first.period_start < cutover.first_day:
+            found.append((first.period_start, first.number, first.line, first.series, first, cutover))
+    if not found:
+        return
+    *_, first, cutover = min(found, key=lambda item: item[:4])
+    where = "avtale.toml" if cutover.from_settings else f"{cutover.span.file}:{cutover.span.line}"
+    raise LedgerError(
+        f"contract {first.contract}: {first.series.replace('_', ' ')} {first.number} line {first.line} "
+        f"billed `{first.charge}` from {first.period_start}, which `billed_through {cutover.through}` "
+        f"({where}) says the old billing invoiced; a run would credit it",
+        f"move `billed_through` before {first.period_start}, where Avtale took over, or remove it; if the old "
+        "billing invoiced the same period too, keep Avtale's invoice and credit the old one where it was issued",
+    )
+
+
 def reconcile(
     workspace: model.Workspace,
     expected: Iterable[PricedLine],
@@ -278,6 +304,7 @@ def reconcile(
         if done.series == "invoice":
             where = (done.contract, done.charge, done.billing_start)
             period_invoices[where] = max(period_invoices.get(where, 0), done.number)
+    _refuse_billed_before_cutover(workspace, billed)
     orphans = [
         Orphan(contract=contract, what=what, documents=tuple(sorted(docs)))
         for (contract, what), docs in sorted(lost.items())

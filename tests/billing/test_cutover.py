@@ -18,7 +18,8 @@ from compiler.billing.lower import lower
 from compiler.workspace import check_workspace
 from dsl.parser import parse
 from runtime.billing.expected import UsageKey
-from runtime.billing.run import plan
+from runtime.billing.run import apply, plan
+from runtime.ledger.errors import LedgerError
 from runtime.ledger.store import Ledger
 from tests.factories.workspaces import PRELUDE, contract, workspace
 
@@ -251,3 +252,16 @@ def test_usage_lines_before_the_cut_over_are_kept_apart() -> None:
         date(2025, 3, 1),
     ]
     assert [ln.id.period_start for ln in schedule.lines] == [date(2025, 4, 1), date(2025, 5, 1)]
+
+
+def test_a_cut_over_moved_over_what_avtale_already_invoiced_is_refused(ledger: Ledger) -> None:
+    # Avtale invoiced 2025-02-01 onwards; a `billed_through` written afterwards would turn those lines into
+    # the old billing's and credit them. The run refuses and names the first such line.
+    without = workspace(MONTHLY.replace("  billed_through 2026-02-28\n", ""))
+    ledger_apply(without, ledger, date(2026, 3, 1))
+    with pytest.raises(LedgerError, match=r"invoice \d+ line 1 billed `platform` from 2025-02-01"):
+        plan(workspace(MONTHLY), ledger, no_usage, date(2026, 3, 2))
+
+
+def ledger_apply(ws: model.Workspace, ledger: Ledger, day: date) -> None:
+    apply(ws, ledger, no_usage, day)
