@@ -7,7 +7,8 @@ resolve the names declared by the ones before it. Pure: no clock, no I/O.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import typing
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -16,6 +17,7 @@ import attrs
 from compiler import identity, model
 from compiler.charges import ChargeBuilder, check_not_negative
 from compiler.contracts import ContractBuilder, ContractContext
+from compiler.memo import Entry, Memo, Reads
 from compiler.names import check_lower_id, did_you_mean, duplicate, register
 from compiler.settings import SETTINGS_FILE
 from compiler.statements import Statements
@@ -271,10 +273,11 @@ def _index(decl: ast.Index, sink: list[Diagnostic]) -> model.Index:
     )
 
 
-def _plans(
-    decls: list[ast.Plan], builder: ChargeBuilder, currency: str, sink: list[Diagnostic]
-) -> dict[str, tuple[model.PlanVersion, ...]]:
-    versions: dict[str, dict[Any, tuple[ast.Plan, model.PlanVersion]]] = {}
+def _plan_versions(
+    plan_id: str, decls: list[ast.Plan], builder: ChargeBuilder, currency: str, sink: list[Diagnostic]
+) -> tuple[model.PlanVersion, ...]:
+    """One plan's versions, oldest first."""
+    by_date: dict[Any, tuple[ast.Plan, model.PlanVersion]] = {}
     for decl in decls:
         check_lower_id("plan", decl.id, sink)
         st = Statements(f"plan `{decl.id.name}`", decl.body, sink)
@@ -299,13 +302,12 @@ def _plans(
             charges=tuple(charges.values()),
             span=decl.span,
         )
-        by_date = versions.setdefault(decl.id.name, {})
         if decl.effective in by_date:
             first = by_date[decl.effective][0]
             sink.append(
                 error(
                     "E0301",
-                    f"plan `{decl.id.name}` has two versions effective {decl.effective}",
+                    f"plan `{plan_id}` has two versions effective {decl.effective}",
                     decl.id.span,
                     label="second version with this date",
                     help="give the new version its own `effective` date",
@@ -314,39 +316,111 @@ def _plans(
             )
             continue
         by_date[decl.effective] = (decl, version)
-    return {plan_id: tuple(v for _, (_, v) in sorted(by_date.items())) for plan_id, by_date in sorted(versions.items())}
+    return tuple(v for _, (_, v) in sorted(by_date.items()))
 
 
-def check_workspace(files: Sequence[ast.SourceFile], *, cutover: model.Cutover | None = None) -> CheckResult:
+R = TypeVar("R")
+
+
+def _remember(
+    memo: Memo,
+    previous: dict[tuple[str, str], Entry],
+    key: tuple[str, str],
+    decls: tuple[object, ...],
+    context: tuple[object, ...],
+    tables: tuple[Mapping[str, Any], ...],
+    build: Callable[[list[Diagnostic], tuple[Reads[Any], ...]], R],
+    sink: list[Diagnostic],
+) -> R:
+    """`build`'s result for one declaration, from the memo when nothing it read has changed."""
+    entry = previous.get(key)
+    if entry is not None and entry.valid(decls, context, tables):
+        memo.entries[key] = entry
+        memo.reused += 1
+        sink.extend(entry.diagnostics)
+        return typing.cast(R, entry.result)
+    own: list[Diagnostic] = []
+    views = tuple(Reads(table) for table in tables)
+    result = build(own, views)
+    memo.entries[key] = Entry(
+        decl=decls, context=context, reads=tuple(v.reading() for v in views), result=result, diagnostics=tuple(own)
+    )
+    memo.checked += 1
+    sink.extend(own)
+    return result
+
+
+def check_workspace(
+    files: Sequence[ast.SourceFile], *, cutover: model.Cutover | None = None, memo: Memo | None = None
+) -> CheckResult:
     """Resolve and check a workspace's parsed files. Every problem is a diagnostic. `cutover` is
-    avtale.toml's `billed_through` (compiler/cutover.py `workspace_cutover`)."""
+    avtale.toml's `billed_through` (compiler/cutover.py `workspace_cutover`). With `memo`, the results of
+    the previous check with it are reused where nothing they depend on changed (compiler/memo.py)."""
+    memo = memo if memo is not None else Memo()
+    previous = memo.begin()
     sink: list[Diagnostic] = []
     seller = _seller(_decls(files, ast.Seller), sink)
 
     customer_decls = register("customer", _decls(files, ast.Customer), sink)
-    customers = {k: c for k, d in customer_decls.items() if (c := _customer(d, sink)) is not None}
+    customers: dict[str, model.Customer] = {}
+    for name, decl in customer_decls.items():
+
+        def customer(own: list[Diagnostic], _: tuple[Reads[Any], ...], d: ast.Customer = decl) -> Any:
+            return _customer(d, own)
+
+        built = _remember(memo, previous, ("customer", name), (decl,), (), (), customer, sink)
+        if built is not None:
+            customers[name] = built
     metric_decls = register("metric", _decls(files, ast.Metric), sink)
     metrics = {k: m for k, d in metric_decls.items() if (m := _metric(d, sink)) is not None}
     index_decls = register("index", _decls(files, ast.Index), sink)
     indices = {k: _index(d, sink) for k, d in index_decls.items()}
 
     currency = seller.currency if seller else "NOK"
-    builder = ChargeBuilder(metric_decls, seller.mva if seller else True, sink)
-    plans = _plans(_decls(files, ast.Plan), builder, currency, sink)
+    mva = seller.mva if seller else True
+    by_plan: dict[str, list[ast.Plan]] = {}
+    for plan in _decls(files, ast.Plan):
+        by_plan.setdefault(plan.id.name, []).append(plan)
+    plans: dict[str, tuple[model.PlanVersion, ...]] = {}
+    for plan_id in sorted(by_plan):
+
+        def versions(own: list[Diagnostic], views: tuple[Reads[Any], ...], p: str = plan_id) -> Any:
+            return _plan_versions(p, by_plan[p], ChargeBuilder(views[0], mva, own), currency, own)
+
+        plans[plan_id] = _remember(
+            memo, previous, ("plan", plan_id), tuple(by_plan[plan_id]), (currency, mva), (metric_decls,), versions, sink
+        )
 
     contract_decls = register("contract", _decls(files, ast.Contract), sink, lower=False)
-    ctx = ContractContext(
-        customers=customer_decls,
-        plans=plans,
-        indices=index_decls,
-        charges=builder,
-        default_currency=currency,
-        default_due_days=seller.due_days if seller else 14,
-        sink=sink,
-        cutover=cutover,
-    )
-    contracts_builder = ContractBuilder(ctx)
-    contracts = {k: x for k, d in contract_decls.items() if (x := contracts_builder.build(d)) is not None}
+    due_days = seller.due_days if seller else 14
+    contracts: dict[str, model.Contract] = {}
+    for name, decl in contract_decls.items():
+
+        def build(own: list[Diagnostic], views: tuple[Reads[Any], ...], d: ast.Contract = decl) -> Any:
+            ctx = ContractContext(
+                customers=views[0],
+                plans=views[1],
+                indices=views[2],
+                charges=ChargeBuilder(views[3], mva, own),
+                default_currency=currency,
+                default_due_days=due_days,
+                sink=own,
+                cutover=cutover,
+            )
+            return ContractBuilder(ctx).build(d)
+
+        built_contract = _remember(
+            memo,
+            previous,
+            ("contract", name),
+            (decl,),
+            (currency, due_days, mva, cutover),
+            (customer_decls, plans, index_decls, metric_decls),
+            build,
+            sink,
+        )
+        if built_contract is not None:
+            contracts[name] = built_contract
     workspace = model.Workspace(
         seller=seller,
         customers=customers,

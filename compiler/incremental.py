@@ -1,0 +1,132 @@
+"""A workspace held in memory and checked again after each edit: the engine under the editor server.
+
+`Checker` keeps every file's text and parse, and the memo of the last check (compiler/memo.py). An edit
+re-parses the file it touches and nothing else; the check then takes every declaration the edit did
+not reach from the memo, so a one-contract edit checks that contract again, and a plan edit the plan
+and the contracts that follow it. The result is the one `avtale check` gives for the same texts:
+parse diagnostics, the settings' diagnostics, and the semantic check (or, with syntax errors
+anywhere, the note that it did not run). Pure: the caller reads the files and passes their text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+import attrs
+
+from compiler import model
+from compiler.cutover import workspace_cutover
+from compiler.memo import Memo
+from compiler.settings import SETTINGS_FILE, Settings, parse_settings, setting_span
+from compiler.workspace import CheckResult, check_workspace
+from dsl import ast
+from dsl.diagnostics import Diagnostic, note, sorted_diagnostics
+from dsl.parser import ParseResult, parse
+from dsl.span import Span
+
+SKIPPED = note(
+    "N0101",
+    "semantic checks did not run because of the syntax errors above",
+    Span(SETTINGS_FILE, 0, 0, 0, 0),
+    help="fix the syntax errors and run the check again",
+)
+
+
+@attrs.frozen
+class Snapshot:
+    """The workspace as checked after the latest edit."""
+
+    files: Mapping[str, ast.SourceFile | None]
+    """Each .avt file's AST; None where syntax errors stopped its parse."""
+    texts: Mapping[str, str]
+    settings: Settings
+    diagnostics: tuple[Diagnostic, ...]
+    """Everything found, sorted: syntax, settings, semantics."""
+    result: CheckResult | None
+    """The semantic check; None when syntax errors stopped it."""
+    reused: int = 0
+    checked: int = 0
+    """Declarations taken from the memo, and checked again."""
+
+    @property
+    def workspace(self) -> model.Workspace | None:
+        return self.result.workspace if self.result is not None else None
+
+    def for_file(self, path: str) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.span.file == path]
+
+
+class Checker:
+    """One workspace's files in memory. Paths are relative to the workspace root, `/`-separated."""
+
+    def __init__(self, settings_text: str = "", files: Mapping[str, str] | None = None) -> None:
+        self._settings_text = settings_text
+        self._texts: dict[str, str] = {}
+        self._parsed: dict[str, ParseResult] = {}
+        self._memo = Memo()
+        for path, text in (files or {}).items():
+            self.set_file(path, text)
+
+    @property
+    def paths(self) -> list[str]:
+        return sorted(self._texts)
+
+    def text(self, path: str) -> str | None:
+        if path == SETTINGS_FILE:
+            return self._settings_text
+        return self._texts.get(path)
+
+    def set_settings(self, text: str) -> None:
+        self._settings_text = text
+
+    def set_file(self, path: str, text: str) -> bool:
+        """Add or replace a file's text; False when it is the text already held (nothing to do)."""
+        if self._texts.get(path) == text:
+            return False
+        self._texts[path] = text
+        self._parsed[path] = parse(text, path)
+        return True
+
+    def remove_file(self, path: str) -> bool:
+        self._parsed.pop(path, None)
+        return self._texts.pop(path, None) is not None
+
+    def replace_all(self, files: Mapping[str, str]) -> None:
+        """Hold exactly these files (a workspace read from disk again); unchanged texts keep their parse."""
+        for path in [p for p in self._texts if p not in files]:
+            self.remove_file(path)
+        for path, text in files.items():
+            self.set_file(path, text)
+
+    def check(self) -> Snapshot:
+        settings, found = parse_settings(self._settings_text)
+        paths = self.paths
+        parsed = [self._parsed[p] for p in paths]
+        found += [d for r in parsed for d in r.diagnostics]
+        result: CheckResult | None = None
+        reused = checked = 0
+        if any(d.is_error for r in parsed for d in r.diagnostics):
+            found.append(SKIPPED)
+        else:
+            cutover = workspace_cutover(settings.billed_through, setting_span(self._settings_text, "billed_through"))
+            files = [r.file for r in parsed if r.file is not None]
+            result = check_workspace(files, cutover=cutover, memo=self._memo)
+            found += result.diagnostics
+            reused, checked = self._memo.reused, self._memo.checked
+        return Snapshot(
+            files={p: r.file for p, r in zip(paths, parsed, strict=True)},
+            texts=dict(self._texts),
+            settings=settings,
+            diagnostics=tuple(sorted_diagnostics(found)),
+            result=result,
+            reused=reused,
+            checked=checked,
+        )
+
+
+def changed_files(before: Snapshot, after: Snapshot) -> Iterable[str]:
+    """Files whose diagnostics differ between two snapshots (to publish only those)."""
+    paths = {d.span.file for d in before.diagnostics} | {d.span.file for d in after.diagnostics}
+    for path in sorted(paths):
+        if before.for_file(path) != after.for_file(path):
+            yield path

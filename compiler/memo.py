@@ -1,0 +1,112 @@
+"""What a check can keep from the previous one: each declaration's result, with what it read to get it.
+
+`check_workspace` builds customers, plans and contracts one declaration at a time. Given a `Memo`, it
+keeps each result together with the declaration it came from and every name it looked up on the way
+(a contract's customer, plan, indices and metrics, or the whole list of names when it suggested one).
+On the next check a declaration whose AST is the same object (its file was not parsed again) and whose
+lookups all give the same objects as before is not checked again: its result and diagnostics are
+reused. Declarations are compared by identity, not content: the editor server and `avtale check` keep
+the ASTs of unchanged files, and a re-parsed file's declarations are new objects, checked again.
+
+The memo is an optimisation only: a check with a memo gives the same result as one without
+(tests/test_incremental.py holds them equal over random edits).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any, Generic, TypeVar
+
+import attrs
+
+from dsl.diagnostics import Diagnostic
+
+V = TypeVar("V")
+_MISSING = object()
+
+
+class Reads(Mapping[str, V], Generic[V]):
+    """A read-only view of a table that remembers what was looked up in it."""
+
+    def __init__(self, table: Mapping[str, V]) -> None:
+        self.table = table
+        self.seen: dict[str, object] = {}
+        self.all_names: frozenset[str] | None = None
+
+    def __getitem__(self, key: str) -> V:
+        value = self.table.get(key, _MISSING)
+        self.seen[key] = value
+        if value is _MISSING:
+            raise KeyError(key)
+        return value  # type: ignore[return-value]
+
+    def __contains__(self, key: object) -> bool:
+        if not isinstance(key, str):
+            return False
+        self.seen[key] = self.table.get(key, _MISSING)
+        return self.seen[key] is not _MISSING
+
+    def __iter__(self) -> Iterator[str]:
+        self.all_names = frozenset(self.table)
+        return iter(self.table)
+
+    def __len__(self) -> int:
+        self.all_names = frozenset(self.table)
+        return len(self.table)
+
+    def reading(self) -> Read:
+        return Read(seen=tuple(self.seen.items()), all_names=self.all_names)
+
+
+@attrs.frozen
+class Read:
+    """What one declaration's check read from one table."""
+
+    seen: tuple[tuple[str, object], ...]
+    all_names: frozenset[str] | None
+
+    def still(self, table: Mapping[str, Any]) -> bool:
+        """Whether the table gives the same answers now."""
+        if self.all_names is not None and (len(table) != len(self.all_names) or self.all_names != table.keys()):
+            return False
+        return all(table.get(key, _MISSING) is value for key, value in self.seen)
+
+
+@attrs.frozen
+class Entry:
+    """One declaration's result, what its check read and found, and the settings it was checked under."""
+
+    decl: tuple[object, ...]
+    """The declarations checked (a plan's versions together), compared by identity."""
+    context: tuple[object, ...]
+    reads: tuple[Read, ...]
+    result: Any
+    diagnostics: tuple[Diagnostic, ...]
+
+    def valid(
+        self, decls: tuple[object, ...], context: tuple[object, ...], tables: tuple[Mapping[str, Any], ...]
+    ) -> bool:
+        mine = self.decl
+        return (
+            len(mine) == len(decls)
+            and all(a is b for a, b in zip(mine, decls, strict=True))
+            and self.context == context
+            and all(read.still(table) for read, table in zip(self.reads, tables, strict=True))
+        )
+
+
+@attrs.define
+class Memo:
+    """The entries of the last check, per kind and name; replaced wholesale by each check."""
+
+    entries: dict[tuple[str, str], Entry] = attrs.Factory(dict)
+    reused: int = 0
+    """How many declarations the last check took from the memo (for tests and benchmarks)."""
+    checked: int = 0
+    """How many it checked."""
+
+    def begin(self) -> dict[tuple[str, str], Entry]:
+        """Start a check: the entries it may reuse; the check records the ones it keeps."""
+        previous, self.entries = self.entries, {}
+        self.reused = self.checked = 0
+        return previous
