@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib.resources
 import sys
+from datetime import date
 from importlib.resources.abc import Traversable
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -16,12 +19,20 @@ EMPTY_FOLDERS = ("usage",)
 placed in one (a README) is what `avtale usage` would then warn about."""
 
 
-def _copy(source: Traversable, target: Path, created: list[Path]) -> None:
+SAMPLES = ("customers.avt", "first-customer.avt")
+"""The sample customer and contract, left out when the customers and contracts come from a spreadsheet."""
+
+
+def _copy(source: Traversable, target: Path, created: list[Path], skip: tuple[str, ...] = ()) -> None:
     for item in sorted(source.iterdir(), key=lambda t: t.name):
         destination = target / RENAMED.get(item.name, item.name)
+        if item.name in skip:
+            continue
         if item.is_dir():
-            destination.mkdir(exist_ok=True)
-            _copy(item, destination, created)
+            if not destination.exists():
+                destination.mkdir()
+                created.append(destination)
+            _copy(item, destination, created, skip)
         elif destination.name == ".gitignore" and destination.is_file():
             _extend_gitignore(destination, item.read_text(encoding="utf-8"))
         else:
@@ -41,24 +52,119 @@ def _extend_gitignore(path: Path, template: str) -> None:
 
 @click.command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
-def init(directory: Path) -> None:
+@click.option(
+    "--from-spreadsheet",
+    "spreadsheet",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Import the customers and contracts of this .xlsx workbook (docs/import.md) instead of the samples.",
+)
+@click.option(
+    "--mapping",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The spreadsheet's mapping (TOML). Default: avtale-import.toml next to it, else the built-in one.",
+)
+@click.option(
+    "--billed-through",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="The cut-over: billing periods ending on or before this day were billed elsewhere (docs/cutover.md).",
+)
+@click.option("--skip-bad", is_flag=True, help="Import the good rows even when others have errors.")
+def init(directory: Path, spreadsheet: Path | None, mapping: Path | None, billed_through: Any, skip_bad: bool) -> None:
     """Create a workspace in DIRECTORY: a seller, a customer, a plan and a contract.
 
     Also an empty usage/ folder, and a .gitignore that keeps the ledger and
     out/ out of version control.
+
+    With --from-spreadsheet, the customers and contracts come from the
+    workbook instead of the samples, with --billed-through as the cut-over
+    from the old billing; when any row is wrong nothing is created (unless
+    --skip-bad), and the errors say where.
 
     The files are a starting point: change the seller's name, organisation
     number and bank account to your own, then run `avtale check` inside it.
     """
     if (directory / "avtale.toml").exists():
         click.echo(f"error: {directory} is already a workspace (it has avtale.toml); nothing was changed", err=True)
+        click.echo("  = help: to import into it, run `avtale import customers|contracts FILE` inside it", err=True)
         sys.exit(1)
+    if (mapping or billed_through or skip_bad) and spreadsheet is None:
+        click.echo("error: --mapping, --billed-through and --skip-bad go with --from-spreadsheet", err=True)
+        click.echo("  = help: add --from-spreadsheet FILE, or set `billed_through` in avtale.toml later", err=True)
+        sys.exit(1)
+    existed = directory.exists()
     directory.mkdir(parents=True, exist_ok=True)
-    created: list[Path] = []
-    _copy(importlib.resources.files("runtime").joinpath("templates/init"), directory, created)
+    created: list[Path] = [] if existed else [directory]
+    skip = SAMPLES if spreadsheet is not None else ()
+    _copy(importlib.resources.files("runtime").joinpath("templates/init"), directory, created, skip)
     for name in EMPTY_FOLDERS:
-        (directory / name).mkdir(exist_ok=True)
-        created.append(directory / name)
+        if not (directory / name).exists():
+            (directory / name).mkdir()
+            created.append(directory / name)
+    if billed_through is not None:
+        with (directory / "avtale.toml").open("a", encoding="utf-8") as handle:
+            handle.write(f"billed_through = {billed_through.date().isoformat()}  # cut-over (docs/cutover.md)\n")
+    if spreadsheet is not None and not _import(directory, spreadsheet, mapping, skip_bad, created):
+        return
+    for path in created:
+        if path != directory:
+            click.echo(f"created {path}")
+    click.echo(f"\nnext: cd {directory} && avtale check")
+
+
+def _import(directory: Path, spreadsheet: Path, mapping: Path | None, skip_bad: bool, created: list[Path]) -> bool:
+    """Import the workbook into the new workspace; on refusal, remove what init created and exit 1."""
+    from runtime.cli.importing import report  # the import's own report, line for line
+    from runtime.importing import ImportProblem, Options, import_into
+
+    try:
+        result = import_into(directory, spreadsheet, mapping, options=Options(skip_bad=skip_bad))
+    except ImportProblem as exc:
+        _undo(created)
+        click.echo(f"error: {exc}\n  = help: {exc.help}", err=True)
+        click.echo(f"nothing was created in {directory}", err=True)
+        sys.exit(1)
+    report(result.plan, dry_run=False, skip_bad=skip_bad, written=len(result.written))
+    if not result.written and not result.plan.clean:
+        _undo(created)
+        click.echo(f"nothing was created in {directory}", err=True)
+        sys.exit(1)
+    _history_warning(directory)  # the imported files were listed by the import's report
+    return result.plan.clean or _exit_after_listing(created)
+
+
+def _exit_after_listing(created: list[Path]) -> bool:
     for path in created:
         click.echo(f"created {path}")
-    click.echo(f"\nnext: cd {directory} && avtale check")
+    sys.exit(1)
+
+
+def _undo(created: list[Path]) -> None:
+    """Remove what this init created, newest first: files, then the folders they were in."""
+    for path in reversed(created):
+        if path.is_dir():
+            with contextlib.suppress(OSError):  # a folder something else wrote into stays
+                path.rmdir()
+        else:
+            path.unlink(missing_ok=True)
+
+
+def _history_warning(directory: Path) -> None:
+    """Say, before any bill run, how much history the first run would invoice."""
+    from runtime.loader import load
+
+    workspace = load(directory, use_cache=False)
+    if workspace.result is None:
+        return
+    today = date.today()
+    old = [c for c in workspace.result.workspace.contracts.values() if c.start < today and c.cutover is None]
+    if old:
+        click.echo(
+            f"warning: {len(old)} contract(s) started before today and have no `billed_through`: the first bill run "
+            f"invoices everything since they started (the earliest, {min(c.start for c in old)})",
+            err=True,
+        )
+        click.echo(
+            "  = help: if they were billed before, set the cut-over: `billed_through = YYYY-MM-DD` in avtale.toml, "
+            "or a `Fakturert til og med` column per contract (docs/cutover.md)",
+            err=True,
+        )

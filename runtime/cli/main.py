@@ -18,6 +18,7 @@ from runtime.cli.ehf import ehf
 from runtime.cli.ehf_export import ehf_export
 from runtime.cli.fmt import fmt
 from runtime.cli.history import blame_command, git, log, show
+from runtime.cli.importing import import_group
 from runtime.cli.init import init
 from runtime.cli.invoice import export, invoice
 from runtime.cli.ledger import ledger
@@ -97,6 +98,7 @@ cli.add_command(revenue)
 cli.add_command(close)
 cli.add_command(send)
 cli.add_command(ehf)
+cli.add_command(import_group)
 
 
 def _indented(text: str) -> str:
