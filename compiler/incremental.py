@@ -10,6 +10,7 @@ anywhere, the note that it did not run). Pure: the caller reads the files and pa
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterable, Mapping
 
 import attrs
@@ -111,13 +112,15 @@ class Checker:
             cutover = workspace_cutover(settings.billed_through, setting_span(self._settings_text, "billed_through"))
             files = [r.file for r in parsed if r.file is not None]
             result = check_workspace(files, cutover=cutover, memo=self._memo)
-            found += result.diagnostics
             reused, checked = self._memo.reused, self._memo.checked
+        semantic = result.diagnostics if result is not None else ()
+        # the semantic ones come sorted and are most of them: merge, rather than sort them all again
+        merged = heapq.merge(sorted_diagnostics(found), semantic, key=Diagnostic.sort_key)
         return Snapshot(
             files={p: r.file for p, r in zip(paths, parsed, strict=True)},
             texts=dict(self._texts),
             settings=settings,
-            diagnostics=tuple(sorted_diagnostics(found)),
+            diagnostics=tuple(merged),
             result=result,
             reused=reused,
             checked=checked,

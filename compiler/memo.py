@@ -65,11 +65,44 @@ class Read:
     seen: tuple[tuple[str, object], ...]
     all_names: frozenset[str] | None
 
-    def still(self, table: Mapping[str, Any]) -> bool:
-        """Whether the table gives the same answers now."""
-        if self.all_names is not None and (len(table) != len(self.all_names) or self.all_names != table.keys()):
+    def still(self, change: Change) -> bool:
+        """Whether the table gives the same answers now, given how it changed since the last check."""
+        if change.keys is None:
             return False
-        return all(table.get(key, _MISSING) is value for key, value in self.seen)
+        if self.all_names is not None and change.names:
+            return False
+        return not change.keys or not any(key in change.keys for key, _ in self.seen)
+
+
+QUIET = None
+"""`changes` when no table changed."""
+
+
+@attrs.frozen
+class Change:
+    """How a table changed between two checks: the names whose value is another object (or is new, or
+    gone), and whether the set of names changed. `keys` None: there was no earlier table."""
+
+    keys: frozenset[str] | None
+    names: bool
+
+    @property
+    def quiet(self) -> bool:
+        return self.keys is not None and not self.keys and not self.names
+
+    @staticmethod
+    def none() -> Change:
+        """No change at all."""
+        return Change(keys=frozenset(), names=False)
+
+    @staticmethod
+    def between(old: Mapping[str, Any] | None, new: Mapping[str, Any]) -> Change:
+        if old is None:
+            return Change(keys=None, names=True)
+        changed = {key for key, value in new.items() if old.get(key, _MISSING) is not value}
+        gone = {key for key in old if key not in new}
+        added = any(key not in old for key in changed)
+        return Change(keys=frozenset(changed | gone), names=bool(gone) or added)
 
 
 @attrs.frozen
@@ -83,16 +116,15 @@ class Entry:
     result: Any
     diagnostics: tuple[Diagnostic, ...]
 
-    def valid(
-        self, decls: tuple[object, ...], context: tuple[object, ...], tables: tuple[Mapping[str, Any], ...]
-    ) -> bool:
+    def valid(self, decls: tuple[object, ...], context: tuple[object, ...], changes: tuple[Change, ...] | None) -> bool:
+        """Whether this entry still holds for `decls` checked under `context`; `changes` None when no table
+        changed at all (the common case, checked once per check rather than per entry)."""
         mine = self.decl
-        return (
-            len(mine) == len(decls)
-            and all(a is b for a, b in zip(mine, decls, strict=True))
-            and self.context == context
-            and all(read.still(table) for read, table in zip(self.reads, tables, strict=True))
-        )
+        if len(mine) != len(decls) or not all(a is b for a, b in zip(mine, decls, strict=True)):
+            return False
+        if self.context is not context and self.context != context:
+            return False
+        return changes is None or all(read.still(change) for read, change in zip(self.reads, changes, strict=True))
 
 
 @attrs.define
@@ -100,10 +132,18 @@ class Memo:
     """The entries of the last check, per kind and name; replaced wholesale by each check."""
 
     entries: dict[tuple[str, str], Entry] = attrs.Factory(dict)
+    tables: dict[str, Mapping[str, Any]] = attrs.Factory(dict)
+    """The name tables of the last check (customers, plans, indices, metrics), to see what changed."""
     reused: int = 0
     """How many declarations the last check took from the memo (for tests and benchmarks)."""
     checked: int = 0
     """How many it checked."""
+
+    def change(self, role: str, table: Mapping[str, Any]) -> Change:
+        """How the table `role` changed since the last check; remembers it for the next."""
+        found = Change.between(self.tables.get(role), table)
+        self.tables[role] = table
+        return found
 
     def begin(self) -> dict[tuple[str, str], Entry]:
         """Start a check: the entries it may reuse; the check records the ones it keeps."""

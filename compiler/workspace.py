@@ -17,7 +17,7 @@ import attrs
 from compiler import identity, model
 from compiler.charges import ChargeBuilder, check_not_negative
 from compiler.contracts import ContractBuilder, ContractContext
-from compiler.memo import Entry, Memo, Reads
+from compiler.memo import Change, Entry, Memo, Reads
 from compiler.names import check_lower_id, did_you_mean, duplicate, register
 from compiler.settings import SETTINGS_FILE
 from compiler.statements import Statements
@@ -36,6 +36,15 @@ class CheckResult:
     @property
     def ok(self) -> bool:
         return not any(d.is_error for d in self.diagnostics)
+
+
+def _by_kind(files: Iterable[ast.SourceFile]) -> dict[type, list[Any]]:
+    """Every file's declarations grouped by kind, in file order: one pass over them all."""
+    found: dict[type, list[Any]] = {}
+    for f in files:
+        for d in f.decls:
+            found.setdefault(type(d), []).append(d)
+    return found
 
 
 def _decls(files: Iterable[ast.SourceFile], kind: type[D]) -> list[D]:
@@ -322,25 +331,38 @@ def _plan_versions(
 R = TypeVar("R")
 
 
+@attrs.frozen
+class _Tables:
+    """The name tables a kind of declaration reads, and how they changed since the last check (None: not at all)."""
+
+    tables: tuple[Mapping[str, Any], ...]
+    changes: tuple[Change, ...] | None
+
+    @staticmethod
+    def of(memo: Memo, **tables: Mapping[str, Any]) -> _Tables:
+        changes = tuple(memo.change(role, table) for role, table in tables.items())
+        return _Tables(tuple(tables.values()), None if all(c.quiet for c in changes) else changes)
+
+
 def _remember(
     memo: Memo,
     previous: dict[tuple[str, str], Entry],
     key: tuple[str, str],
     decls: tuple[object, ...],
     context: tuple[object, ...],
-    tables: tuple[Mapping[str, Any], ...],
+    tables: _Tables,
     build: Callable[[list[Diagnostic], tuple[Reads[Any], ...]], R],
     sink: list[Diagnostic],
 ) -> R:
     """`build`'s result for one declaration, from the memo when nothing it read has changed."""
     entry = previous.get(key)
-    if entry is not None and entry.valid(decls, context, tables):
+    if entry is not None and entry.valid(decls, context, tables.changes):
         memo.entries[key] = entry
         memo.reused += 1
         sink.extend(entry.diagnostics)
         return typing.cast(R, entry.result)
     own: list[Diagnostic] = []
-    views = tuple(Reads(table) for table in tables)
+    views = tuple(Reads(table) for table in tables.tables)
     result = build(own, views)
     memo.entries[key] = Entry(
         decl=decls, context=context, reads=tuple(v.reading() for v in views), result=result, diagnostics=tuple(own)
@@ -359,27 +381,30 @@ def check_workspace(
     memo = memo if memo is not None else Memo()
     previous = memo.begin()
     sink: list[Diagnostic] = []
-    seller = _seller(_decls(files, ast.Seller), sink)
+    kinds = _by_kind(files)
+    seller = _seller(kinds.get(ast.Seller, []), sink)
 
-    customer_decls = register("customer", _decls(files, ast.Customer), sink)
+    customer_decls = register("customer", kinds.get(ast.Customer, []), sink)
     customers: dict[str, model.Customer] = {}
     for name, decl in customer_decls.items():
 
         def customer(own: list[Diagnostic], _: tuple[Reads[Any], ...], d: ast.Customer = decl) -> Any:
             return _customer(d, own)
 
-        built = _remember(memo, previous, ("customer", name), (decl,), (), (), customer, sink)
+        built = _remember(memo, previous, ("customer", name), (decl,), (), _Tables((), None), customer, sink)
         if built is not None:
             customers[name] = built
-    metric_decls = register("metric", _decls(files, ast.Metric), sink)
+    metric_decls = register("metric", kinds.get(ast.Metric, []), sink)
     metrics = {k: m for k, d in metric_decls.items() if (m := _metric(d, sink)) is not None}
-    index_decls = register("index", _decls(files, ast.Index), sink)
+    index_decls = register("index", kinds.get(ast.Index, []), sink)
     indices = {k: _index(d, sink) for k, d in index_decls.items()}
 
     currency = seller.currency if seller else "NOK"
     mva = seller.mva if seller else True
+    metric_change = memo.change("metrics", metric_decls)
+    metric_tables = _Tables((metric_decls,), None if metric_change.quiet else (metric_change,))
     by_plan: dict[str, list[ast.Plan]] = {}
-    for plan in _decls(files, ast.Plan):
+    for plan in kinds.get(ast.Plan, []):
         by_plan.setdefault(plan.id.name, []).append(plan)
     plans: dict[str, tuple[model.PlanVersion, ...]] = {}
     for plan_id in sorted(by_plan):
@@ -388,12 +413,20 @@ def check_workspace(
             return _plan_versions(p, by_plan[p], ChargeBuilder(views[0], mva, own), currency, own)
 
         plans[plan_id] = _remember(
-            memo, previous, ("plan", plan_id), tuple(by_plan[plan_id]), (currency, mva), (metric_decls,), versions, sink
+            memo, previous, ("plan", plan_id), tuple(by_plan[plan_id]), (currency, mva), metric_tables, versions, sink
         )
 
-    contract_decls = register("contract", _decls(files, ast.Contract), sink, lower=False)
+    contract_decls = register("contract", kinds.get(ast.Contract, []), sink, lower=False)
     due_days = seller.due_days if seller else 14
+    tables = _Tables.of(memo, customers=customer_decls, plans=plans, indices=index_decls)
+    tables = _Tables(
+        (*tables.tables, metric_decls),
+        None
+        if tables.changes is None and metric_tables.changes is None
+        else (*(tables.changes or (Change.none(),) * 3), metric_change),
+    )
     contracts: dict[str, model.Contract] = {}
+    context = (currency, due_days, mva, cutover)
     for name, decl in contract_decls.items():
 
         def build(own: list[Diagnostic], views: tuple[Reads[Any], ...], d: ast.Contract = decl) -> Any:
@@ -414,8 +447,8 @@ def check_workspace(
             previous,
             ("contract", name),
             (decl,),
-            (currency, due_days, mva, cutover),
-            (customer_decls, plans, index_decls, metric_decls),
+            context,
+            tables,
             build,
             sink,
         )

@@ -23,7 +23,7 @@ class Label:
     message: str
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)  # sorted and deduplicated by every check, thousands at a time
 class Diagnostic:
     code: str
     severity: Severity
