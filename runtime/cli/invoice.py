@@ -18,6 +18,7 @@ from rich.table import Table
 from compiler.billing.proration import Proration
 from compiler.billing.provenance import PieceTrace, Trace, trace_from_json
 from runtime.cli.bill import KIND_NAMES, ledger_path
+from runtime.cli.lazy import LazyGroup
 from runtime.cli.options import Context, workspace_root
 from runtime.cli.schedule import money, unit_price
 from runtime.ledger.checks import warning
@@ -259,7 +260,14 @@ CSV_COLUMNS = (
 )
 
 
-@click.group()
+@click.group(
+    cls=LazyGroup,
+    lazy={
+        "ehf": "runtime.cli.ehf_export:ehf_export",
+        "pdf": "runtime.cli.pdf_export:pdf_export",
+        "saft": "runtime.cli.saft_export:saft_export",
+    },
+)
 def export() -> None:
     """Export issued documents."""
 

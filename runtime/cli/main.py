@@ -9,32 +9,36 @@ from pathlib import Path
 
 import click
 
-from runtime.billing.parallel import WorkerFailed, WorkerLost
-from runtime.cli.bill import bill
-from runtime.cli.check import check
-from runtime.cli.close import close
-from runtime.cli.diff import diff
-from runtime.cli.ehf import ehf
-from runtime.cli.ehf_export import ehf_export
-from runtime.cli.fmt import fmt
-from runtime.cli.history import blame_command, git, log, show
-from runtime.cli.importing import import_group
-from runtime.cli.init import init
-from runtime.cli.invoice import export, invoice
-from runtime.cli.ledger import ledger
+from runtime.cli.lazy import LazyGroup
 from runtime.cli.options import Context
-from runtime.cli.pdf_export import pdf_export
-from runtime.cli.revenue import revenue
-from runtime.cli.saft_export import saft_export
-from runtime.cli.schedule import schedule
-from runtime.cli.send import send
-from runtime.cli.usage import usage
-from runtime.ledger.errors import LedgerError
-from runtime.loader import WorkspaceError
-from runtime.usage import UsageError
+
+COMMANDS = {
+    "check": "runtime.cli.check:check",
+    "fmt": "runtime.cli.fmt:fmt",
+    "init": "runtime.cli.init:init",
+    "schedule": "runtime.cli.schedule:schedule",
+    "bill": "runtime.cli.bill:bill",
+    "invoice": "runtime.cli.invoice:invoice",
+    "export": "runtime.cli.invoice:export",
+    "usage": "runtime.cli.usage:usage",
+    "ledger": "runtime.cli.ledger:ledger",
+    "log": "runtime.cli.history:log",
+    "blame": "runtime.cli.history:blame_command",
+    "show": "runtime.cli.history:show",
+    "git": "runtime.cli.history:git",
+    "diff": "runtime.cli.diff:diff",
+    "revenue": "runtime.cli.revenue:revenue",
+    "close": "runtime.cli.close:close",
+    "send": "runtime.cli.send:send",
+    "ehf": "runtime.cli.ehf:ehf",
+    "import": "runtime.cli.importing:import_group",
+}
+"""Every command, imported when used (runtime/cli/lazy.py)."""
 
 
 @click.group(
+    cls=LazyGroup,
+    lazy=COMMANDS,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
     epilog="Run `avtale COMMAND --help` for a command's options. Docs: docs/language.md, docs/errors.md.",
 )
@@ -77,28 +81,20 @@ def cli(ctx: click.Context, workspace: Path | None, color: str) -> None:
     ctx.obj = Context(workspace=workspace, color=use_color)
 
 
-cli.add_command(check)
-cli.add_command(fmt)
-cli.add_command(init)
-cli.add_command(schedule)
-cli.add_command(bill)
-cli.add_command(invoice)
-cli.add_command(export)
-export.add_command(ehf_export)
-export.add_command(pdf_export)
-export.add_command(saft_export)
-cli.add_command(usage)
-cli.add_command(ledger)
-cli.add_command(log)
-cli.add_command(blame_command)
-cli.add_command(show)
-cli.add_command(git)
-cli.add_command(diff)
-cli.add_command(revenue)
-cli.add_command(close)
-cli.add_command(send)
-cli.add_command(ehf)
-cli.add_command(import_group)
+def _is(exc: BaseException, module: str, *names: str) -> bool:
+    """Whether `exc` is one of the named classes of `module`; never imports it: an exception of a module that
+    was not imported cannot have been raised (and commands are imported lazily)."""
+    found = sys.modules.get(module)
+    return found is not None and isinstance(exc, tuple(getattr(found, name) for name in names))
+
+
+def _user_error(exc: BaseException) -> bool:
+    return (
+        _is(exc, "runtime.loader", "WorkspaceError")
+        or _is(exc, "runtime.ledger.errors", "LedgerError")
+        or _is(exc, "runtime.usage", "UsageError")
+        or _is(exc, "runtime.billing.parallel", "WorkerLost")
+    )
 
 
 def _indented(text: str) -> str:
@@ -114,15 +110,16 @@ def main() -> None:
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
         sys.exit(130)
-    except (WorkspaceError, LedgerError, UsageError, WorkerLost) as exc:  # the user's files or machine, not a bug
-        click.echo(f"error: {exc}\n  = help: {exc.help}", err=True)
-        sys.exit(1)
     except Exception as exc:
+        if _user_error(exc):  # the user's files or machine, not a bug
+            click.echo(f"error: {exc}\n  = help: {getattr(exc, 'help', '')}", err=True)
+            sys.exit(1)
         if os.environ.get("AVTALE_DEBUG"):
             traceback.print_exc()
         click.echo(f"error[internal]: {type(exc).__name__}: {exc}", err=True)
-        if isinstance(exc, WorkerFailed):  # where it happened, which the parent's traceback cannot show
-            click.echo(_indented("the worker's traceback:\n" + exc.worker_traceback.rstrip("\n")), err=True)
+        if _is(exc, "runtime.billing.parallel", "WorkerFailed"):  # where it happened: the parent's traceback cannot say
+            worker = str(getattr(exc, "worker_traceback", ""))
+            click.echo(_indented("the worker's traceback:\n" + worker.rstrip("\n")), err=True)
         click.echo(
             "  = help: this is a bug in avtale, not in your files; run with AVTALE_DEBUG=1 and report the output",
             err=True,
