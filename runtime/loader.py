@@ -101,6 +101,8 @@ def find_sources(root: Path, settings: Settings) -> tuple[list[str], list[str]]:
         if not base.is_dir():
             continue
         for folder, dirs, files in os.walk(base):  # followlinks=False: links to folders are listed, not entered
+            here = _relative(root, folder)  # once per folder: relpath per file was a third of an unchanged check
+            prefix = "" if here == "." else here + "/"
             kept = []
             for name in sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith(".")):
                 if os.path.islink(os.path.join(folder, name)):
@@ -112,7 +114,7 @@ def find_sources(root: Path, settings: Settings) -> tuple[list[str], list[str]]:
             dirs[:] = kept
             for name in files:
                 if name.endswith(".avt"):
-                    found.add(_relative(root, os.path.join(folder, name)))
+                    found.add(prefix + name)
     return sorted(found), sorted(linked)
 
 
