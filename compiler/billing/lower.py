@@ -205,6 +205,11 @@ def _charge_lines(
         for tax, all_pieces in fixed.items():
             for found_pieces, into in _at_cut(all_pieces, lambda found: found[0].end, cut, lines, elsewhere):
                 pieces = tuple(p for p, _ in found_pieces)
+                if into is lines and len(found_pieces) < len(all_pieces) and contract.cutover is not None:
+                    # the rest of a period the old billing started: say why it starts where it does
+                    through = f"billed elsewhere through {contract.cutover.through}"
+                    first_note = "; ".join(n for n in (through, pieces[0].note) if n)
+                    pieces = (attrs.evolve(pieces[0], note=first_note), *pieces[1:])
                 last = found_pieces[-1][1].charge
                 assert last is not None
                 # in advance: from its first day; in arrears: when its last piece ends (the period's end, or a

@@ -88,6 +88,9 @@ def test_a_quarter_across_the_cut_over_bills_its_days_after_it(ledger: Ledger) -
     )
     assert billed(ws, ledger, date(2026, 3, 1)) == [("support", date(2026, 3, 1), date(2026, 5, 1), D("822.47"))]
     schedule = lower(ws.contracts["C-1"], ws.indices, date(2026, 6, 1))
+    (after,) = [ln for ln in schedule.lines if ln.id.period_start == date(2026, 2, 1)]
+    assert isinstance(after, RecurringLine)
+    assert after.pieces[0].note == "billed elsewhere through 2026-02-28"  # what `invoice explain` shows for it
     (before,) = [ln for ln in schedule.billed_elsewhere if ln.id.period_start == date(2026, 2, 1)]
     assert isinstance(before, RecurringLine)
     # February's 28 days of the same quarter: 1 200.00 x 28 / 89 = 377.5280... -> 377.53, the old billing's
