@@ -24,18 +24,19 @@ import stat
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 import attrs
 
-from compiler.cutover import workspace_cutover
 from compiler.settings import SETTINGS_FILE, Settings, parse_settings, setting_span
-from compiler.workspace import CheckResult, check_workspace
 from dsl.diagnostics import Diagnostic, error, note, warning
-from dsl.parser import ParseResult, parse_bytes
 from dsl.span import Span
-from runtime.history import Repo
 from runtime.memory import no_cyclic_gc
+
+if TYPE_CHECKING:  # the parser and the checker are imported when a file has to be parsed or checked: an
+    # unchanged workspace is answered from the cache without them (docs/performance.md)
+    from compiler.workspace import CheckResult
+    from dsl.parser import ParseResult
 
 PARALLEL_MIN_BYTES = 2_000_000
 """Below this much source text, starting worker processes costs more than it saves."""
@@ -231,6 +232,8 @@ class Workspace:
 
 def _parse_batch(batch: Sequence[tuple[str, bytes]]) -> list[bytes]:
     """Parse results, pickled once here: the same bytes travel to the parent and into the cache."""
+    from dsl.parser import parse_bytes
+
     return [pickle.dumps(parse_bytes(data, path), protocol=pickle.HIGHEST_PROTOCOL) for path, data in batch]
 
 
@@ -524,6 +527,8 @@ def _in_sources(path: str, folders: Sequence[str]) -> bool:
 
 def _read_revision(root: Path, rev: str) -> tuple[_Inputs, str]:
     """The workspace's inputs as committed at `rev`, and the commit's full id."""
+    from runtime.history import Repo
+
     repo = Repo.at(root)
     commit = repo.resolve(rev)
     tree = repo.tree_files(rev, root)
@@ -641,6 +646,8 @@ def _check(
             return Workspace(root, settings, sources, list(diagnostics) + list(hit[1]), stats=hit[2], cached=True)
     else:
         hit = cache.read("model" + slot)
+        from compiler.workspace import CheckResult
+
         if isinstance(hit, tuple) and len(hit) == 4 and hit[0] == check_key and isinstance(hit[3], CheckResult):
             _, found_before, counts, checked = hit
             everything = list(diagnostics) + list(found_before)
@@ -661,6 +668,9 @@ def _check(
     else:
         if progress:
             progress("checking")
+        from compiler.cutover import workspace_cutover
+        from compiler.workspace import check_workspace
+
         cutover = workspace_cutover(settings.billed_through, setting_span(settings_text, "billed_through"))
         result = check_workspace([r.file for r in parsed if r.file is not None], cutover=cutover)
         semantic = list(result.diagnostics)

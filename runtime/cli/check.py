@@ -6,18 +6,19 @@ import contextlib
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 from rich.console import Console
 
-from compiler.model import Workspace as Model
 from dsl.diagnostics import Diagnostic, Severity, sorted_diagnostics
 from dsl.render import render_json, render_text, summary_line
 from runtime.cli.options import Context, workspace_root
-from runtime.history import HistoryError
-from runtime.history.guards import AGAINST_HELP, check_against
+from runtime.history.git import HistoryError
 from runtime.loader import Workspace, WorkspaceError, load, load_revision
+
+if TYPE_CHECKING:
+    from compiler.model import Workspace as Model
 
 SHORT = 12
 """Hex digits of a commit id shown to people."""
@@ -113,7 +114,12 @@ def _describe(stats: dict[str, int]) -> str:
 @click.option("--verbose", "-v", is_flag=True, help="Also show notes, such as the plan version each contract follows.")
 @click.option("--no-cache", is_flag=True, help="Parse and check everything again, ignoring the cache.")
 @click.option("--rev", "rev", metavar="REV", help=REV_HELP)
-@click.option("--against", metavar="REV", help=AGAINST_HELP)
+@click.option(
+    "--against",
+    metavar="REV",
+    help="Also fail when the files on disk edit or remove an amendment committed at REV, or rewrite terms of "
+    "periods the ledger has invoiced (for CI and pre-commit hooks).",
+)
 @click.pass_obj
 def check(
     ctx: Context,
@@ -155,6 +161,8 @@ def check(
         click.echo(render_json(shown, **workspace.stats, **revision))
     else:
         _print_text(workspace, shown, ctx.color, rev)
+    from runtime.history.guards import check_against  # only for --against: the guards import the billing
+
     check_against(root, against, rev=rev, color=ctx.color, as_json=as_json)  # exits 1 when it refuses a change
     sys.exit(1 if any(d.is_error for d in shown) else 0)
 

@@ -43,10 +43,6 @@ from runtime.history.log import WORK_TREE, History, describe, plain
 from runtime.ledger.errors import LedgerError
 from runtime.ledger.store import Ledger
 
-AGAINST_HELP = (
-    "Also fail when the files on disk edit or remove an amendment committed at REV, or rewrite terms of periods "
-    "the ledger has invoiced (for CI and pre-commit hooks)."
-)
 AMENDMENT_HELP = (
     "a signed amendment stays as it was signed: restore amendment {number} as recorded at {rev}, and make the "
     "change in a new amendment {next} (or, for an invoice that was wrong, a correction)"
