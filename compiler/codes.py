@@ -77,6 +77,7 @@ CODES: dict[str, str] = {
     "E0516": "minimum commitment over charges with different VAT",
     "E0517": "amount counted toward a minimum that does not apply",
     "E0518": "minimum commitment year across the cut-over without what was billed in it",
+    "E0519": "billed_through outside 1970 to 2100",
     "E0601": "amendment numbers out of order",
     "E0602": "amendment effective dates go backwards",
     "E0603": "amendment outside the contract's life",

@@ -66,6 +66,17 @@ def contract_cutover(
                 )
             )
         return default
+    if not 1970 <= stmt.through.year <= 2100:
+        sink.append(
+            error(
+                "E0519",
+                f"contract `{contract_id}` is billed through {stmt.through}, outside the years Avtale bills",
+                stmt.span,
+                label="expected a day from 1970 to 2100",
+                help="write the last day the old billing invoiced, such as `billed_through 2026-02-28`",
+            )
+        )
+        return None
     counted = stmt.toward_minimum
     cutover = model.Cutover(through=stmt.through, toward_minimum=counted, span=stmt.span, from_settings=False)
     if stmt.through < start:

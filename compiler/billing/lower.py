@@ -166,8 +166,9 @@ def _charge_lines(
     anchor_day = contract.anchor_day or contract.start.day
     # a period is cut where a version starts and where one ends without a successor (a removal)
     cuts = [day for start, end, _ in segments for day in (start, end)] + ([trial_end] if trial_end else [])
-    if cut is not None:
-        cuts.append(cut)
+    in_advance = billing.timing == "advance" and not isinstance(first.pricing, model.UsageFee)
+    if cut is not None and not in_advance:
+        cuts.append(cut)  # what is billed in arrears was billed up to the cut-over, and from it on here
     only = segments[0][2] if len(segments) == 1 else None  # most charges never change
     lines: list[BillableLine] = []
     elsewhere: list[BillableLine] = []
@@ -203,7 +204,11 @@ def _charge_lines(
                 fixed.setdefault(tax, []).append((piece, found))
         ident = LineId(contract.id, "recurring", first.id, "", period.cycle_start, period.cycle_end)
         for tax, all_pieces in fixed.items():
-            for found_pieces, into in _at_cut(all_pieces, lambda found: found[0].end, cut, lines, elsewhere):
+            if in_advance:
+                groups = _advance_at_cut(all_pieces, cut, lines, elsewhere, contract, period)
+            else:
+                groups = [(found, into, None) for found, into in _at_cut(all_pieces, _end, cut, lines, elsewhere)]
+            for found_pieces, into, refused in groups:
                 pieces = tuple(p for p, _ in found_pieces)
                 if into is lines and len(found_pieces) < len(all_pieces) and contract.cutover is not None:
                     # the rest of a period the old billing started: say why it starts where it does
@@ -225,7 +230,7 @@ def _charge_lines(
                         billing_date=billed_on,
                         pieces=pieces,
                         span=last.span,
-                        blocked=next((v.blocked for _, v in found_pieces if v.blocked), None),
+                        blocked=refused or next((v.blocked for _, v in found_pieces if v.blocked), None),
                     )
                 )
         for tax, every_piece in metered.items():
@@ -246,6 +251,41 @@ def _charge_lines(
 
 
 P = TypeVar("P")
+
+
+def _end(found: tuple[Piece, Version]) -> date:
+    return found[0].end
+
+
+def _advance_at_cut(
+    pieces: list[tuple[Piece, Version]],
+    cut: date | None,
+    ours: list[BillableLine],
+    theirs: list[BillableLine],
+    contract: model.Contract,
+    period: Period,
+) -> list[tuple[list[tuple[Piece, Version]], list[BillableLine], str | None]]:
+    """A period billed in advance, with where its line goes. One that began before the cut-over was invoiced
+    whole by the old billing when it began, so it is the old billing's, whole. A change that takes effect
+    inside it after the cut-over (an amendment, an indexation) would be billed as a correction of that
+    invoice, which Avtale does not have: its line is blocked, with the reason, and the run refuses."""
+    if cut is None or pieces[0][0].start >= cut:
+        return [(pieces, ours, None)]
+    before = [p for p in pieces if p[0].start < cut]
+    later = [p for p in pieces if p[0].start >= cut]
+    if not later:
+        return [(pieces, theirs, None)]
+    piece, version = later[0]
+    what = f"amendment {version.amendment}" if version.amendment is not None else "a new price"
+    last_day = period.cycle_end - timedelta(days=1)
+    assert contract.cutover is not None
+    reason = (
+        f"{what} changes this charge from {piece.start}, inside the period {period.cycle_start} – {last_day} that the "
+        f"old billing invoiced in advance before the cut-over ({contract.cutover.through}); Avtale does not have that "
+        f"invoice to correct: invoice the change for the rest of the period by hand, then set the contract's "
+        f"`billed_through {last_day}`"
+    )
+    return [(before, theirs, None), (later, ours, reason)]
 
 
 def _at_cut(

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import attrs
@@ -249,6 +249,8 @@ def _refuse_billed_before_cutover(workspace: model.Workspace, billed: Mapping[Bu
         if cutover is None or sum((x.net_amount for x in lines), ZERO) == 0:
             continue
         first = min(lines, key=lambda x: (x.period_start, x.number, x.line))
+        if bucket[0].kind == "minimum" and bucket[0].period_end > cutover.first_day:
+            continue  # the true-up of a year that runs across the cut-over is Avtale's, billed when it ends
         if first.period_start < cutover.first_day:
             found.append((first.period_start, first.number, first.line, first.series, first, cutover))
     if not found:
@@ -259,8 +261,49 @@ def _refuse_billed_before_cutover(workspace: model.Workspace, billed: Mapping[Bu
         f"contract {first.contract}: {first.series.replace('_', ' ')} {first.number} line {first.line} "
         f"billed `{first.charge}` from {first.period_start}, which `billed_through {cutover.through}` "
         f"({where}) says the old billing invoiced; a run would credit it",
-        f"move `billed_through` before {first.period_start}, where Avtale took over, or remove it; if the old "
-        "billing invoiced the same period too, keep Avtale's invoice and credit the old one where it was issued",
+        f"set `billed_through` to the day before {first.period_start}, where Avtale took over; if the old billing "
+        "invoiced the same period too, keep Avtale's invoice and credit the old one where it was issued",
+    )
+
+
+def _refuse_billing_history(
+    wanted: Mapping[Bucket, PricedLine],
+    billed: Mapping[Bucket, list[IssuedLine]],
+    settled: Mapping[str, date],
+    as_of: date,
+) -> None:
+    """A new line for a period that ends before the first one Avtale invoiced for the contract: what the old
+    billing invoiced, come back because `billed_through` was removed or moved earlier (or the start moved).
+    Drafting it would bill the customer twice: refuse, and say which."""
+    first: dict[str, date] = {}
+    for bucket, lines in billed.items():
+        contract = bucket[0].contract
+        if contract in settled or bucket[0].kind == "minimum":
+            continue  # a contract settled since its last apply reconciles only its recent lines
+        start = min(x.period_start for x in lines)
+        if contract not in first or start < first[contract]:
+            first[contract] = start
+    if not first:
+        return
+    found = [
+        target
+        for bucket, target in wanted.items()
+        if bucket not in billed
+        and bucket[0].kind != "minimum"
+        and target.net
+        and target.billing_date <= as_of
+        and bucket[0].contract in first
+        and target.end <= first[bucket[0].contract]
+    ]
+    if not found:
+        return
+    line = min(found, key=lambda t: (t.id.contract, t.start, t.id.charge, t.id.kind, t.id.discount))
+    raise LedgerError(
+        f"contract {line.id.contract}: a run would invoice `{line.id.charge}` for {line.start} – "
+        f"{line.end - timedelta(days=1)}, before {first[line.id.contract]}, the first period Avtale invoiced for it",
+        "periods before where Avtale took over are the old billing's: if `billed_through` was removed or moved "
+        "earlier, set it back to the last day the old billing invoiced (docs/cutover.md); if they were never "
+        "invoiced (a start moved earlier), invoice them by hand",
     )
 
 
@@ -305,6 +348,7 @@ def reconcile(
             where = (done.contract, done.charge, done.billing_start)
             period_invoices[where] = max(period_invoices.get(where, 0), done.number)
     _refuse_billed_before_cutover(workspace, billed)
+    _refuse_billing_history(wanted, billed, settled, as_of)
     orphans = [
         Orphan(contract=contract, what=what, documents=tuple(sorted(docs)))
         for (contract, what), docs in sorted(lost.items())

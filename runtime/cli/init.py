@@ -8,9 +8,12 @@ import sys
 from datetime import date
 from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
+
+if TYPE_CHECKING:
+    from runtime.importing import ImportResult
 
 RENAMED = {"gitignore": ".gitignore"}
 """Template files stored under another name: a packaging glob of `*` would miss a dotfile."""
@@ -21,6 +24,23 @@ placed in one (a README) is what `avtale usage` would then warn about."""
 
 SAMPLES = ("customers.avt", "first-customer.avt")
 """The sample customer and contract, left out when the customers and contracts come from a spreadsheet."""
+
+
+def _in_the_way(source: Traversable, target: Path, skip: tuple[str, ...]) -> list[Path]:
+    """The files the template would write over (a .gitignore is extended instead, not replaced)."""
+    found: list[Path] = []
+    for item in sorted(source.iterdir(), key=lambda t: t.name):
+        destination = target / RENAMED.get(item.name, item.name)
+        if item.name in skip:
+            continue
+        if item.is_dir():
+            if destination.exists() and not destination.is_dir():
+                found.append(destination)
+            elif destination.is_dir():
+                found += _in_the_way(item, destination, skip)
+        elif destination.name != ".gitignore" and (destination.exists() or destination.is_symlink()):
+            found.append(destination)
+    return found
 
 
 def _copy(source: Traversable, target: Path, created: list[Path], skip: tuple[str, ...] = ()) -> None:
@@ -92,10 +112,17 @@ def init(directory: Path, spreadsheet: Path | None, mapping: Path | None, billed
         click.echo("  = help: add --from-spreadsheet FILE, or set `billed_through` in avtale.toml later", err=True)
         sys.exit(1)
     existed = directory.exists()
+    skip = SAMPLES if spreadsheet is not None else ()
+    template = importlib.resources.files("runtime").joinpath("templates/init")
+    if existed and (clash := _in_the_way(template, directory, skip)):
+        click.echo(f"error: {clash[0]} already exists; init would write over it. Nothing was changed", err=True)
+        click.echo("  = help: init into an empty or new folder, or move those files away first", err=True)
+        sys.exit(1)
     directory.mkdir(parents=True, exist_ok=True)
     created: list[Path] = [] if existed else [directory]
-    skip = SAMPLES if spreadsheet is not None else ()
-    _copy(importlib.resources.files("runtime").joinpath("templates/init"), directory, created, skip)
+    gitignore = directory / ".gitignore"
+    kept_gitignore = gitignore.read_bytes() if gitignore.is_file() else None
+    _copy(template, directory, created, skip)
     for name in EMPTY_FOLDERS:
         if not (directory / name).exists():
             (directory / name).mkdir()
@@ -103,39 +130,48 @@ def init(directory: Path, spreadsheet: Path | None, mapping: Path | None, billed
     if billed_through is not None:
         with (directory / "avtale.toml").open("a", encoding="utf-8") as handle:
             handle.write(f"billed_through = {billed_through.date().isoformat()}  # cut-over (docs/cutover.md)\n")
-    if spreadsheet is not None and not _import(directory, spreadsheet, mapping, skip_bad, created):
-        return
+    clean = True
+    if spreadsheet is not None:
+
+        def rollback() -> None:
+            _undo(created)
+            if kept_gitignore is not None:
+                gitignore.write_bytes(kept_gitignore)
+
+        try:
+            result = _import(directory, spreadsheet, mapping, skip_bad)
+        except BaseException:  # anything unexpected: leave the folder as it was, then report it
+            rollback()
+            raise
+        if result is None:
+            rollback()
+            click.echo(f"nothing was created in {directory}", err=True)
+            sys.exit(1)
+        _history_warning(directory)  # the imported files were listed by the import's report
+        clean = result.plan.clean
     for path in created:
         if path != directory:
             click.echo(f"created {path}")
+    if not clean:
+        sys.exit(1)  # --skip-bad wrote the good rows; the bad ones are listed above
     click.echo(f"\nnext: cd {directory} && avtale check")
 
 
-def _import(directory: Path, spreadsheet: Path, mapping: Path | None, skip_bad: bool, created: list[Path]) -> bool:
-    """Import the workbook into the new workspace; on refusal, remove what init created and exit 1."""
+def _import(directory: Path, spreadsheet: Path, mapping: Path | None, skip_bad: bool) -> ImportResult | None:
+    """Import the workbook into the new workspace, reporting as `avtale import` does; None when it wrote nothing
+    because rows were wrong or the workbook could not be read."""
     from runtime.cli.importing import report  # the import's own report, line for line
     from runtime.importing import ImportProblem, Options, import_into
 
     try:
         result = import_into(directory, spreadsheet, mapping, options=Options(skip_bad=skip_bad))
     except ImportProblem as exc:
-        _undo(created)
         click.echo(f"error: {exc}\n  = help: {exc.help}", err=True)
-        click.echo(f"nothing was created in {directory}", err=True)
-        sys.exit(1)
+        return None
     report(result.plan, dry_run=False, skip_bad=skip_bad, written=len(result.written))
     if not result.written and not result.plan.clean:
-        _undo(created)
-        click.echo(f"nothing was created in {directory}", err=True)
-        sys.exit(1)
-    _history_warning(directory)  # the imported files were listed by the import's report
-    return result.plan.clean or _exit_after_listing(created)
-
-
-def _exit_after_listing(created: list[Path]) -> bool:
-    for path in created:
-        click.echo(f"created {path}")
-    sys.exit(1)
+        return None
+    return result
 
 
 def _undo(created: list[Path]) -> None:
@@ -165,6 +201,6 @@ def _history_warning(directory: Path) -> None:
         )
         click.echo(
             "  = help: if they were billed before, set the cut-over: `billed_through = YYYY-MM-DD` in avtale.toml, "
-            "or a `Fakturert til og med` column per contract (docs/cutover.md)",
+            "or per contract in the spreadsheet's `billed_through` column (docs/cutover.md)",
             err=True,
         )

@@ -9,6 +9,7 @@ is written. A diagnostic of that check inside an imported declaration becomes an
 from __future__ import annotations
 
 import difflib
+import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Literal, TypeVar
@@ -91,6 +92,10 @@ class _Existing:
     contracts: dict[str, tuple[str, ast.Contract]]
     plan_charges: dict[str, set[str]]
     """Plan id -> the charge ids of any of its versions."""
+    root: Path
+    folder: str
+    """Where new files go, relative to the root: "" for the root itself, else the first `sources` folder, so
+    that what is written is read (a `sources = ["src"]` workspace never reads `contracts/` at the root)."""
 
 
 def _existing(root: Path) -> _Existing:
@@ -122,7 +127,9 @@ def _existing(root: Path) -> _Existing:
             elif isinstance(decl, ast.Plan):
                 charges = plan_charges.setdefault(decl.id.name, set())
                 charges.update(s.id.name for s in decl.body if isinstance(s, ast.Charge))
-    return _Existing(files, sources, customers, contracts, plan_charges)
+    folders = [os.path.normpath(f).replace(os.sep, "/") for f in workspace.settings.sources]
+    folder = "" if "." in folders else folders[0]
+    return _Existing(files, sources, customers, contracts, plan_charges, root, folder)
 
 
 def _differences(existing: str, imported: str) -> tuple[str, ...]:
@@ -363,11 +370,12 @@ def plan_import(
     generated: list[_Generated] = []
     for record in customer_records:
         decl = customer_decl(record)
-        _classify("customer", record, decl, existing.customers.get(record.id), outcomes, generated, options)
+        found_customer = existing.customers.get(record.id)
+        _classify("customer", record, decl, found_customer, outcomes, generated, options, existing.folder)
     for contract_record in contract_records:
         contract = contract_decl(contract_record)
         found = existing.contracts.get(contract_record.id)
-        _classify("contract", contract_record, contract, found, outcomes, generated, options)
+        _classify("contract", contract_record, contract, found, outcomes, generated, options, existing.folder)
 
     while True:
         writes, lines = _compose(generated, existing)
@@ -391,8 +399,37 @@ def plan_import(
     conflicts = any(o.status == "conflict" for o in outcomes)
     if (errors or conflicts) and not options.skip_bad:
         writes = {}
+    _refuse_unsafe_targets(writes, existing)
     errors.sort(key=lambda e: (e.place.file, e.place.sheet or "", e.place.row, e.column or ""))
     return ImportPlan(tuple(outcomes), tuple(errors), writes, tables, kept)
+
+
+def _refuse_unsafe_targets(writes: dict[str, str], existing: _Existing) -> None:
+    """Write only where the workspace reads, and only what it read: never through a linked folder or file (the
+    loader skips those, so an imported contract would silently never bill, or a shared file be replaced), and
+    never over a file on disk that is not one of the workspace's sources (its content was not checked)."""
+    root = existing.root
+    for path in sorted(writes):
+        if path.startswith("../"):
+            raise ImportRefused(
+                f"the import would write {path}, outside the workspace (the first `sources` folder is outside it)",
+                "put a folder inside the workspace first in `sources` in avtale.toml, or import elsewhere",
+            )
+        parts = path.split("/")
+        for depth in range(1, len(parts) + 1):
+            here = root.joinpath(*parts[:depth])
+            if here.is_symlink():
+                raise ImportRefused(
+                    f"the import would write {path} through the link {'/'.join(parts[:depth])}",
+                    "links are not followed when the workspace is read: replace the link with the folder or file "
+                    "itself, or import into a workspace without it",
+                )
+        if (root / path).exists() and path not in existing.sources:
+            raise ImportRefused(
+                f"the import would write {path}, which exists but is not one of the workspace's sources",
+                "move or rename that file (the import never overwrites what the workspace did not read), "
+                "then import again",
+            )
 
 
 def _classify(
@@ -403,6 +440,7 @@ def _classify(
     outcomes: list[Outcome],
     generated: list[_Generated],
     options: Options,
+    folder: str,
 ) -> None:
     if found is not None:
         path, existing = found
@@ -416,5 +454,6 @@ def _classify(
         path = _customers_path(options.layout, record, options.customers_file or DEFAULT_CUSTOMERS_FILE)
     else:
         path = contract_path(record)
+    path = f"{folder}/{path}" if folder else path
     outcomes.append(Outcome("created", kind, decl.id.name, record.place, path))
     generated.append(_Generated(kind, record, decl, path))

@@ -61,6 +61,13 @@ DATE_EXPECTED = "a date written dd.mm.yyyy (31.01.2026), yyyy-mm-dd, or a date c
 
 
 def read_date(value: Cell) -> date:
+    found = _any_date(value)
+    if not 1970 <= found.year <= 2100:
+        raise Unreadable(f"{DATE_EXPECTED}, between 1970 and 2100", "a date")
+    return found
+
+
+def _any_date(value: Cell) -> date:
     if isinstance(value, datetime):
         if value.time() != datetime.min.time():
             raise Unreadable(f"{DATE_EXPECTED}, without a time of day", "a date")
@@ -115,7 +122,19 @@ def _grouped(whole: str, separator: str) -> bool:
     return 1 <= len(head) <= 3 and head.isdigit() and all(len(g) == 3 and g.isdigit() for g in groups)
 
 
+LARGEST = Decimal(10) ** 15
+"""No amount, quantity or percent in a contract comes near a thousand billion; a cell beyond it is a mistake
+(a pasted account number, 1e30 from a formula), and would overflow the decimal arithmetic of rounding."""
+
+
 def _number(value: Cell, expected: str) -> Decimal:
+    number = _any_number(value, expected)
+    if not number.is_finite() or abs(number) >= LARGEST:
+        raise Unreadable(f"{expected}, with at most 15 digits before the decimal point", "a number")
+    return number
+
+
+def _any_number(value: Cell, expected: str) -> Decimal:
     if isinstance(value, bool):
         raise Unreadable(expected, "a number")
     if isinstance(value, Decimal):

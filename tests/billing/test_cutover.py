@@ -72,9 +72,11 @@ def test_the_schedule_still_shows_the_months_billed_elsewhere() -> None:
     assert schedule.cutover == date(2026, 2, 28)
 
 
-def test_a_quarter_across_the_cut_over_bills_its_days_after_it(ledger: Ledger) -> None:
-    # Quarters from 2025-02-01: 2026-02-01 to 2026-04-30 has 28 + 31 + 30 = 89 days; through 2026-02-28
-    # leaves March and April, 61 days: 1 200.00 x 61 / 89 = 822.4719... -> 822.47, billed on 2026-03-01.
+def test_a_quarter_billed_in_advance_that_began_before_the_cut_over_was_the_old_billing_s_whole(
+    ledger: Ledger,
+) -> None:
+    # Quarters from 2025-02-01, 1 200.00 in advance: the old billing invoiced 2026-02-01 to 2026-04-30 whole on
+    # 2026-02-01, before the cut-over. Avtale bills the next quarter, on 2026-05-01.
     ws = workspace(
         contract(
             """  charge support "Support" {
@@ -86,7 +88,28 @@ def test_a_quarter_across_the_cut_over_bills_its_days_after_it(ledger: Ledger) -
             term="term 36 months",
         )
     )
-    assert billed(ws, ledger, date(2026, 3, 1)) == [("support", date(2026, 3, 1), date(2026, 5, 1), D("822.47"))]
+    assert billed(ws, ledger, date(2026, 4, 30)) == []
+    assert billed(ws, ledger, date(2026, 5, 1)) == [("support", date(2026, 5, 1), date(2026, 8, 1), D("1200.00"))]
+    schedule = lower(ws.contracts["C-1"], ws.indices, date(2026, 6, 1))
+    (before,) = [ln for ln in schedule.billed_elsewhere if ln.id.period_start == date(2026, 2, 1)]
+    assert isinstance(before, RecurringLine) and before.amount == D("1200")
+
+
+def test_a_quarter_billed_in_arrears_across_the_cut_over_bills_its_days_after_it(ledger: Ledger) -> None:
+    # In arrears the old billing invoiced the service up to the cut-over; the quarter 2026-02-01 to 2026-04-30
+    # has 28 + 31 + 30 = 89 days, March and April are 61: 1 200.00 x 61 / 89 = 822.4719... -> 822.47, on 2026-05-01.
+    ws = workspace(
+        contract(
+            """  charge support "Support" {
+    flat 1_200.00 per quarter
+    billed quarterly in arrears
+  }
+  billed_through 2026-02-28""",
+            start="2025-02-01",
+            term="term 36 months",
+        )
+    )
+    assert billed(ws, ledger, date(2026, 5, 1)) == [("support", date(2026, 3, 1), date(2026, 5, 1), D("822.47"))]
     schedule = lower(ws.contracts["C-1"], ws.indices, date(2026, 6, 1))
     (after,) = [ln for ln in schedule.lines if ln.id.period_start == date(2026, 2, 1)]
     assert isinstance(after, RecurringLine)
@@ -99,6 +122,34 @@ def test_a_quarter_across_the_cut_over_bills_its_days_after_it(ledger: Ledger) -
         date(2026, 3, 1),
         D("377.53"),
     )
+
+
+def test_a_change_inside_a_period_the_old_billing_invoiced_in_advance_blocks_the_run(ledger: Ledger) -> None:
+    # The year from 2025-07-01 was invoiced in advance by the old billing; 40 seats instead of 25 from
+    # 2026-04-01 would correct that invoice, which Avtale does not have: the run refuses, saying what to do.
+    text = contract(
+        """  charge seats "Brukere" {
+    per_unit 100.00 per seat per year
+    quantity 25
+    billed yearly in advance
+  }
+  billed_through 2026-02-28
+
+  amendment 1 "Flere brukere" signed 2026-03-10 effective 2026-04-01 {
+    seats quantity 40
+  }""",
+        start="2025-07-01",
+        term="term 36 months",
+    )
+    ws = workspace(text)
+    result = plan(ws, ledger, no_usage, date(2026, 4, 1))
+    (blocked,) = result.blocked
+    assert blocked.charge == "seats" and blocked.period_start == date(2026, 4, 1)
+    assert "amendment 1 changes this charge from 2026-04-01" in blocked.reason
+    assert "set the contract's `billed_through 2026-06-30`" in blocked.reason
+    # done as it says: the change billed by hand, and the cut-over moved to the end of that year
+    moved = workspace(text.replace("billed_through 2026-02-28", "billed_through 2026-06-30"))
+    assert billed(moved, ledger, date(2026, 7, 1)) == [("seats", date(2026, 7, 1), date(2027, 7, 1), D("4000.00"))]
 
 
 def test_usage_billed_in_arrears_across_the_cut_over_counts_only_what_was_used_after_it(ledger: Ledger) -> None:
@@ -268,3 +319,35 @@ def test_a_cut_over_moved_over_what_avtale_already_invoiced_is_refused(ledger: L
 
 def ledger_apply(ws: model.Workspace, ledger: Ledger, day: date) -> None:
     apply(ws, ledger, no_usage, day)
+
+
+def test_the_true_up_of_a_year_across_the_cut_over_does_not_stop_later_runs(ledger: Ledger) -> None:
+    # The true-up of the year from 2026-02-01 is Avtale's (5 812.00, as above); the runs after it go on.
+    ws = workspace(
+        contract(
+            """  charge platform "Plattform" {
+    flat 349.00 per month
+    billed monthly in advance
+  }
+  minimum 10_000.00 per contract year
+  billed_through 2026-02-28 counting 349.00 toward minimum""",
+            start="2025-02-01",
+            term="term 36 months",
+        )
+    )
+    ledger_apply(ws, ledger, date(2026, 3, 1))
+    ledger_apply(ws, ledger, date(2027, 2, 1))
+    assert billed(ws, ledger, date(2027, 3, 1)) == [("platform", date(2027, 3, 1), date(2027, 4, 1), D("349.00"))]
+
+
+@pytest.mark.parametrize("moved", ["  billed_through 2025-12-31\n", ""])
+def test_a_cut_over_moved_earlier_or_removed_is_refused_rather_than_billing_the_old_periods_again(
+    ledger: Ledger, moved: str
+) -> None:
+    # Avtale took over on 2026-03-01; with the cut-over moved back to 2025-12-31 (or gone), January and February
+    # 2026 (or all of 2025 too) would be invoiced a second time. The run refuses and names the first such line.
+    ledger_apply(workspace(MONTHLY), ledger, date(2026, 3, 1))
+    earlier = workspace(MONTHLY.replace("  billed_through 2026-02-28\n", moved))
+    first = "2026-01-01 – 2026-01-31" if moved else "2025-02-01 – 2025-02-28"
+    with pytest.raises(LedgerError, match=f"invoice `platform` for {first}, before 2026-03-01"):
+        plan(earlier, ledger, no_usage, date(2026, 4, 1))

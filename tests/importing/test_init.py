@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from openpyxl import Workbook
 
@@ -102,3 +103,42 @@ def test_import_options_need_a_spreadsheet(tmp_path: Path) -> None:
     code, _, err = init(str(tmp_path / "ny"), "--billed-through", "2026-02-28")
     assert code == 1 and "go with --from-spreadsheet" in err
     assert not (tmp_path / "ny").exists()
+
+
+def test_init_never_writes_over_a_file_that_is_there(tmp_path: Path) -> None:
+    root = tmp_path / "ny"
+    root.mkdir()
+    (root / "plans.avt").write_text("my plans\n", encoding="utf-8")
+    code, _, err = init(str(root))
+    assert code == 1 and "plans.avt already exists" in err
+    assert (root / "plans.avt").read_text(encoding="utf-8") == "my plans\n"
+    assert sorted(p.name for p in root.iterdir()) == ["plans.avt"]
+
+
+def test_a_refused_import_restores_a_gitignore_init_extended(tmp_path: Path) -> None:
+    bad = ["AV-2", "1001", "15.01.2025", "31.06.2025", 12, "X", "1,00", "månedlig"]
+    source = workbook(tmp_path / "kunder.xlsx", [bad])
+    root = tmp_path / "ny"
+    root.mkdir()
+    (root / ".gitignore").write_text("mine\n", encoding="utf-8")
+    code, _, _ = init(str(root), "--from-spreadsheet", str(source))
+    assert code == 1
+    assert sorted(p.name for p in root.iterdir()) == [".gitignore"]
+    assert (root / ".gitignore").read_text(encoding="utf-8") == "mine\n"
+
+
+def test_an_unexpected_failure_in_the_import_leaves_nothing_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import runtime.importing
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(runtime.importing, "import_into", broken)
+    root = tmp_path / "ny"
+    result = CliRunner().invoke(
+        cli, ["init", str(root), "--from-spreadsheet", str(workbook(tmp_path / "k.xlsx", [ROW]))]
+    )
+    assert isinstance(result.exception, RuntimeError)
+    assert not root.exists()
