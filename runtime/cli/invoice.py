@@ -266,6 +266,7 @@ CSV_COLUMNS = (
         "ehf": "runtime.cli.ehf_export:ehf_export",
         "pdf": "runtime.cli.pdf_export:pdf_export",
         "saft": "runtime.cli.saft_export:saft_export",
+        "xlsx": "runtime.cli.xlsx_export:xlsx_export",
     },
 )
 def export() -> None:
