@@ -21,7 +21,8 @@ import os
 import pickle
 import secrets
 import stat
-from collections.abc import Callable, Iterable, Sequence
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
@@ -208,7 +209,8 @@ class Workspace:
 
     root: Path
     settings: Settings
-    sources: dict[str, bytes]
+    sources: Mapping[str, bytes]
+    """Every source's bytes, avtale.toml included; read on demand when the check came from the cache."""
     diagnostics: list[Diagnostic]
     result: CheckResult | None = None
     """None when syntax errors stopped the semantic checks, or when only the diagnostics were asked
@@ -497,7 +499,14 @@ def _read_files(root: Path) -> _Inputs:
                 )
             )
         paths.append(path)
-    diagnostics += [
+    diagnostics += _linked_warnings(linked)
+    return _Inputs(
+        settings_text=settings_text, settings=settings, sources=sources, paths=paths, diagnostics=diagnostics
+    )
+
+
+def _linked_warnings(linked: list[str]) -> list[Diagnostic]:
+    return [
         warning(
             "W0103",
             f"{folder} is a link to a folder; the files under it were not read",
@@ -507,9 +516,6 @@ def _read_files(root: Path) -> _Inputs:
         )
         for folder in linked
     ]
-    return _Inputs(
-        settings_text=settings_text, settings=settings, sources=sources, paths=paths, diagnostics=diagnostics
-    )
 
 
 def _in_sources(path: str, folders: Sequence[str]) -> bool:
@@ -590,6 +596,8 @@ def _load(
     progress: Callable[[str], None] | None,
 ) -> Workspace:
     root = root.resolve()
+    if use_cache and not need_model and (answered := _unchanged(root)) is not None:
+        return answered
     inputs = _read_files(root)
     return _check(root, inputs, need_model=need_model, use_cache=use_cache, progress=progress)
 
@@ -619,6 +627,91 @@ REVISION_SLOTS = 4
 """Revisions whose check and model stay cached (a 10,000-contract model is some 20 MB)."""
 
 
+def _check_key(settings_text: str, digests: dict[str, str]) -> str:
+    """What a check's result depends on: the settings and every source's path and content digest."""
+    whole = hashlib.sha256(settings_text.encode())
+    for path, digest in digests.items():
+        whole.update(f"{path}\0{digest}\n".encode())
+    return whole.hexdigest()
+
+
+RACY_NS = 2_000_000_000
+"""A file changed this close to when its digest was recorded may have changed again within the same
+timestamp (git's "racy" case): its recorded digest is not trusted, and it is read."""
+
+
+def _stat_key(found: os.stat_result) -> tuple[int, int, int, int]:
+    return (found.st_mtime_ns, found.st_size, found.st_ino, found.st_ctime_ns)
+
+
+def _remember_stats(root: Path, cache: Cache, digests: dict[str, str]) -> None:
+    """Each source's stat with its digest, so that the next check of an unchanged workspace need not read
+    any file: a stat that matches, and is not racy, vouches for the digest."""
+    entries: dict[str, tuple[tuple[int, int, int, int], str]] = {}
+    now = time.time_ns()
+    for path, digest in digests.items():
+        try:
+            found = os.stat(root / path)
+        except OSError:
+            continue
+        if stat.S_ISREG(found.st_mode) and found.st_mtime_ns < now - RACY_NS and found.st_ctime_ns < now - RACY_NS:
+            entries[path] = (_stat_key(found), digest)
+    cache.write("stat", entries)
+
+
+def _unchanged(root: Path) -> Workspace | None:
+    """An unchanged workspace's check, answered from the stat and check caches without reading a source; None
+    when any source's stat differs from the one recorded with its digest (then every file is read)."""
+    settings_text, settings, diagnostics = read_settings(root)
+    cache = Cache.for_workspace(root, settings)
+    entries = cache.read("stat")
+    if not isinstance(entries, dict) or not entries:
+        return None
+    candidates, linked = find_sources(root, settings)
+    digests: dict[str, str] = {}
+    for path in candidates:
+        entry = entries.get(path)
+        try:
+            found = os.stat(root / path)
+        except OSError:
+            return None
+        if entry is None or entry[0] != _stat_key(found) or not stat.S_ISREG(found.st_mode):
+            return None
+        digests[path] = entry[1]
+    hit = cache.read("check")
+    if not (isinstance(hit, tuple) and len(hit) == 3 and hit[0] == _check_key(settings_text, digests)):
+        return None
+    sources = _LazySources(root, settings_text, candidates)
+    found_before = list(diagnostics) + _linked_warnings(linked) + list(hit[1])
+    return Workspace(root, settings, sources, found_before, stats=hit[2], cached=True)
+
+
+class _LazySources(Mapping[str, bytes]):
+    """The sources of a workspace answered from the cache: each file is read when it is asked for (to show
+    the lines of a diagnostic), not before."""
+
+    def __init__(self, root: Path, settings_text: str, paths: list[str]) -> None:
+        self.root = root
+        self.paths = [SETTINGS_FILE, *paths]
+        self.read: dict[str, bytes] = {SETTINGS_FILE: settings_text.encode()}
+
+    def __getitem__(self, path: str) -> bytes:
+        if path not in self.read:
+            if path not in self.paths:
+                raise KeyError(path)
+            try:
+                self.read[path] = read_regular(self.root / path, MAX_SOURCE_BYTES)
+            except (OSError, Skipped):
+                self.read[path] = b""
+        return self.read[path]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.paths)
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+
 def _check(
     root: Path,
     inputs: _Inputs,
@@ -633,10 +726,9 @@ def _check(
     diagnostics = inputs.diagnostics
     digests = {path: hashlib.sha256(sources[path]).hexdigest() for path in paths if path in sources}
     cache = Cache.for_workspace(root, settings) if use_cache else Cache(None)
-    whole = hashlib.sha256(settings_text.encode())
-    for path, digest in digests.items():
-        whole.update(f"{path}\0{digest}\n".encode())
-    check_key = whole.hexdigest()
+    check_key = _check_key(settings_text, digests)
+    if use_cache and not slot:
+        _remember_stats(root, cache, digests)
     if slot == REVISION_SLOT:  # each revision's inputs in a slot of their own
         slot = f"{REVISION_SLOT}-{check_key[:16]}"
 

@@ -116,7 +116,7 @@ def test_damaged_cache_is_rebuilt(tmp_path: Path, user_cache: Path) -> None:
     write_workspace(tmp_path, 2)
     loader.load(tmp_path)
     written = sorted(user_cache.glob("*/*.pickle"))
-    assert [p.name.split("-")[0] for p in written] == ["check", "model", "parse"]
+    assert [p.name.split("-")[0] for p in written] == ["check", "model", "parse", "stat"]
     for path in written:
         path.write_bytes(b"not a pickle")
     again = loader.load(tmp_path, need_model=False)
@@ -144,6 +144,7 @@ def test_the_cache_setting_names_another_folder_still_signed(tmp_path: Path, use
         "check",
         "model",
         "parse",
+        "stat",
     ]
     assert loader.load(tmp_path).cached
     (user_cache / "key").write_bytes(b"k" * 32)  # another key: what was signed with the first is refused
@@ -169,3 +170,46 @@ def test_without_a_writable_cache_folder_the_load_runs_uncached(
     assert first.ok and second.ok and not second.cached
     assert first.diagnostics == second.diagnostics
     assert {d.code for d in first.diagnostics} == {"N0301"}  # the workspace's own note, nothing about a cache
+
+
+def test_an_unchanged_workspace_is_answered_without_reading_its_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(loader, "RACY_NS", 0)  # the files were written just now; trust their stats anyway
+    write_workspace(tmp_path, 3)
+    (tmp_path / "contracts" / "c0001.avt").write_text("contract C-1 {\n  customer nobody\n}\n")
+    first = loader.load(tmp_path, need_model=False)
+    assert not first.cached and not first.ok
+
+    real = loader.read_regular
+
+    def no_reading(path: Path, limit: int | None, *, follow_links: bool = True) -> bytes:
+        if tmp_path in Path(path).parents:  # the caches may be read, the workspace's files not
+            raise AssertionError(f"read {path}")
+        return real(path, limit, follow_links=follow_links)
+
+    monkeypatch.setattr(loader, "read_regular", no_reading)
+    monkeypatch.setattr(
+        loader, "read_settings", lambda root: (first.sources["avtale.toml"].decode(), first.settings, [])
+    )
+    again = loader.load(tmp_path, need_model=False)
+    assert again.cached and again.diagnostics == first.diagnostics
+    monkeypatch.setattr(loader, "read_regular", real)
+    # the lines of a diagnostic are read when they are shown
+    assert again.source_lines("contracts/c0001.avt") == ["contract C-1 {", "  customer nobody", "}", ""]
+
+
+def test_a_file_changed_behind_the_stat_cache_is_read_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(loader, "RACY_NS", 0)
+    write_workspace(tmp_path, 2)
+    assert loader.load(tmp_path, need_model=False).ok
+    contract = tmp_path / "contracts" / "c0000.avt"
+    contract.write_text(contract.read_text().replace("customer c", "customer x"))  # same size, new content
+    again = loader.load(tmp_path, need_model=False)
+    assert not again.cached and not again.ok
+
+
+def test_files_changed_moments_ago_are_not_vouched_for_by_their_stat(tmp_path: Path) -> None:
+    write_workspace(tmp_path, 2)  # just written: within RACY_NS of the check
+    loader.load(tmp_path, need_model=False)
+    assert loader._unchanged(tmp_path.resolve()) is None

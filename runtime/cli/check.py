@@ -161,9 +161,10 @@ def check(
         click.echo(render_json(shown, **workspace.stats, **revision))
     else:
         _print_text(workspace, shown, ctx.color, rev)
-    from runtime.history.guards import check_against  # only for --against: the guards import the billing
+    if against is not None:
+        from runtime.history.guards import check_against  # only for --against: the guards import the billing
 
-    check_against(root, against, rev=rev, color=ctx.color, as_json=as_json)  # exits 1 when it refuses a change
+        check_against(root, against, rev=rev, color=ctx.color, as_json=as_json)  # exits 1 when it refuses a change
     sys.exit(1 if any(d.is_error for d in shown) else 0)
 
 
