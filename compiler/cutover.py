@@ -53,18 +53,9 @@ def contract_cutover(
             return None  # started after the old billing stopped: nothing was billed elsewhere
         year = straddled_year(start, default.first_day) if minimum is not None else None
         if year is not None and minimum is not None:
-            example = ast.BilledThroughStmt(through=default.through, toward_minimum=Decimal("0.00"))
-            sink.append(
-                error(
-                    "E0518",
-                    f"contract `{contract_id}` has a minimum commitment year that runs across the cut-over",
-                    minimum.span,
-                    label=f"the contract year from {year[0]} was billed elsewhere up to {default.through}",
-                    help="say what the old billing invoiced in that year, in the contract: "
-                    f"`{statement_text(example).replace('0.00', 'AMOUNT')}`",
-                    labels=(Label(default.span, "the workspace's cut-over"),),
-                )
-            )
+            # the primary span is the minimum: the date is in avtale.toml, where the amount cannot go
+            where = (minimum.span, Label(default.span, "the workspace's cut-over"), ", in the contract")
+            sink.append(_uncounted(contract_id, default.through, year[0], *where))
         return default
     if not 1970 <= stmt.through.year <= 2100:
         sink.append(
@@ -114,16 +105,18 @@ def contract_cutover(
             )
         )
     elif minimum is not None and year is not None and stmt.toward_minimum is None:
-        example = ast.BilledThroughStmt(through=stmt.through, toward_minimum=Decimal("0.00"))
-        sink.append(
-            error(
-                "E0518",
-                f"contract `{contract_id}` has a minimum commitment year that runs across the cut-over",
-                stmt.span,
-                label=f"the contract year from {year[0]} was billed elsewhere up to {stmt.through}",
-                help="say what the old billing invoiced in that year: "
-                f"`{statement_text(example).replace('0.00', 'AMOUNT')}`",
-                labels=(Label(minimum.span, "the minimum"),),
-            )
-        )
+        sink.append(_uncounted(contract_id, stmt.through, year[0], stmt.span, Label(minimum.span, "the minimum"), ""))
     return cutover
+
+
+def _uncounted(contract_id: str, through: date, year: date, span: Span, other: Label, where: str) -> Diagnostic:
+    """E0518: a minimum year runs across the cut-over and the contract does not say what was billed in it."""
+    example = statement_text(ast.BilledThroughStmt(through=through, toward_minimum=Decimal("0.00")))
+    return error(
+        "E0518",
+        f"contract `{contract_id}` has a minimum commitment year that runs across the cut-over",
+        span,
+        label=f"the contract year from {year} was billed elsewhere up to {through}",
+        help=f"say what the old billing invoiced in that year{where}: `{example.replace('0.00', 'AMOUNT')}`",
+        labels=(other,),
+    )
