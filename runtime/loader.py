@@ -169,7 +169,13 @@ _OPEN = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0) | getattr(os, "
 
 def read_regular(path: Path, limit: int | None, *, follow_links: bool = True) -> bytes:
     """The bytes of the regular file at `path` (a link to one is fine unless `follow_links` is
-    false), at most `limit` of them.
+    false), at most `limit` of them (`read_regular_stat` says more)."""
+    return read_regular_stat(path, limit, follow_links=follow_links)[0]
+
+
+def read_regular_stat(path: Path, limit: int | None, *, follow_links: bool = True) -> tuple[bytes, os.stat_result]:
+    """The bytes of the regular file at `path`, and its stat as it was opened: a write after that changes
+    the stat, so a stat recorded with the bytes' digest never vouches for other bytes.
 
     Raises Skipped for anything else, OSError when it cannot be read. Only a stat, never an open,
     touches a device or pipe; should one replace the file between that stat and the open, the open
@@ -194,7 +200,7 @@ def read_regular(path: Path, limit: int | None, *, follow_links: bool = True) ->
             if len(piece) < want and total >= opened.st_size:
                 break  # all fstat promised, and less than asked for: the end, without another read
             want = 1 << 16
-        return b"".join(pieces)
+        return b"".join(pieces), opened
     finally:
         os.close(fd)
 
@@ -454,6 +460,10 @@ class _Inputs:
     sources: dict[str, bytes]
     paths: list[str]
     diagnostics: list[Diagnostic]
+    stats: dict[str, tuple[int, int, int, int]] = attrs.Factory(dict)
+    """Each source's stat when it was opened (files on disk only)."""
+    read_at: int = 0
+    """When reading began (ns since the epoch): a file changed later than this, less `RACY_NS`, is not vouched for."""
 
 
 def read_settings(root: Path) -> tuple[str, Settings, list[Diagnostic]]:
@@ -476,9 +486,12 @@ def _read_files(root: Path) -> _Inputs:
     sources: dict[str, bytes] = {SETTINGS_FILE: settings_text.encode()}
     candidates, linked = find_sources(root, settings)
     paths: list[str] = []
+    stats: dict[str, tuple[int, int, int, int]] = {}
+    read_at = time.time_ns()
     for path in candidates:
         try:
-            sources[path] = read_regular(root / path, MAX_SOURCE_BYTES)
+            sources[path], opened = read_regular_stat(root / path, MAX_SOURCE_BYTES)
+            stats[path] = _stat_key(opened)
         except Skipped as skipped:
             diagnostics.append(
                 warning(
@@ -501,7 +514,13 @@ def _read_files(root: Path) -> _Inputs:
         paths.append(path)
     diagnostics += _linked_warnings(linked)
     return _Inputs(
-        settings_text=settings_text, settings=settings, sources=sources, paths=paths, diagnostics=diagnostics
+        settings_text=settings_text,
+        settings=settings,
+        sources=sources,
+        paths=paths,
+        diagnostics=diagnostics,
+        stats=stats,
+        read_at=read_at,
     )
 
 
@@ -599,6 +618,8 @@ def _load(
     if use_cache and not need_model and (answered := _unchanged(root)) is not None:
         return answered
     inputs = _read_files(root)
+    if not use_cache:  # --no-cache: what is recorded of the files is not to be trusted either
+        Cache.for_workspace(root, inputs.settings).write("stat", {})
     return _check(root, inputs, need_model=need_model, use_cache=use_cache, progress=progress)
 
 
@@ -644,18 +665,15 @@ def _stat_key(found: os.stat_result) -> tuple[int, int, int, int]:
     return (found.st_mtime_ns, found.st_size, found.st_ino, found.st_ctime_ns)
 
 
-def _remember_stats(root: Path, cache: Cache, digests: dict[str, str]) -> None:
-    """Each source's stat with its digest, so that the next check of an unchanged workspace need not read
-    any file: a stat that matches, and is not racy, vouches for the digest."""
+def _remember_stats(cache: Cache, inputs: _Inputs, digests: dict[str, str]) -> None:
+    """Each source's stat, as it was when it was read, with its digest, so that the next check of an unchanged
+    workspace need not read any file: a stat that matches, and is not racy, vouches for the digest."""
     entries: dict[str, tuple[tuple[int, int, int, int], str]] = {}
-    now = time.time_ns()
+    trusted = inputs.read_at - RACY_NS
     for path, digest in digests.items():
-        try:
-            found = os.stat(root / path)
-        except OSError:
-            continue
-        if stat.S_ISREG(found.st_mode) and found.st_mtime_ns < now - RACY_NS and found.st_ctime_ns < now - RACY_NS:
-            entries[path] = (_stat_key(found), digest)
+        found = inputs.stats.get(path)
+        if found is not None and found[0] < trusted and found[3] < trusted:  # mtime and ctime
+            entries[path] = (found, digest)
     cache.write("stat", entries)
 
 
@@ -727,8 +745,8 @@ def _check(
     digests = {path: hashlib.sha256(sources[path]).hexdigest() for path in paths if path in sources}
     cache = Cache.for_workspace(root, settings) if use_cache else Cache(None)
     check_key = _check_key(settings_text, digests)
-    if use_cache and not slot:
-        _remember_stats(root, cache, digests)
+    if use_cache and not slot and inputs.stats:
+        _remember_stats(cache, inputs, digests)
     if slot == REVISION_SLOT:  # each revision's inputs in a slot of their own
         slot = f"{REVISION_SLOT}-{check_key[:16]}"
 

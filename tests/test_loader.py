@@ -213,3 +213,37 @@ def test_files_changed_moments_ago_are_not_vouched_for_by_their_stat(tmp_path: P
     write_workspace(tmp_path, 2)  # just written: within RACY_NS of the check
     loader.load(tmp_path, need_model=False)
     assert loader._unchanged(tmp_path.resolve()) is None
+
+
+def test_a_file_saved_while_the_check_read_the_others_is_noticed_next_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The stat kept with a digest is the one taken when the file was read: a save after that (here: right after
+    # the first file is read) changes the stat, so the next check reads the file again instead of trusting it.
+    monkeypatch.setattr(loader, "RACY_NS", 0)
+    write_workspace(tmp_path, 2)
+    contract = tmp_path / "contracts" / "c0000.avt"
+    real = loader.read_regular_stat
+    saved = []
+
+    def read_then_save(path: Path, limit: int | None, *, follow_links: bool = True):  # type: ignore[no-untyped-def]
+        found = real(path, limit, follow_links=follow_links)
+        if Path(path) == contract and not saved:
+            contract.write_text(contract.read_text().replace("customer c", "customer x"))
+            saved.append(path)
+        return found
+
+    monkeypatch.setattr(loader, "read_regular_stat", read_then_save)
+    assert loader.load(tmp_path, need_model=False).ok  # it read the file before the save
+    monkeypatch.setattr(loader, "read_regular_stat", real)
+    again = loader.load(tmp_path, need_model=False)
+    assert not again.cached and not again.ok
+
+
+def test_no_cache_also_forgets_the_recorded_stats(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(loader, "RACY_NS", 0)
+    write_workspace(tmp_path, 2)
+    loader.load(tmp_path, need_model=False)
+    assert loader._unchanged(tmp_path.resolve()) is not None
+    loader.load(tmp_path, need_model=False, use_cache=False)
+    assert loader._unchanged(tmp_path.resolve()) is None

@@ -4,6 +4,9 @@ managers: issued documents, their lines, the schedule ahead and usage totals (do
 from __future__ import annotations
 
 import contextlib
+import os
+import re
+import secrets
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
@@ -38,7 +41,8 @@ def _as_of(text: str | None) -> date:
     if text is None:
         return date.today()  # the one clock: everything below is given the date
     try:
-        day = date.fromisoformat(text) if len(text) == 10 else None
+        # YYYY-MM-DD only: fromisoformat also takes week dates (2026-W10-1) and other ISO forms
+        day = date.fromisoformat(text) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text) else None
     except ValueError:
         day = None
     if day is None:
@@ -49,7 +53,7 @@ def _as_of(text: str | None) -> date:
 
 
 def _months(text: str) -> int:
-    if not text.isdigit() or not 1 <= int(text) <= MAX_MONTHS:
+    if not re.fullmatch(r"[0-9]{1,3}", text) or not 1 <= int(text) <= MAX_MONTHS:  # isdigit() takes `²`
         fail(
             f"--months `{text}` is not a number of months from 1 to {MAX_MONTHS}",
             "give the months of schedule to list, such as --months 12",
@@ -113,7 +117,8 @@ def _write(target: Path, data: bytes, force: bool) -> str:
                 f"{target} exists with other content",
                 "pass --force to replace it (changes made to it in a spreadsheet are lost), or choose --out",
             )
-    partial = target.with_name(f".{target.name}.partial")  # a crash never leaves half a workbook
+    # a crash never leaves half a workbook; a name of its own, so that two exports never share one
+    partial = target.with_name(f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}.partial")
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         partial.write_bytes(data)

@@ -13,7 +13,16 @@ from datetime import date, timedelta
 import attrs
 
 from compiler import model
-from compiler.billing.lines import BillableLine, DiscountLine, LineId, MinimumLine, RecurringLine, UsageLine
+from compiler.billing.lines import (
+    BillableLine,
+    DiscountLine,
+    LineId,
+    MinimumLine,
+    RecurringLine,
+    UsageLine,
+    service_end,
+    service_start,
+)
 from compiler.billing.lower import lower
 from compiler.billing.price import PricedLine, price_schedule
 from runtime.workbook.records import ScheduleRecord
@@ -78,14 +87,17 @@ def schedule_records(
         priced = {(p.id, p.tax): p for p in price_schedule(schedule, {}, end - DAY).lines}
         customer = workspace.customers.get(contract.customer)
         rows = [(line, False) for line in schedule.lines] + [(line, True) for line in schedule.billed_elsewhere]
-        rows.sort(key=lambda row: (row[0].billing_date, row[0].id.period_start, row[1]))
+        rows.sort(key=lambda row: (row[0].billing_date, row[0].id.period_start, not row[1]))  # as `avtale schedule`
         for line, elsewhere in rows:
             if not first <= line.billing_date < end:
                 continue
             if elsewhere:  # shown, as `avtale schedule` shows it, with no amount: Avtale never bills it
                 assert contract.cutover is not None
                 note = f"billed elsewhere: before the cut-over (billed_through {contract.cutover.through})"
-                out.append(attrs.evolve(_record(contract, customer, line, None, invoiced), note=note))
+                shown = _record(contract, customer, line, None, {})  # never on one of Avtale's invoices
+                # the days the old billing covered: a period split at the cut-over shares its identity
+                start, stop = service_start(line), service_end(line) - DAY
+                out.append(attrs.evolve(shown, note=note, period_from=start, period_to=stop))
             else:
                 out.append(_record(contract, customer, line, priced.get((line.id, line.tax)), invoiced))
     return out

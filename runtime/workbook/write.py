@@ -155,7 +155,16 @@ class _Cells:
         self.workbook.remove(self.sheet)
 
 
+MAX_TEXT = 32_767
+"""Characters a cell can hold in Excel; a longer text is cut, and says so."""
+ESCAPED = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
+"""Text that reads as SpreadsheetML's own escape (`_x0041_` is `A`): its underscore is escaped in turn."""
+
+
 def _text(value: str) -> str:
+    if len(value) > MAX_TEXT:
+        value = value[: MAX_TEXT - 1] + "…"
+    value = ESCAPED.sub(r"_x005F_\1", value).replace("\r", "_x000D_")  # a bare CR would come back as LF
     text = escape(ILLEGAL.sub("\ufffd", value))
     space = ' xml:space="preserve"' if text != text.strip() else ""
     return f"<is><t{space}>{text}</t></is>"

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from compiler.billing.lines import LineId
 from runtime.workbook.ahead import schedule_records
 from tests.factories.workspaces import contract, workspace
 from tests.workbook.reading import book, records, values
@@ -189,4 +190,31 @@ def test_periods_billed_before_the_cut_over_are_listed_without_an_amount() -> No
     assert [(r.billing_date, r.net, r.note) for r in rows] == [
         (date(2025, 7, 1), None, "billed elsewhere: before the cut-over (billed_through 2026-06-30)"),
         (date(2026, 7, 1), Decimal("12000.00"), ""),
+    ]
+
+
+def test_a_period_split_at_the_cut_over_shows_the_old_billing_s_days_and_no_invoice() -> None:
+    # Usage billed quarterly in arrears, cut over on 2026-02-28: the quarter from 2026-01-01 is the old
+    # billing's up to 2026-02-28 (billed when that part ended, 2026-03-01) and Avtale's for March (2026-04-01).
+    ws = workspace(
+        contract(
+            """  charge calls "API" {
+    usage calls
+    per_unit 0.10
+    billed quarterly in arrears
+  }
+  billed_through 2026-02-28""",
+            start="2025-01-01",
+            term="term 24 months",
+        )
+    )
+    rows = schedule_records(
+        ws,
+        date(2026, 3, 1),
+        date(2026, 4, 2),
+        {LineId("C-1", "usage", "calls", "", date(2026, 1, 1), date(2026, 4, 1)): 7},
+    )
+    assert [(r.period_from, r.period_to, r.invoice, r.note[:16]) for r in rows] == [
+        (date(2026, 1, 1), date(2026, 2, 28), None, "billed elsewhere"),
+        (date(2026, 3, 1), date(2026, 3, 31), 7, "usage: priced by"),
     ]
