@@ -22,7 +22,7 @@ from compiler.settings import SETTINGS_FILE, Settings, parse_settings, setting_s
 from compiler.workspace import CheckResult, check_workspace
 from dsl import ast
 from dsl.diagnostics import Diagnostic, note, sorted_diagnostics
-from dsl.parser import ParseResult, parse
+from dsl.parser import ParseResult, parse, parse_bytes
 from dsl.span import Span
 
 SKIPPED = note(
@@ -48,13 +48,15 @@ class Snapshot:
     reused: int = 0
     checked: int = 0
     """Declarations taken from the memo, and checked again."""
+    by_file: Mapping[str, tuple[Diagnostic, ...]] = attrs.Factory(dict)
+    """`diagnostics` grouped by file, in order: an editor asks per file, thousands of times."""
 
     @property
     def workspace(self) -> model.Workspace | None:
         return self.result.workspace if self.result is not None else None
 
     def for_file(self, path: str) -> list[Diagnostic]:
-        return [d for d in self.diagnostics if d.span.file == path]
+        return list(self.by_file.get(path, ()))
 
 
 class Checker:
@@ -64,13 +66,15 @@ class Checker:
         self._settings_text = settings_text
         self._texts: dict[str, str] = {}
         self._parsed: dict[str, ParseResult] = {}
+        self._unreadable: dict[str, ParseResult] = {}
+        """Files that are not text (not UTF-8): their diagnostics stop the semantic checks, as a syntax error does."""
         self._memo = Memo()
         for path, text in (files or {}).items():
             self.set_file(path, text)
 
     @property
     def paths(self) -> list[str]:
-        return sorted(self._texts)
+        return sorted({*self._texts, *self._unreadable})
 
     def text(self, path: str) -> str | None:
         if path == SETTINGS_FILE:
@@ -80,8 +84,15 @@ class Checker:
     def set_settings(self, text: str) -> None:
         self._settings_text = text
 
+    def set_unreadable(self, path: str, data: bytes) -> None:
+        """A file whose bytes are not UTF-8: it stays in the check as `avtale check` keeps it (E0101)."""
+        self._texts.pop(path, None)
+        self._parsed.pop(path, None)
+        self._unreadable[path] = parse_bytes(data, path)
+
     def set_file(self, path: str, text: str) -> bool:
         """Add or replace a file's text; False when it is the text already held (nothing to do)."""
+        self._unreadable.pop(path, None)
         if self._texts.get(path) == text:
             return False
         self._texts[path] = text
@@ -90,11 +101,12 @@ class Checker:
 
     def remove_file(self, path: str) -> bool:
         self._parsed.pop(path, None)
-        return self._texts.pop(path, None) is not None
+        gone = self._unreadable.pop(path, None) is not None
+        return self._texts.pop(path, None) is not None or gone
 
     def replace_all(self, files: Mapping[str, str]) -> None:
         """Hold exactly these files (a workspace read from disk again); unchanged texts keep their parse."""
-        for path in [p for p in self._texts if p not in files]:
+        for path in [p for p in self.paths if p not in files]:
             self.remove_file(path)
         for path, text in files.items():
             self.set_file(path, text)
@@ -102,7 +114,7 @@ class Checker:
     def check(self) -> Snapshot:
         settings, found = parse_settings(self._settings_text)
         paths = self.paths
-        parsed = [self._parsed[p] for p in paths]
+        parsed = [self._parsed[p] if p in self._parsed else self._unreadable[p] for p in paths]
         found += [d for r in parsed for d in r.diagnostics]
         result: CheckResult | None = None
         reused = checked = 0
@@ -115,21 +127,24 @@ class Checker:
             reused, checked = self._memo.reused, self._memo.checked
         semantic = result.diagnostics if result is not None else ()
         # the semantic ones come sorted and are most of them: merge, rather than sort them all again
-        merged = heapq.merge(sorted_diagnostics(found), semantic, key=Diagnostic.sort_key)
+        merged = tuple(heapq.merge(sorted_diagnostics(found), semantic, key=Diagnostic.sort_key))
+        by_file: dict[str, list[Diagnostic]] = {}
+        for diagnostic in merged:
+            by_file.setdefault(diagnostic.span.file, []).append(diagnostic)
         return Snapshot(
             files={p: r.file for p, r in zip(paths, parsed, strict=True)},
             texts=dict(self._texts),
             settings=settings,
-            diagnostics=tuple(merged),
+            diagnostics=merged,
             result=result,
             reused=reused,
             checked=checked,
+            by_file={path: tuple(found_here) for path, found_here in by_file.items()},
         )
 
 
 def changed_files(before: Snapshot, after: Snapshot) -> Iterable[str]:
     """Files whose diagnostics differ between two snapshots (to publish only those)."""
-    paths = {d.span.file for d in before.diagnostics} | {d.span.file for d in after.diagnostics}
-    for path in sorted(paths):
-        if before.for_file(path) != after.for_file(path):
+    for path in sorted({*before.by_file, *after.by_file}):
+        if before.by_file.get(path, ()) != after.by_file.get(path, ()):
             yield path

@@ -480,7 +480,7 @@ def read_settings(root: Path) -> tuple[str, Settings, list[Diagnostic]]:
     return settings_text, settings, diagnostics
 
 
-def _read_files(root: Path) -> _Inputs:
+def read_files(root: Path) -> _Inputs:
     """The workspace's inputs as they are on disk."""
     settings_text, settings, diagnostics = read_settings(root)
     sources: dict[str, bytes] = {SETTINGS_FILE: settings_text.encode()}
@@ -617,7 +617,7 @@ def _load(
     root = root.resolve()
     if use_cache and not need_model and (answered := _unchanged(root)) is not None:
         return answered
-    inputs = _read_files(root)
+    inputs = read_files(root)
     if not use_cache:  # --no-cache: what is recorded of the files is not to be trusted either
         Cache.for_workspace(root, inputs.settings).write("stat", {})
     return _check(root, inputs, need_model=need_model, use_cache=use_cache, progress=progress)

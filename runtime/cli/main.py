@@ -32,6 +32,7 @@ COMMANDS = {
     "send": "runtime.cli.send:send",
     "ehf": "runtime.cli.ehf:ehf",
     "import": "runtime.cli.importing:import_group",
+    "lsp": "runtime.cli.lsp:lsp",
 }
 """Every command, imported when used (runtime/cli/lazy.py)."""
 
