@@ -120,7 +120,10 @@ class Entry:
         """Whether this entry still holds for `decls` checked under `context`; `changes` None when no table
         changed at all (the common case, checked once per check rather than per entry)."""
         mine = self.decl
-        if len(mine) != len(decls) or not all(a is b for a, b in zip(mine, decls, strict=True)):
+        if len(mine) == 1:  # most entries: one declaration, checked here without a generator
+            if len(decls) != 1 or mine[0] is not decls[0]:
+                return False
+        elif len(mine) != len(decls) or not all(a is b for a, b in zip(mine, decls, strict=True)):
             return False
         if self.context is not context and self.context != context:
             return False
@@ -134,6 +137,8 @@ class Memo:
     entries: dict[tuple[str, str], Entry] = attrs.Factory(dict)
     tables: dict[str, Mapping[str, Any]] = attrs.Factory(dict)
     """The name tables of the last check (customers, plans, indices, metrics), to see what changed."""
+    contexts: dict[str, tuple[object, ...]] = attrs.Factory(dict)
+    """The settings each kind of declaration was last checked under."""
     reused: int = 0
     """How many declarations the last check took from the memo (for tests and benchmarks)."""
     checked: int = 0
@@ -144,6 +149,14 @@ class Memo:
         found = Change.between(self.tables.get(role), table)
         self.tables[role] = table
         return found
+
+    def same(self, role: str, context: tuple[object, ...]) -> tuple[object, ...]:
+        """`context`, or the equal tuple the last check used: then entries compare it by identity, not by value."""
+        before = self.contexts.get(role)
+        if before is not None and before == context:
+            return before
+        self.contexts[role] = context
+        return context
 
     def begin(self) -> dict[tuple[str, str], Entry]:
         """Start a check: the entries it may reuse; the check records the ones it keeps."""

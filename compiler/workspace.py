@@ -426,7 +426,7 @@ def check_workspace(
         else (*(tables.changes or (Change.none(),) * 3), metric_change),
     )
     contracts: dict[str, model.Contract] = {}
-    context = (currency, due_days, mva, cutover)
+    context = memo.same("contracts", (currency, due_days, mva, cutover))
     for name, decl in contract_decls.items():
 
         def build(own: list[Diagnostic], views: tuple[Reads[Any], ...], d: ast.Contract = decl) -> Any:

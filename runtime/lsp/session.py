@@ -16,7 +16,7 @@ from pathlib import Path
 from compiler.incremental import Checker, Snapshot
 from compiler.settings import SETTINGS_FILE, Settings, parse_settings
 from dsl import ast
-from dsl.diagnostics import Diagnostic
+from dsl.diagnostics import Diagnostic, sorted_diagnostics
 from runtime.loader import MAX_SOURCE_BYTES, SKIP_DIRS, Skipped, read_files, read_regular
 from runtime.lsp.index import FileIndex, WorkspaceIndex
 
@@ -170,10 +170,11 @@ class Session:
 
     def diagnostics(self) -> Grouped:
         """Every file's diagnostics, reading problems included, grouped by file."""
-        found: dict[str, list[Diagnostic]] = {}
-        for diagnostic in (*self._read_problems, *self.snapshot().diagnostics):
-            found.setdefault(diagnostic.span.file, []).append(diagnostic)
-        return {path: tuple(items) for path, items in found.items()}
+        found = dict(self.snapshot().by_file)
+        for diagnostic in self._read_problems:  # few: what reading the files found
+            path = diagnostic.span.file
+            found[path] = tuple(sorted_diagnostics([*found.get(path, ()), diagnostic]))
+        return found
 
     def changed_diagnostics(self) -> Grouped:
         """The files whose diagnostics changed since the last call, with the new ones (empty: cleared)."""
