@@ -8,6 +8,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from compiler.incremental import Checker
+from compiler.workspace import check_workspace
+from dsl.parser import parse
 
 EXAMPLES = Path(__file__).parent.parent / "contracts_examples"
 
@@ -101,3 +103,12 @@ def test_a_settings_edit_reaches_every_contract() -> None:
     snap = checker.check()
     assert (snap.diagnostics, snap.workspace) == fresh(TEXTS, SETTINGS + "\nbilled_through = 2026-02-28\n")
     assert any(d.code == "E0518" for d in snap.diagnostics)
+
+
+def test_a_check_with_a_memo_gives_what_one_without_gives() -> None:
+    # `avtale check` checks without a memo (nothing is recorded); the editor server with one
+    snap = Checker(SETTINGS, TEXTS).check()
+    files = [parse(TEXTS[path], path).file for path in sorted(TEXTS)]
+    plain = check_workspace([f for f in files if f is not None])
+    assert snap.result is not None
+    assert (snap.result.diagnostics, snap.result.workspace) == (plain.diagnostics, plain.workspace)
