@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
-from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -21,7 +20,6 @@ from pygls.exceptions import JsonRpcException
 from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path, to_fs_path
 
-from compiler.incremental import Snapshot
 from compiler.settings import SETTINGS_FILE
 from dsl.parser import parse
 from dsl.printer import format_source
@@ -30,20 +28,9 @@ from runtime.ledger.store import Ledger
 from runtime.loader import WorkspaceError, find_root
 from runtime.lsp import actions, completion, rename, symbols
 from runtime.lsp.diagnostics import to_lsp
+from runtime.lsp.hover import hover as hover_text
 from runtime.lsp.positions import UTF16, Lines
 from runtime.lsp.session import Session
-
-
-def _hover_function() -> Callable[[Snapshot, str, int, int, date, Ledger | None], str | None] | None:
-    """runtime/lsp/hover.py's `hover`; the server runs without it."""
-    try:
-        from runtime.lsp.hover import hover as explain
-    except ImportError:
-        return None
-    return explain
-
-
-hover_text = _hover_function()
 
 DEBOUNCE = 0.1
 """Seconds of quiet after an edit before the workspace is checked again."""
@@ -386,7 +373,7 @@ def complete(ls: AvtaleServer, params: types.CompletionParams) -> types.Completi
 @server.feature(types.TEXT_DOCUMENT_HOVER)
 def hover(ls: AvtaleServer, params: types.HoverParams) -> types.Hover | None:
     at = _at(params)
-    if at is None or hover_text is None:
+    if at is None:
         return None
     session, path, line, column = at
     ledger = _open_ledger(_ledger_file(session))
