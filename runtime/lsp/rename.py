@@ -8,13 +8,20 @@ the new id), so the rename is refused, with the documents that hold it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from compiler.names import LOWER_ID
+from dsl.highlight import DECLARATION_KEYWORDS, STATEMENT_KEYWORDS
+from dsl.parser import parse
+from dsl.span import Span
 from runtime.ledger.documents import IssuedLine
 from runtime.ledger.errors import LedgerError
 from runtime.ledger.store import Ledger
 from runtime.lsp.index import Occurrence, Symbol, WorkspaceIndex
+
+KEYWORDS = frozenset(DECLARATION_KEYWORDS) | frozenset(STATEMENT_KEYWORDS)
+"""The language's words (from the grammar, kept in step by tests/editor): never a new id."""
 
 RENAMABLE = ("customer", "metric", "charge")
 
@@ -96,12 +103,34 @@ def edits(index: WorkspaceIndex, occurrence: Occurrence, new_name: str, ledger_f
     symbol = occurrence.symbol
     if not LOWER_ID.match(new_name):
         raise Refused(f"`{new_name}` is not a valid {symbol.kind} id: use lower-case letters, digits and `_`")
+    if new_name in KEYWORDS:
+        raise Refused(f"`{new_name}` is a word of the language: where the id is written, it would read as that")
     if new_name == symbol.name:
         raise Refused(f"the {symbol.kind} is already called `{new_name}`")
     if _taken(index, symbol, new_name):
         raise Refused(f"`{new_name}` is already a {symbol.kind} id here: pick another name")
     refuse_if_issued(ledger_file, index, symbol)
     return index.references(symbol)
+
+
+def refuse_unparsable(occurrences: list[Occurrence], new_name: str, text_of: Callable[[str], str | None]) -> None:
+    """Refused when a file with the new name written in would no longer parse (a name the grammar reads as
+    something else where it stands): checked on the rewritten texts, not guessed."""
+    by_file: dict[str, list[Span]] = {}
+    for occurrence in occurrences:
+        by_file.setdefault(occurrence.span.file, []).append(occurrence.span)
+    for path, spans in sorted(by_file.items()):
+        text = text_of(path)
+        if text is None:
+            continue
+        lines = text.split("\n")
+        for span in sorted(spans, key=lambda s: (s.line, s.column), reverse=True):  # from the end: offsets hold
+            line = lines[span.line - 1]
+            lines[span.line - 1] = line[: span.column - 1] + new_name + line[span.end_column - 1 :]
+        result = parse("\n".join(lines), path)
+        if result.file is None:
+            first = next(d for d in result.diagnostics if d.is_error)
+            raise Refused(f"with `{new_name}` written in, {path} would not parse ({first.span}: {first.message})")
 
 
 def refuse_if_issued(ledger_file: Path, index: WorkspaceIndex, symbol: Symbol) -> None:

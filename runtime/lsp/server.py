@@ -287,7 +287,8 @@ def definition(ls: AvtaleServer, params: types.DefinitionParams) -> list[types.L
     found = index.at(path, line, column)
     if found is None:
         return None
-    return [_location(session, d.span) for d in index.definition(found)] or None
+    broken = set(session.broken())  # positions from an older parse of these may be wrong now
+    return [_location(session, d.span) for d in index.definition(found) if d.span.file not in broken] or None
 
 
 @server.feature(types.TEXT_DOCUMENT_REFERENCES)
@@ -301,7 +302,8 @@ def references(ls: AvtaleServer, params: types.ReferenceParams) -> list[types.Lo
     if found is None:
         return None
     every = index.references(found.symbol, declarations=params.context.include_declaration)
-    return [_location(session, o.span) for o in every]
+    broken = set(session.broken())  # positions from an older parse of these may be wrong now
+    return [_location(session, o.span) for o in every if o.span.file not in broken]
 
 
 def _ledger_file(session: Session) -> Path:
@@ -333,9 +335,14 @@ def rename_symbol(ls: AvtaleServer, params: types.RenameParams) -> types.Workspa
         return None
     session, path, line, column = at
     index = session.index()
+    broken = session.broken()
+    if broken:
+        more = f" and {len(broken) - 1} more" if len(broken) > 1 else ""
+        raise Refusal(f"{broken[0]}{more} has syntax errors, so its names cannot be rewritten: fix them first")
     try:
         found = rename.target(index, path, line, column)
         occurrences = rename.edits(index, found, params.new_name, _ledger_file(session))
+        rename.refuse_unparsable(occurrences, params.new_name, session.text)
     except rename.Refused as exc:
         raise Refusal(str(exc)) from None
     changes: dict[str, list[types.TextEdit]] = {}

@@ -101,8 +101,8 @@ class Session:
 
     def file_changed_on_disk(self, path: str) -> None:
         """A file was created, changed or deleted outside the editor."""
-        if path == SETTINGS_FILE:
-            self.reload()
+        if path == SETTINGS_FILE or not path.endswith(".avt"):
+            self.reload()  # the settings, or a folder (deleted, renamed, checked out): read everything again
             return
         if not self.is_source(path) and path not in self._disk:
             return
@@ -111,6 +111,9 @@ class Session:
         except (OSError, Skipped, UnicodeDecodeError):
             self.reload()  # gone, or not a readable source: the loader says which
             return
+        if any(d.span.file == path for d in self._read_problems):  # readable now: what reading it found is past
+            self._read_problems = [d for d in self._read_problems if d.span.file != path]
+            self._snapshot = None
         self._disk[path] = text
         if path not in self.open and self.checker.set_file(path, text):
             self._snapshot = None
@@ -135,6 +138,8 @@ class Session:
         elif path in self._disk:
             if self.checker.set_file(path, self._disk[path]):
                 self._snapshot = None
+        elif self.absolute(path).exists():  # on disk, yet not text the session holds (not UTF-8): read it again
+            self.reload()
         elif self.checker.remove_file(path):  # never saved
             self._snapshot = None
 
@@ -206,6 +211,11 @@ class Session:
         text = snapshot.texts.get(path, "")
         # a file mid-edit keeps its last good AST; its positions belong to the text that parsed
         return text if snapshot.files.get(path) is file else ""
+
+    def broken(self) -> list[str]:
+        """The files whose current text does not parse: their names are known only from an older parse, at
+        positions that may no longer hold, so nothing is rewritten while there are any."""
+        return sorted(path for path, file in self.snapshot().files.items() if file is None)
 
     def parsed(self, path: str) -> ast.SourceFile | None:
         """The file's AST if its current text parses."""

@@ -332,3 +332,36 @@ async def test_hover_answers_in_markdown(tmp_path: Path) -> None:
         assert found is not None and isinstance(found.contents, types.MarkupContent)
         assert found.contents.kind == types.MarkupKind.Markdown and "seats" in found.contents.value
         assert await client.text_document_hover_async(types.HoverParams(**at(c1, 4, 0))) is None  # `term`
+
+
+async def test_a_rename_is_refused_while_a_file_does_not_parse_or_when_the_new_name_is_a_keyword(
+    tmp_path: Path,
+) -> None:
+    root = write(tmp_path)
+    async with serving(root) as client:
+        prelude, plans = uri(root / "prelude.avt"), uri(root / "plans.avt")
+        with pytest.raises(JsonRpcException, match="is a word of the language"):
+            await client.text_document_rename_async(types.RenameParams(**at(plans, 2, 10), new_name="terminate"))
+        # a contract mid-edit: its names are known only from an older parse, at lines that no longer hold
+        c1 = open_file(client, root / "contracts/c1.avt")
+        replace(client, c1, 2, (0, 0), (0, 0), "# to\n# lines\ncontract {\n")
+        await until(lambda: "E0100" in codes(client, c1))
+        with pytest.raises(JsonRpcException, match=r"contracts/c1\.avt has syntax errors"):
+            await client.text_document_rename_async(types.RenameParams(**at(prelude, 6, 10), new_name="kjoper"))
+        found = await client.text_document_references_async(
+            types.ReferenceParams(**at(prelude, 6, 10), context=types.ReferenceContext(include_declaration=True))
+        )
+        assert [Path(location.uri).name for location in found or []] == ["prelude.avt"]
+
+
+async def test_a_deleted_folder_is_noticed(tmp_path: Path) -> None:
+    root = write(tmp_path)
+    async with serving(root) as client:
+        c1 = uri(root / "contracts/c1.avt")
+        await until(lambda: c1 in client.diagnostics)
+        for path in (root / "contracts").iterdir():
+            path.unlink()
+        (root / "contracts").rmdir()
+        event = types.FileEvent(uri=uri(root / "contracts"), type=types.FileChangeType.Deleted)
+        client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams(changes=[event]))
+        await until(lambda: len(client.diagnostics.get(c1, (1,))) == 0)  # cleared: the file is gone
