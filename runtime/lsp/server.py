@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
+from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -23,12 +24,14 @@ from pygls.uris import from_fs_path, to_fs_path
 from compiler.settings import SETTINGS_FILE
 from dsl.parser import parse
 from dsl.printer import format_source
+from dsl.span import Span
 from runtime.ledger.errors import LedgerError
 from runtime.ledger.store import Ledger
 from runtime.loader import WorkspaceError, find_root
 from runtime.lsp import actions, completion, rename, symbols
 from runtime.lsp.diagnostics import to_lsp
 from runtime.lsp.hover import hover as hover_text
+from runtime.lsp.index import Occurrence, WorkspaceIndex
 from runtime.lsp.positions import UTF16, Lines
 from runtime.lsp.session import Session
 
@@ -277,33 +280,40 @@ def formatting(ls: AvtaleServer, params: types.DocumentFormattingParams) -> list
     return [types.TextEdit(range=whole, new_text=canonical)]
 
 
-@server.feature(types.TEXT_DOCUMENT_DEFINITION)
-def definition(ls: AvtaleServer, params: types.DefinitionParams) -> list[types.Location] | None:
+def _occurrence_at(params: Any) -> tuple[Session, WorkspaceIndex, Occurrence] | None:
+    """The name under the cursor, in a file that parses, with its session and the workspace's index."""
     at = _at(params, parsed=True)
     if at is None:
         return None
     session, path, line, column = at
     index = session.index()
     found = index.at(path, line, column)
+    return None if found is None else (session, index, found)
+
+
+def _current(session: Session, spans: Iterable[Span]) -> list[types.Location]:
+    """Locations, leaving out files that do not parse now: their positions come from an older parse."""
+    broken = set(session.broken())
+    return [_location(session, span) for span in spans if span.file not in broken]
+
+
+@server.feature(types.TEXT_DOCUMENT_DEFINITION)
+def definition(ls: AvtaleServer, params: types.DefinitionParams) -> list[types.Location] | None:
+    found = _occurrence_at(params)
     if found is None:
         return None
-    broken = set(session.broken())  # positions from an older parse of these may be wrong now
-    return [_location(session, d.span) for d in index.definition(found) if d.span.file not in broken] or None
+    session, index, occurrence = found
+    return _current(session, (d.span for d in index.definition(occurrence))) or None
 
 
 @server.feature(types.TEXT_DOCUMENT_REFERENCES)
 def references(ls: AvtaleServer, params: types.ReferenceParams) -> list[types.Location] | None:
-    at = _at(params, parsed=True)
-    if at is None:
-        return None
-    session, path, line, column = at
-    index = session.index()
-    found = index.at(path, line, column)
+    found = _occurrence_at(params)
     if found is None:
         return None
-    every = index.references(found.symbol, declarations=params.context.include_declaration)
-    broken = set(session.broken())  # positions from an older parse of these may be wrong now
-    return [_location(session, o.span) for o in every if o.span.file not in broken]
+    session, index, occurrence = found
+    every = index.references(occurrence.symbol, declarations=params.context.include_declaration)
+    return _current(session, (o.span for o in every))
 
 
 def _ledger_file(session: Session) -> Path:
