@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sys
 from collections.abc import Iterable
 from datetime import date
@@ -61,6 +62,9 @@ class AvtaleServer(LanguageServer):
         self.sessions: dict[Path, Session] = {}
         self.uris: dict[tuple[Path, str], str] = {}
         """The URI the client used for each file it opened, to publish under the same one."""
+        self.seen_as: dict[Path, Path] = {}
+        """Each workspace root (resolved) as the client named it, through any link (`/tmp` is a link on macOS):
+        files the client has not opened are published under that name too, never under a second one."""
         self._pending: asyncio.TimerHandle | None = None
         self.debounce = DEBOUNCE
 
@@ -104,7 +108,10 @@ class AvtaleServer(LanguageServer):
 
     def uri(self, session: Session, path: str) -> str:
         known = self.uris.get((session.root, path))
-        return known if known is not None else from_fs_path(str(session.absolute(path))) or path
+        if known is not None:
+            return known
+        shown = self.seen_as.get(session.root, session.root) / path
+        return from_fs_path(os.path.normpath(shown)) or path
 
     def lines(self, session: Session, path: str) -> Lines:
         return Lines(session.text(path) or "", self.encoding)
@@ -179,7 +186,11 @@ def initialize(ls: AvtaleServer, params: types.InitializeParams) -> None:
         fs = to_fs_path(uri)
         root = find_root(Path(fs)) if fs else None
         if root is not None:
-            ls.start_session(root)
+            session = ls.start_session(root)
+            if session is not None and fs is not None:
+                named = Path(os.path.abspath(fs))  # the client's own spelling of the folder, links kept
+                if named.resolve() == session.root or session.root in named.resolve().parents:
+                    ls.seen_as[session.root] = named / session.root.relative_to(named.resolve())
 
 
 @server.feature(types.INITIALIZED)
@@ -191,6 +202,8 @@ def initialized(ls: AvtaleServer, params: types.InitializedParams) -> None:
             watchers=[
                 types.FileSystemWatcher(glob_pattern="**/*.avt"),
                 types.FileSystemWatcher(glob_pattern=f"**/{SETTINGS_FILE}"),
+                # a folder deleted or renamed is one event for the folder, which `**/*.avt` does not match
+                types.FileSystemWatcher(glob_pattern="**", kind=types.WatchKind.Delete),
             ]
         )
         registration = types.Registration(

@@ -101,9 +101,13 @@ class Session:
 
     def file_changed_on_disk(self, path: str) -> None:
         """A file was created, changed or deleted outside the editor."""
-        if path == SETTINGS_FILE or not path.endswith(".avt"):
-            self.reload()  # the settings, or a folder (deleted, renamed, checked out): read everything again
+        if any(part in SKIP_DIRS or part.startswith(".") for part in path.split("/")):
+            return  # git's objects, caches: never sources (`avtale check` skips these folders too)
+        if path == SETTINGS_FILE or (not path.endswith(".avt") and self._holds(path)):
+            self.reload()  # the settings, or a folder of sources (deleted, renamed, checked out): read it all again
             return
+        if not path.endswith(".avt"):
+            return  # anything else deleted (an editor's backups, a build folder) is not ours
         if not self.is_source(path) and path not in self._disk:
             return
         try:
@@ -211,6 +215,11 @@ class Session:
         text = snapshot.texts.get(path, "")
         # a file mid-edit keeps its last good AST; its positions belong to the text that parsed
         return text if snapshot.files.get(path) is file else ""
+
+    def _holds(self, folder: str) -> bool:
+        """Whether `folder` held a source the session read (a path other than a .avt file is a folder here)."""
+        prefix = folder.rstrip("/") + "/"
+        return any(path.startswith(prefix) for path in (*self._disk, *self.checker.paths))
 
     def broken(self) -> list[str]:
         """The files whose current text does not parse: their names are known only from an older parse, at

@@ -24,9 +24,27 @@ def uri(path: Path) -> str:
     return found
 
 
+def unresolved_uri(path: Path) -> str:
+    """The URI of `path` as written, links kept (as an editor names a folder it opened through a link)."""
+    found = from_fs_path(str(path))
+    assert found is not None
+    return found
+
+
+@asynccontextmanager
+async def serving_unresolved(root: Path) -> AsyncIterator[LanguageClient]:
+    """The server on `root` named as written, through any link in it."""
+    async with serving(root, name=unresolved_uri) as client:
+        yield client
+
+
 @asynccontextmanager
 async def serving(
-    root: Path, *, encodings: list[str] | None = None, command: tuple[str, ...] = SERVER
+    root: Path,
+    *,
+    encodings: list[str] | None = None,
+    command: tuple[str, ...] = SERVER,
+    name: Callable[[Path], str] = uri,
 ) -> AsyncIterator[LanguageClient]:
     """The server on the workspace at `root`, initialised as VS Code would."""
     client = make_test_lsp_client()
@@ -39,11 +57,11 @@ async def serving(
     capabilities = client_capabilities("visual-studio-code")
     if encodings is not None:
         capabilities.general = types.GeneralClientCapabilities(position_encodings=encodings)
-    folder = types.WorkspaceFolder(uri=uri(root), name=root.name)
+    folder = types.WorkspaceFolder(uri=name(root), name=root.name)
     ok = False
     try:
         await client.initialize_session(
-            types.InitializeParams(capabilities=capabilities, root_uri=uri(root), workspace_folders=[folder])
+            types.InitializeParams(capabilities=capabilities, root_uri=name(root), workspace_folders=[folder])
         )
         yield client
         await asyncio.wait_for(client.shutdown_session(), 10)

@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
+from pygls.uris import from_fs_path
 
 from tests.factories.cli import run
-from tests.lsp.harness import CLI, codes, open_file, replace, serving, until, uri
+from tests.lsp.harness import CLI, codes, open_file, replace, serving, serving_unresolved, until, uri
 from tests.lsp.workspace import C1, write
 
 pytestmark = pytest.mark.asyncio
@@ -365,3 +366,13 @@ async def test_a_deleted_folder_is_noticed(tmp_path: Path) -> None:
         event = types.FileEvent(uri=uri(root / "contracts"), type=types.FileChangeType.Deleted)
         client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams(changes=[event]))
         await until(lambda: len(client.diagnostics.get(c1, (1,))) == 0)  # cleared: the file is gone
+
+
+async def test_a_workspace_opened_through_a_link_is_published_under_the_link(tmp_path: Path) -> None:
+    real = write(tmp_path / "real")
+    link = tmp_path / "link"
+    link.symlink_to(real, target_is_directory=True)
+    async with serving_unresolved(link) as client:
+        shown = from_fs_path(str(link / "contracts" / "c1.avt"))
+        await until(lambda: shown in client.diagnostics)
+        assert not [u for u in client.diagnostics if str(real) in u]
