@@ -90,6 +90,12 @@ class Checker:
         self._parsed.pop(path, None)
         self._unreadable[path] = parse_bytes(data, path)
 
+    def set_parsed(self, path: str, text: str, parsed: ParseResult) -> None:
+        """Add a file with its parse already made (from a cache): the parse must be of this very text."""
+        self._unreadable.pop(path, None)
+        self._texts[path] = text
+        self._parsed[path] = parsed
+
     def set_file(self, path: str, text: str) -> bool:
         """Add or replace a file's text; False when it is the text already held (nothing to do)."""
         self._unreadable.pop(path, None)

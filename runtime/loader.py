@@ -804,6 +804,16 @@ def _check(
     return Workspace(root, settings, sources, list(diagnostics) + found, result, stats)
 
 
+def parse_inputs(root: Path, inputs: _Inputs) -> dict[str, ParseResult]:
+    """Each source's parse, from the workspace's parse cache where its content was parsed before, the rest in
+    worker processes as `avtale check` parses them (the editor server's first load)."""
+    sources, paths = inputs.sources, inputs.paths
+    digests = {path: hashlib.sha256(sources[path]).hexdigest() for path in paths if path in sources}
+    cache = Cache.for_workspace(root, inputs.settings)
+    parsed = _load_parses(paths, sources, digests, cache, inputs.settings, None)
+    return dict(zip(sorted(digests), parsed, strict=True))
+
+
 def _load_parses(
     paths: Iterable[str],
     sources: dict[str, bytes],

@@ -17,7 +17,7 @@ from compiler.incremental import Checker, Snapshot
 from compiler.settings import SETTINGS_FILE, Settings, parse_settings
 from dsl import ast
 from dsl.diagnostics import Diagnostic, sorted_diagnostics
-from runtime.loader import MAX_SOURCE_BYTES, SKIP_DIRS, Skipped, read_files, read_regular
+from runtime.loader import MAX_SOURCE_BYTES, SKIP_DIRS, Skipped, parse_inputs, read_files, read_regular
 from runtime.lsp.index import FileIndex, WorkspaceIndex
 
 Grouped = dict[str, tuple[Diagnostic, ...]]
@@ -92,6 +92,10 @@ class Session:
         self._disk = texts
         self._read_problems = problems
         self.checker.set_settings(self.open.get(SETTINGS_FILE, self._settings_text))
+        if not self.checker.paths:  # the first load: parses from the cache and the workers, as `avtale check`'s
+            for path, result in parse_inputs(self.root, inputs).items():
+                if path in texts:
+                    self.checker.set_parsed(path, texts[path], result)
         self.checker.replace_all({**texts, **{p: t for p, t in self.open.items() if self.is_source(p)}})
         for path, data in not_text.items():
             if path not in self.open:

@@ -5,6 +5,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
+
+from compiler.incremental import Checker
+from runtime.loader import load
 from runtime.lsp.session import Session
 from tests.lsp.workspace import write
 
@@ -35,3 +39,18 @@ def test_closing_a_file_that_is_not_utf8_keeps_it_in_the_check(tmp_path: Path) -
     session.close_buffer("latin.avt")
     assert "E0101" in codes(session, "latin.avt")
     assert any(d.code == "N0101" for found in session.diagnostics().values() for d in found)
+
+
+def test_the_first_load_takes_parses_from_the_cache_and_checks_as_a_fresh_checker(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    root = write(tmp_path / "ws")
+    load(root)  # fills the parse cache, as `avtale check` does
+    session = Session(root)
+    texts = {path: (root / path).read_text(encoding="utf-8") for path in session.checker.paths}
+    fresh = Checker((root / "avtale.toml").read_text(encoding="utf-8"), texts).check()
+    assert session.snapshot().diagnostics == fresh.diagnostics
+    # and an edit after it is checked like any other
+    session.set_buffer("contracts/c1.avt", texts["contracts/c1.avt"].replace("customer buyer", "customer nobody"))
+    assert "E0302" in codes(session, "contracts/c1.avt")
