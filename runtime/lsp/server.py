@@ -80,6 +80,11 @@ class AvtaleServer(LanguageServer):
         for root in sorted(self.sessions, key=lambda r: len(r.parts), reverse=True):
             if file == root or root in file.parents:
                 return self.sessions[root]
+        for session in self.sessions.values():  # a source folder outside its workspace (`sources = ["../x"]`)
+            for folder in session.settings.sources:
+                outside = (session.root / folder).resolve()
+                if outside in file.parents:
+                    return session
         found = find_root(file if file.is_dir() else file.parent)
         if found is None:
             return None

@@ -105,7 +105,7 @@ class Session:
 
     def file_changed_on_disk(self, path: str) -> None:
         """A file was created, changed or deleted outside the editor."""
-        if any(part in SKIP_DIRS or part.startswith(".") for part in path.split("/")):
+        if any(part in SKIP_DIRS or (part.startswith(".") and part != "..") for part in path.split("/")):
             return  # git's objects, caches: never sources (`avtale check` skips these folders too)
         if path == SETTINGS_FILE or (not path.endswith(".avt") and self._holds(path)):
             self.reload()  # the settings, or a folder of sources (deleted, renamed, checked out): read it all again

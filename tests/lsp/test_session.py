@@ -54,3 +54,18 @@ def test_the_first_load_takes_parses_from_the_cache_and_checks_as_a_fresh_checke
     # and an edit after it is checked like any other
     session.set_buffer("contracts/c1.avt", texts["contracts/c1.avt"].replace("customer buyer", "customer nobody"))
     assert "E0302" in codes(session, "contracts/c1.avt")
+
+
+def test_a_source_folder_outside_the_workspace_is_read_again_when_a_file_there_changes(tmp_path: Path) -> None:
+    root = write(tmp_path / "ws")
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    (root / "avtale.toml").write_text('sources = [".", "../shared"]\n', encoding="utf-8")
+    moved = shared / "c1.avt"
+    (root / "contracts" / "c1.avt").rename(moved)
+    session = Session(root)
+    path = session.relative(moved)
+    assert path == "../shared/c1.avt" and codes(session, path) == ["N0301"]
+    moved.write_text(moved.read_text(encoding="utf-8").replace("customer buyer", "customer nobody"), encoding="utf-8")
+    session.file_changed_on_disk(path)
+    assert "E0302" in codes(session, path)
