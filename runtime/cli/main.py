@@ -68,6 +68,9 @@ def cli(ctx: click.Context, workspace: Path | None, color: str) -> None:
       avtale fmt                   rewrite files in canonical form
       avtale fmt --check           fail (exit 1) if any file is not formatted
       avtale init my-company       start a new workspace
+      avtale init my-company --from-spreadsheet kunder.xlsx --billed-through 2026-02-28
+                                   start one from the spreadsheets you keep, after the old billing
+      avtale import contracts avtaler.xlsx     add contracts from a spreadsheet
       avtale schedule ACME-1       the billing schedule of one contract
       avtale usage summary         usage totals, and what is wrong with the event files
       avtale bill --as-of 2026-07-01           plan a bill run (changes nothing)
@@ -77,6 +80,8 @@ def cli(ctx: click.Context, workspace: Path | None, color: str) -> None:
       avtale diff                  what the uncommitted changes do to terms and money
       avtale log ACME-1            every commit that changed a contract, in words
       avtale invoice explain 10001 why each number on an invoice is what it is
+      avtale export xlsx           documents, lines, the schedule ahead and usage, as one workbook
+      avtale lsp                   the language server your editor starts (docs/editor.md)
     """
     use_color = color == "always" or (color == "auto" and sys.stdout.isatty() and "NO_COLOR" not in os.environ)
     ctx.obj = Context(workspace=workspace, color=use_color)

@@ -43,6 +43,9 @@ def _unknown(line: BillableLine) -> str:
     return ""
 
 
+BASE_BLOCKED = "discount on a line that is blocked: priced once that line can be"
+
+
 def _record(
     contract: model.Contract,
     customer: model.Customer | None,
@@ -50,7 +53,7 @@ def _record(
     priced: PricedLine | None,
     invoiced: Mapping[LineId, int],
 ) -> ScheduleRecord:
-    note = _unknown(line)
+    note = _unknown(line) or ("" if priced is not None else BASE_BLOCKED if isinstance(line, DiscountLine) else "")
     known = priced if priced is not None and not note else None
     start, end = (priced.start, priced.end) if priced is not None else (line.id.period_start, line.id.period_end)
     return ScheduleRecord(

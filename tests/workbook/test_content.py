@@ -218,3 +218,27 @@ def test_a_period_split_at_the_cut_over_shows_the_old_billing_s_days_and_no_invo
         (date(2026, 1, 1), date(2026, 2, 28), None, "billed elsewhere"),
         (date(2026, 3, 1), date(2026, 3, 31), 7, "usage: priced by"),
     ]
+
+
+def test_a_discount_on_a_blocked_line_says_why_it_has_no_amount() -> None:
+    # The index value for October 2026 is missing, so January 2027's line (indexed from 2027-01-01) is blocked,
+    # and its discount with it: neither has an amount, and both say why.
+    ws = workspace(
+        contract(
+            """  charge base "Base" {
+    flat 1_000.00 per month
+  }
+  discount "Rabatt" 10% on base
+  indexation kpi yearly on 01-01 from 2027-01-01 compare October on base""",
+            start="2026-01-01",
+            term="term 24 months",
+            extra='index kpi "KPI" {\n  2025-10 100.0\n}\n',
+        )
+    )
+    rows = [
+        r for r in schedule_records(ws, date(2027, 1, 1), date(2027, 1, 2), {}) if r.billing_date == date(2027, 1, 1)
+    ]
+    assert [(r.line_kind, r.net, r.note[:28]) for r in rows] == [
+        ("recurring", None, "blocked: index `kpi` has no "),
+        ("discount", None, "discount on a line that is b"),
+    ]
