@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from lsprotocol import types
-from pygls.exceptions import JsonRpcException
+from pygls.exceptions import JsonRpcException, JsonRpcServerNotInitialized
 from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path, to_fs_path
 
@@ -67,6 +67,8 @@ class AvtaleServer(LanguageServer):
         files the client has not opened are published under that name too, never under a second one."""
         self._pending: asyncio.TimerHandle | None = None
         self.debounce = DEBOUNCE
+        self.started = False
+        """Whether the client has sent `initialize`: requests before it are answered ServerNotInitialized."""
 
     # ------------------------------------------------------------- sessions
     @property
@@ -103,6 +105,8 @@ class AvtaleServer(LanguageServer):
         return session
 
     def locate(self, uri: str) -> tuple[Session, str] | None:
+        if not self.started:  # no `initialize` yet: say so, as LSP asks
+            raise JsonRpcServerNotInitialized()
         fs = to_fs_path(uri)
         if fs is None:
             return None
@@ -186,6 +190,7 @@ def _location(session: Session, span: Any) -> types.Location:
 # ------------------------------------------------------------------ lifecycle
 @server.feature(types.INITIALIZE)
 def initialize(ls: AvtaleServer, params: types.InitializeParams) -> None:
+    ls.started = True
     folders = [f.uri for f in params.workspace_folders or []] or ([params.root_uri] if params.root_uri else [])
     for uri in folders:
         fs = to_fs_path(uri)
