@@ -74,8 +74,9 @@ def lower(
 
     With `since`, only the lines billed after it (billing date > since): the rest is known settled.
     With a cut-over (`billed_through`), what the old billing invoiced is kept apart, in
-    `billed_elsewhere`: a period running across the cut-over is split there, by days, as an amendment
-    splits it, and only its part from the cut-over's first day on is Avtale's to bill.
+    `billed_elsewhere`: a period billed in advance that began by the cut-over is the old billing's whole
+    (it was invoiced when it began); one billed in arrears, and usage, is split at the cut-over by days,
+    as an amendment splits it, and only its part from the cut-over's first day on is Avtale's to bill.
     """
     timeline = build(contract, indices, until)
     cut = contract.cutover.first_day if contract.cutover is not None else None
