@@ -11,7 +11,7 @@ anywhere, the note that it did not run). Pure: the caller reads the files and pa
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 
 import attrs
 
@@ -49,14 +49,11 @@ class Snapshot:
     checked: int = 0
     """Declarations taken from the memo, and checked again."""
     by_file: Mapping[str, tuple[Diagnostic, ...]] = attrs.Factory(dict)
-    """`diagnostics` grouped by file, in order: an editor asks per file, thousands of times."""
+    """`diagnostics` grouped by file, in order: an editor publishes per file, and compares them per file."""
 
     @property
     def workspace(self) -> model.Workspace | None:
         return self.result.workspace if self.result is not None else None
-
-    def for_file(self, path: str) -> list[Diagnostic]:
-        return list(self.by_file.get(path, ()))
 
 
 class Checker:
@@ -147,10 +144,3 @@ class Checker:
             checked=checked,
             by_file={path: tuple(found_here) for path, found_here in by_file.items()},
         )
-
-
-def changed_files(before: Snapshot, after: Snapshot) -> Iterable[str]:
-    """Files whose diagnostics differ between two snapshots (to publish only those)."""
-    for path in sorted({*before.by_file, *after.by_file}):
-        if before.by_file.get(path, ()) != after.by_file.get(path, ()):
-            yield path

@@ -74,10 +74,6 @@ class Read:
         return not change.keys or not any(key in change.keys for key, _ in self.seen)
 
 
-QUIET = None
-"""`changes` when no table changed."""
-
-
 @attrs.frozen
 class Change:
     """How a table changed between two checks: the names whose value is another object (or is new, or
