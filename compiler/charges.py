@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any, Literal
 
+import attrs
+
 from compiler import model
 from compiler.names import check_lower_id, resolve
 from compiler.statements import Statements
@@ -31,6 +33,10 @@ PRICE_KINDS = (
     ast.PercentagePrice,
 )
 USAGE_ONLY = (ast.GraduatedPrice, ast.VolumePrice, ast.PackagePrice, ast.PercentagePrice)
+QUANTIFIED = (model.PerUnitFee, model.TieredFee)
+"""Recurring prices that bill a quantity (`quantity N`)."""
+ALLOWANCE_RULES = (model.UnitRate, model.Tiered, model.Package)
+"""Usage rules that count units, so that some can be included for free."""
 PERIOD_MONTHS = {"month": 1, "quarter": 3, "year": 12}
 CYCLE_MONTHS = {"monthly": 1, "quarterly": 3, "yearly": 12}
 PERIOD_CYCLE: dict[str, ast.Cycle] = {"month": "monthly", "quarter": "quarterly", "year": "yearly"}
@@ -175,6 +181,8 @@ class ChargeBuilder:
         unit = st.one(ast.UnitStmt)
         account = st.one(ast.AccountStmt)
         quantity = st.one(ast.QuantityStmt)
+        included = st.one(ast.IncludedStmt)
+        unused = st.one(ast.UnusedStmt)
 
         if not charge.label.strip():
             sink.append(
@@ -203,6 +211,7 @@ class ChargeBuilder:
             metric_id = usage.metric.name
         pricing = self._pricing(charge, price, usage, metric_id)
         self._check_amounts(price, ssp, quantity)
+        pricing = self._consumption(charge, pricing, included, unused)
         if trial is not None:
             check_duration(trial.duration, "a trial", sink)
         if trial is not None and isinstance(pricing, (model.OneTimeFee, model.UsageFee)):
@@ -215,14 +224,15 @@ class ChargeBuilder:
                     help="remove the trial, or put it on the recurring charges of the contract",
                 )
             )
-        if quantity is not None and pricing is not None and not isinstance(pricing, model.PerUnitFee):
+        if quantity is not None and pricing is not None and not isinstance(pricing, QUANTIFIED):
             sink.append(
                 error(
                     "E0509",
                     f"charge `{charge.id.name}` is not priced per unit",
                     quantity.span,
                     label="a quantity does not apply",
-                    help="only `per_unit` charges have a quantity; delete this line",
+                    help="only `per_unit` charges and tiers on a quantity (`graduated per month { ... }`) have a "
+                    "quantity; delete this line",
                 )
             )
         return model.Charge(
@@ -248,6 +258,9 @@ class ChargeBuilder:
             ("price", "a price"),
             ("minimum", "a minimum"),
             ("maximum", "a maximum"),
+            ("fee_per_event", "a fee per event"),
+            ("event_minimum", "a minimum per event"),
+            ("event_maximum", "a maximum per event"),
         ):
             value = getattr(price, attr, None)
             if isinstance(value, Decimal):
@@ -261,15 +274,34 @@ class ChargeBuilder:
         self, charge: ast.Charge, price: Any, usage: ast.UsageStmt | None, metric: str | None
     ) -> model.Pricing | None:
         sink = self.sink
+        if isinstance(price, (ast.GraduatedPrice, ast.VolumePrice)) and price.period is not None:
+            if usage is not None:
+                sink.append(
+                    error(
+                        "E0211",
+                        "a usage price has no period",
+                        price.span,
+                        label=f"`per {price.period}` does not apply to usage",
+                        help="usage tiers price the total counted in each billing period: write "
+                        f"`{'graduated' if isinstance(price, ast.GraduatedPrice) else 'volume'} {{ ... }}`; tiers per "
+                        "period are for a charge's quantity, without `usage`",
+                    )
+                )
+                return None
+            check_tiers(price.tiers, price.span, sink)
+            mode: Literal["graduated", "volume"] = "graduated" if isinstance(price, ast.GraduatedPrice) else "volume"
+            return model.TieredFee(mode=mode, tiers=_tier_rows(price.tiers), period=price.period)
         if usage is None:
             if isinstance(price, USAGE_ONLY):
+                tiers = isinstance(price, (ast.GraduatedPrice, ast.VolumePrice))
                 sink.append(
                     error(
                         "E0205",
                         f"charge `{charge.id.name}` prices usage but names no metric",
                         price.span,
                         label="usage pricing needs a metric to count",
-                        help="add `usage METRIC` naming the metric whose total this prices",
+                        help="add `usage METRIC` naming the metric whose total this prices"
+                        + ("; for tiers on the charge's quantity, write `graduated per month {`" if tiers else ""),
                     )
                 )
                 return None
@@ -306,6 +338,22 @@ class ChargeBuilder:
         rule = self._usage_rule(price)
         if rule is None or metric is None:
             return None
+        if isinstance(rule, model.Percentage) and rule.per_event:
+            decl = self.metrics.get(metric)
+            body = decl.body if isinstance(decl, ast.Metric) else ()
+            function = next((stmt.function for stmt in body if isinstance(stmt, ast.AggregateStmt)), None)
+            if function != "sum":
+                sink.append(
+                    error(
+                        "E0227",
+                        f"a price per event needs each event's amount, and metric `{metric}` does not sum one",
+                        price.span,
+                        label=f"metric `{metric}` aggregates by `{function}`",
+                        help="price per event on a metric that sums an amount field (`sum amount`), or drop the "
+                        "`per event` parts",
+                    )
+                )
+                return None
         return model.UsageFee(metric=metric, rule=rule)
 
     def _usage_rule(self, price: Any) -> model.UsageRule | None:
@@ -341,17 +389,84 @@ class ChargeBuilder:
             return model.Package(size=price.size, price=price.price)
         assert isinstance(price, ast.PercentagePrice)
         check_percent(price.percent, "a percentage", price.span, sink)
-        if price.minimum is not None and price.maximum is not None and price.minimum > price.maximum:
-            sink.append(
-                error(
-                    "E0215",
-                    "the minimum is above the maximum",
-                    price.span,
-                    label=f"min {price.minimum} > max {price.maximum}",
-                    help="swap them, or drop one",
+        for low, high, scope in (
+            (price.minimum, price.maximum, ""),
+            (price.event_minimum, price.event_maximum, " per event"),
+        ):
+            if low is not None and high is not None and low > high:
+                sink.append(
+                    error(
+                        "E0215",
+                        f"the minimum{scope} is above the maximum{scope}",
+                        price.span,
+                        label=f"min {low} > max {high}",
+                        help="swap them, or drop one",
+                    )
                 )
-            )
-        return model.Percentage(percent=price.percent, minimum=price.minimum, maximum=price.maximum)
+        return model.Percentage(
+            percent=price.percent,
+            minimum=price.minimum,
+            maximum=price.maximum,
+            fee_per_event=price.fee_per_event,
+            event_minimum=price.event_minimum,
+            event_maximum=price.event_maximum,
+        )
+
+    def _consumption(
+        self,
+        charge: ast.Charge,
+        pricing: model.Pricing | None,
+        included: ast.IncludedStmt | None,
+        unused: ast.UnusedStmt | None,
+    ) -> model.Pricing | None:
+        """`included` and `unused` on the usage rule they fit; a diagnostic where they do not."""
+        sink = self.sink
+        usage = pricing if isinstance(pricing, model.UsageFee) else None
+        if included is not None:
+            check_not_negative(included.units, "an included allowance", included.span, sink)
+            check_not_negative(included.rollover_max, "a rollover maximum", included.span, sink)
+            if usage is not None and isinstance(usage.rule, ALLOWANCE_RULES):
+                allowance = model.Allowance(units=included.units, rollover_max=included.rollover_max)
+                usage = attrs.evolve(usage, allowance=allowance)
+            elif pricing is not None:
+                sink.append(
+                    error(
+                        "E0224",
+                        f"charge `{charge.id.name}` cannot include free units",
+                        included.span,
+                        label="`included` needs usage priced per unit, by tiers or by packages",
+                        help="remove `included`, or price the charge's usage with `per_unit`, `graduated`, `volume` "
+                        "or `package`; a percentage has no units to give away",
+                    )
+                )
+        if unused is not None:
+            rule = usage.rule if usage is not None else None
+            if not isinstance(rule, model.Tiered):
+                if pricing is not None:
+                    sink.append(
+                        error(
+                            "E0225",
+                            f"charge `{charge.id.name}` has no tiers whose flat amount `unused` could bill",
+                            unused.span,
+                            label="`unused bills ...` applies to usage priced by `graduated` or `volume` tiers",
+                            help="remove this line",
+                        )
+                    )
+            elif unused.bills_flat and not rule.tiers[0].flat:
+                sink.append(
+                    error(
+                        "E0226",
+                        f"the first tier of charge `{charge.id.name}` has no flat amount to bill",
+                        unused.span,
+                        label="`unused bills flat` would bill 0.00",
+                        help="add the flat amount to the first tier (`up to 1_000 0.00 + 500.00 flat`), or remove "
+                        "this line",
+                    )
+                )
+            else:
+                assert usage is not None
+                usage = attrs.evolve(usage, rule=attrs.evolve(rule, flat_at_zero=unused.bills_flat))
+        return usage if usage is not None else pricing
 
     def _billing(
         self, price: Any, usage: ast.UsageStmt | None, billing: ast.BillingStmt | None

@@ -72,6 +72,7 @@ class ContractBuilder:
         currency = st.one(ast.CurrencyStmt)
         plan_ref = st.one(ast.PlanRef, "`plan`")
         minimum = st.one(ast.MinimumStmt)
+        prepaid_stmt = st.one(ast.PrepaidStmt)
         policy = st.one(ast.RevenuePolicyStmt)
         billed_through = st.one(ast.BilledThroughStmt)
 
@@ -163,6 +164,7 @@ class ContractBuilder:
         if minimum is not None and minimum_vat is None:
             minimum_vat = self._minimum_vat(minimum, charges, amendments)
         cutover = contract_cutover(cid.name, billed_through, self.ctx.cutover, start.on, minimum, sink)
+        prepaid = self._prepaid(prepaid_stmt, charges, amendments) if prepaid_stmt is not None else None
         return model.Contract(
             id=cid.name,
             customer=customer.customer.name,
@@ -188,6 +190,7 @@ class ContractBuilder:
             terms=recorder.terms(),
             revenue_policy=policy.policy if policy else None,
             cutover=cutover,
+            prepaid=prepaid,
         )
 
     # ------------------------------------------------------------ plan
@@ -314,7 +317,7 @@ class ContractBuilder:
             if built is not None:
                 charges[built.id] = built
         for charge in charges.values():
-            if isinstance(charge.pricing, model.PerUnitFee) and charge.quantity is None:
+            if isinstance(charge.pricing, model.PerUnitFee | model.TieredFee) and charge.quantity is None:
                 sink.append(
                     error(
                         "E0510",
@@ -416,6 +419,66 @@ class ContractBuilder:
             )
         )
         return model.Vat(category="standard")
+
+    def _prepaid(
+        self, stmt: ast.PrepaidStmt, charges: list[model.Charge], amendments: tuple[model.Amendment, ...]
+    ) -> model.Prepaid | None:
+        """The prepaid credit: a positive amount, drawn down by usage charges of the contract that share its VAT."""
+        sink = self.sink
+        check_not_negative(stmt.amount, "a prepaid credit", stmt.span, sink)
+        if stmt.amount == 0:
+            sink.append(
+                error(
+                    "E0520",
+                    "a prepaid credit of zero has nothing to draw down",
+                    stmt.span,
+                    label="prepaid 0",
+                    help="write the amount the customer buys up front each contract year, or remove the line",
+                )
+            )
+        added = [c.charge for a in amendments for c in a.changes if isinstance(c, model.AddCharge)]
+        known: dict[str, model.Charge] = {}
+        for charge in [*charges, *added]:
+            known.setdefault(charge.id, charge)
+        named: list[model.Charge] = []
+        for ref in stmt.charges:
+            charge = resolve("charge", ref, known, sink, where=" in this contract")
+            if charge is None:
+                continue
+            if not isinstance(charge.pricing, model.UsageFee):
+                sink.append(
+                    error(
+                        "E0521",
+                        f"charge `{ref.name}` is not priced by usage, so it cannot draw down a prepaid credit",
+                        ref.span,
+                        label="not a usage charge",
+                        help="name the usage charges the credit pays for; fixed fees are invoiced as they are",
+                    )
+                )
+                continue
+            named.append(charge)
+        vat = self.ctx.charges._vat(stmt.vat) if stmt.vat is not None else None
+        kinds = {c.vat for c in named} | ({vat} if vat is not None else set())
+        if len(kinds) > 1:
+            sink.append(
+                error(
+                    "E0522",
+                    "a prepaid credit and the charges that draw it down must carry the same VAT",
+                    stmt.span,
+                    label=", ".join(sorted(f"{v.category}" for v in kinds)),
+                    help="a drawdown credits the usage line at the usage's VAT, so the credit must have been invoiced "
+                    "with it: give the named charges one VAT, and write it (or none) on `prepaid`",
+                    labels=tuple(Label(c.span, f"{c.vat.category} VAT") for c in named),
+                )
+            )
+        if not named:
+            return None
+        return model.Prepaid(
+            amount=stmt.amount,
+            charges=tuple(c.id for c in named),
+            vat=vat or named[0].vat,
+            span=stmt.span,
+        )
 
     def _ssp(self, st: Statements, charges: Mapping[str, model.Charge]) -> tuple[tuple[str, Decimal], ...]:
         seen: dict[str, ast.ContractSspStmt] = {}

@@ -135,6 +135,16 @@ class TierRow:
 
 
 @attrs.frozen(kw_only=True)
+class TieredFee:
+    """`graduated per month { ... }` (or `volume`) without usage: tiers on the charge's quantity, a
+    recurring price per `period` (the price of the whole quantity, before proration)."""
+
+    mode: Literal["graduated", "volume"]
+    tiers: tuple[TierRow, ...]
+    period: Period
+
+
+@attrs.frozen(kw_only=True)
 class UnitRate:
     price: Decimal
 
@@ -143,6 +153,8 @@ class UnitRate:
 class Tiered:
     mode: Literal["graduated", "volume"]
     tiers: tuple[TierRow, ...]
+    flat_at_zero: bool = False
+    """`unused bills flat`: a period without usage bills the first tier's flat amount (default: nothing)."""
 
 
 @attrs.frozen(kw_only=True)
@@ -155,19 +167,40 @@ class Package:
 class Percentage:
     percent: Decimal
     minimum: Decimal | None
+    """The least a billing period bills."""
     maximum: Decimal | None
+    fee_per_event: Decimal | None = None
+    """A fixed fee on each event, on top of its percentage."""
+    event_minimum: Decimal | None = None
+    """The least each event's fee (percentage plus fixed fee) comes to."""
+    event_maximum: Decimal | None = None
+
+    @property
+    def per_event(self) -> bool:
+        """True when the price needs each event's amount, not only the period's total."""
+        return self.fee_per_event is not None or self.event_minimum is not None or self.event_maximum is not None
 
 
 UsageRule: TypeAlias = UnitRate | Tiered | Package | Percentage
 
 
 @attrs.frozen(kw_only=True)
+class Allowance:
+    """`included N [rollover max M]`: N units free in each billing period; with rollover, unused units
+    carry to the next period, the carried balance capped at M."""
+
+    units: Decimal
+    rollover_max: Decimal | None = None
+
+
+@attrs.frozen(kw_only=True)
 class UsageFee:
     metric: str
     rule: UsageRule
+    allowance: Allowance | None = None
 
 
-Pricing: TypeAlias = FlatFee | PerUnitFee | OneTimeFee | UsageFee
+Pricing: TypeAlias = FlatFee | PerUnitFee | TieredFee | OneTimeFee | UsageFee
 
 
 @attrs.frozen(kw_only=True)
@@ -399,6 +432,21 @@ class Contract:
     """`revenue_policy` written in the contract; None: the seller's (compiler/revenue/)."""
     cutover: Cutover | None = None
     """`billed_through`: the contract's own, else the workspace's; None when Avtale bills it all."""
+    prepaid: Prepaid | None = None
+    """`prepaid`: credit bought each contract year that usage draws down; None without."""
+
+
+@attrs.frozen(kw_only=True)
+class Prepaid:
+    """`prepaid A per contract year on CHARGES`: credit invoiced at the start of each contract year, drawn
+    down by the named usage charges at their prices (after their discounts); overage beyond it is billed,
+    what is left at the end of the contract year expires."""
+
+    amount: Decimal
+    charges: tuple[str, ...]
+    vat: Vat
+    """The VAT of the credit, written or the named charges' (which must share one)."""
+    span: Span
 
 
 @attrs.frozen(kw_only=True)

@@ -138,7 +138,7 @@ def apply_set(charge: model.Charge, change: ast.ChargeSet, sink: list[Diagnostic
     for item in change.items:
         if isinstance(item, ast.QuantityStmt):
             check_not_negative(item.quantity, "a quantity", item.span, sink)
-            if not isinstance(charge.pricing, model.PerUnitFee):
+            if not isinstance(charge.pricing, model.PerUnitFee | model.TieredFee):
                 sink.append(
                     error(
                         "E0509",

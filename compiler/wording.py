@@ -128,6 +128,9 @@ def pricing_text(pricing: model.Pricing) -> str:
         return f"per_unit {amount(pricing.price)}{unit} per {pricing.period}"
     if isinstance(pricing, model.OneTimeFee):
         return f"one_time {amount(pricing.amount)} on {pricing.on.isoformat() if pricing.on else 'start'}"
+    if isinstance(pricing, model.TieredFee):
+        text = tiers_text(model.Tiered(mode=pricing.mode, tiers=pricing.tiers))
+        return text.replace(pricing.mode, f"{pricing.mode} per {pricing.period}", 1)
     return f"usage {pricing.metric} {usage_rule_text(pricing.rule)}"
 
 

@@ -255,7 +255,7 @@ def _metric(decl: ast.Metric, sink: list[Diagnostic]) -> model.Metric | None:
     )
 
 
-_NUMERIC_AGGREGATIONS = frozenset({"sum", "max", "latest"})
+_NUMERIC_AGGREGATIONS = frozenset({"sum", "max", "latest", "time_weighted", "daily_average", "peak"})
 """Aggregations that read their field as a number, which `negative allowed` is about."""
 _READS_NO_NUMBER = {"count": "counts events", "unique": "counts distinct values"}
 

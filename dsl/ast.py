@@ -186,7 +186,9 @@ class EventsStmt:
     span: Span = _span()
 
 
-Aggregation = Literal["count", "sum", "max", "unique", "latest"]
+Aggregation = Literal["count", "sum", "max", "unique", "latest", "time_weighted", "daily_average", "peak"]
+"""`time_weighted`, `daily_average` and `peak` read a gauge: each event states the field's value from its
+time until the next event (docs/usage.md)."""
 
 
 @attrs.frozen(kw_only=True)
@@ -258,12 +260,16 @@ class Tier:
 class GraduatedPrice:
     tiers: tuple[Tier, ...]
     span: Span = _span()
+    period: Period | None = None
+    """`graduated per month { ... }`: tiers on the charge's quantity, a recurring price; None for usage."""
 
 
 @attrs.frozen(kw_only=True)
 class VolumePrice:
     tiers: tuple[Tier, ...]
     span: Span = _span()
+    period: Period | None = None
+    """As for `GraduatedPrice`."""
 
 
 @attrs.frozen(kw_only=True)
@@ -277,7 +283,34 @@ class PackagePrice:
 class PercentagePrice:
     percent: Decimal
     minimum: Decimal | None
+    """The least the period bills (`min A` or `min A per period`)."""
     maximum: Decimal | None
+    span: Span = _span()
+    fee_per_event: Decimal | None = None
+    """`+ F per event`: a fixed fee on each event, on top of its percentage."""
+    event_minimum: Decimal | None = None
+    """`min A per event`: the least each event's fee (percentage and fixed fee) comes to."""
+    event_maximum: Decimal | None = None
+    period_written: bool = False
+    """True when a period limit was written `per period`, so the printer keeps the words."""
+
+
+@attrs.frozen(kw_only=True)
+class IncludedStmt:
+    """`included N [rollover max M]`: N units of each billing period are free; with rollover, the unused
+    ones carry to the next period, the carried balance never above M."""
+
+    units: Decimal
+    rollover_max: Decimal | None
+    span: Span = _span()
+
+
+@attrs.frozen(kw_only=True)
+class UnusedStmt:
+    """`unused bills flat` or `unused bills nothing`: whether a period without usage bills the first
+    tier's flat amount."""
+
+    bills_flat: bool
     span: Span = _span()
 
 
@@ -378,6 +411,8 @@ ChargeStmt: TypeAlias = (
     | UnitStmt
     | AccountStmt
     | QuantityStmt
+    | IncludedStmt
+    | UnusedStmt
 )
 
 
@@ -492,6 +527,17 @@ class MinimumStmt:
 
 
 @attrs.frozen(kw_only=True)
+class PrepaidStmt:
+    """`prepaid 100_000.00 per contract year on api, storage [vat ...]`: credit bought at the start of each
+    contract year that the named usage charges draw down at their prices; what is left expires."""
+
+    amount: Decimal
+    charges: tuple[Ref, ...]
+    vat: VatStmt | None = None
+    span: Span = _span()
+
+
+@attrs.frozen(kw_only=True)
 class IndexationStmt:
     index: Ref
     on: MonthDay
@@ -575,6 +621,7 @@ ContractStmt: TypeAlias = (
     | Charge
     | DiscountStmt
     | MinimumStmt
+    | PrepaidStmt
     | IndexationStmt
     | ContractSspStmt
     | RevenuePolicyStmt

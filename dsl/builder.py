@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import Any, Literal, TypeVar, cast
+from typing import Any, Literal, NamedTuple, TypeVar, cast
 
 from lark import Token, Transformer
 
@@ -25,6 +25,15 @@ MAX_DIGITS = 15
 
 N = TypeVar("N")
 Child = Any  # a lark Token or an AST node
+
+
+class _Limit(NamedTuple):
+    """One `min A [per event|period]` or `max A [...]` of a percentage, until the price collects them."""
+
+    bound: str
+    amount: Decimal
+    per: str | None
+    span: Span
 
 
 def _unescape(raw: str) -> str:
@@ -336,21 +345,59 @@ class AstBuilder(Transformer[Token, Any]):
         return ast.Tier(up_to=up_to, price=self.decimal(price), flat=flat, span=self.sp(c))
 
     def graduated_price(self, c: list[Child]) -> ast.GraduatedPrice:
-        return ast.GraduatedPrice(tiers=tuple(self.nodes(c, ast.Tier)), span=self.sp(c))
+        return ast.GraduatedPrice(tiers=tuple(self.nodes(c, ast.Tier)), period=self._tier_period(c), span=self.sp(c))
 
     def volume_price(self, c: list[Child]) -> ast.VolumePrice:
-        return ast.VolumePrice(tiers=tuple(self.nodes(c, ast.Tier)), span=self.sp(c))
+        return ast.VolumePrice(tiers=tuple(self.nodes(c, ast.Tier)), period=self._tier_period(c), span=self.sp(c))
+
+    def _tier_period(self, c: list[Child]) -> ast.Period | None:
+        """The period of `graduated per month {`: the token after `per`, before the brace."""
+        period = self._after(c[:3], "per")
+        return cast(ast.Period, str(period)) if period is not None else None
 
     def package_price(self, c: list[Child]) -> ast.PackagePrice:
         return ast.PackagePrice(size=self.decimal(c[1]), price=self.decimal(c[3]), span=self.sp(c))
 
+    def percentage_limit(self, c: list[Child]) -> _Limit:
+        per = str(c[3]) if len(c) > 3 else None
+        return _Limit(str(c[0]), self.decimal(c[1]), per, self.sp(c))
+
     def percentage_price(self, c: list[Child]) -> ast.PercentagePrice:
+        fee = self.decimal(c[3]) if len(c) > 3 and isinstance(c[2], Token) and c[2] == "+" else None
+        found: dict[tuple[str, str], Decimal] = {}
+        for limit in self.nodes(c, _Limit):
+            key = (limit.bound, limit.per or "period")
+            if key in found:
+                self.diagnostics.append(
+                    error(
+                        "E0223",
+                        f"`{limit.bound}` per {key[1]} is written twice",
+                        limit.span,
+                        label="a second limit of the same kind",
+                        help=f"keep one `{limit.bound} AMOUNT per {key[1]}`",
+                    )
+                )
+                continue
+            found[key] = limit.amount
         return ast.PercentagePrice(
             percent=self.decimal(c[1]),
-            minimum=self.dec_or_none(c, "min"),
-            maximum=self.dec_or_none(c, "max"),
+            minimum=found.get(("min", "period")),
+            maximum=found.get(("max", "period")),
+            fee_per_event=fee,
+            event_minimum=found.get(("min", "event")),
+            event_maximum=found.get(("max", "event")),
+            period_written=any(limit.per == "period" for limit in self.nodes(c, _Limit)),
             span=self.sp(c),
         )
+
+    def included_stmt(self, c: list[Child]) -> ast.IncludedStmt:
+        cap = self._after(c, "max")
+        return ast.IncludedStmt(
+            units=self.decimal(c[1]), rollover_max=self.decimal(cap) if cap is not None else None, span=self.sp(c)
+        )
+
+    def unused_stmt(self, c: list[Child]) -> ast.UnusedStmt:
+        return ast.UnusedStmt(bills_flat=str(c[2]) == "flat", span=self.sp(c))
 
     def billing_stmt(self, c: list[Child]) -> ast.BillingStmt:
         cycle = cast(ast.Cycle, str(c[1]))
@@ -463,6 +510,10 @@ class AstBuilder(Transformer[Token, Any]):
     def minimum_stmt(self, c: list[Child]) -> ast.MinimumStmt:
         vat = next(iter(self.nodes(c, ast.VatStmt)), None)
         return ast.MinimumStmt(amount=self.decimal(c[1]), vat=vat, span=self.sp(c))
+
+    def prepaid_stmt(self, c: list[Child]) -> ast.PrepaidStmt:
+        vat = next(iter(self.nodes(c, ast.VatStmt)), None)
+        return ast.PrepaidStmt(amount=self.decimal(c[1]), charges=self.refs(c), vat=vat, span=self.sp(c))
 
     def billed_through_stmt(self, c: list[Child]) -> ast.BilledThroughStmt:
         counted = self._after(c, "counting")

@@ -96,12 +96,25 @@ def _per_unit(s: ast.PerUnitPrice) -> str:
 
 
 def _percentage(s: ast.PercentagePrice) -> str:
+    """Per-event parts first, then the period's limits (`per period` kept when it was written)."""
     text = f"percentage {format_decimal(s.percent)}%"
+    if s.fee_per_event is not None:
+        text += f" + {format_decimal(s.fee_per_event)} per event"
+    if s.event_minimum is not None:
+        text += f" min {format_decimal(s.event_minimum)} per event"
+    if s.event_maximum is not None:
+        text += f" max {format_decimal(s.event_maximum)} per event"
+    scope = " per period" if s.period_written else ""
     if s.minimum is not None:
-        text += f" min {format_decimal(s.minimum)}"
+        text += f" min {format_decimal(s.minimum)}{scope}"
     if s.maximum is not None:
-        text += f" max {format_decimal(s.maximum)}"
+        text += f" max {format_decimal(s.maximum)}{scope}"
     return text
+
+
+def _included(s: ast.IncludedStmt) -> str:
+    rollover = f" rollover max {format_decimal(s.rollover_max)}" if s.rollover_max is not None else ""
+    return f"included {format_decimal(s.units)}{rollover}"
 
 
 _REVENUE_WORDS = {
@@ -176,6 +189,10 @@ def statement_text(node: Any) -> str:
             return f"package {format_decimal(size)} for {format_decimal(price)}"
         case ast.PercentagePrice():
             return _percentage(node)
+        case ast.IncludedStmt():
+            return _included(node)
+        case ast.UnusedStmt(bills_flat=bills_flat):
+            return f"unused bills {'flat' if bills_flat else 'nothing'}"
         case ast.BillingStmt():
             return _billing(node)
         case ast.TrialStmt(duration=d):
@@ -222,6 +239,9 @@ def statement_text(node: Any) -> str:
             return _discount(node)
         case ast.MinimumStmt(amount=amount, vat=vat):
             return f"minimum {format_decimal(amount)} per contract year" + (f" {_vat(vat)}" if vat else "")
+        case ast.PrepaidStmt(amount=amount, charges=charges, vat=vat):
+            head = f"prepaid {format_decimal(amount)} per contract year on {_names(charges)}"
+            return head + (f" {_vat(vat)}" if vat else "")
         case ast.IndexationStmt():
             return _indexation(node)
         case ast.BilledThroughStmt(through=through, toward_minimum=counted):
@@ -335,7 +355,8 @@ class _Printer:
                 self.block(f"charge {stmt.id.name} {quote(stmt.label)}", stmt, stmt.body)
             case ast.GraduatedPrice() | ast.VolumePrice():
                 width = max((len(_tier_head(t)) for t in stmt.tiers), default=0) + 1
-                self.open("graduated" if isinstance(stmt, ast.GraduatedPrice) else "volume", stmt)
+                head = "graduated" if isinstance(stmt, ast.GraduatedPrice) else "volume"
+                self.open(head + (f" per {stmt.period}" if stmt.period else ""), stmt)
                 for tier in stmt.tiers:
                     self.line(_tier(tier, width), tier)
                 self.close(stmt)
