@@ -78,6 +78,8 @@ def lower(
     (it was invoiced when it began); one billed in arrears, and usage, is split at the cut-over by days,
     as an amendment splits it, and only its part from the cut-over's first day on is Avtale's to bill.
     """
+    if since is not None and carries_balance(contract):
+        since = None  # a period's price depends on the periods before it: lower (and price) them all
     timeline = build(contract, indices, until)
     cut = contract.cutover.first_day if contract.cutover is not None else None
     lines: list[BillableLine] = []
@@ -121,6 +123,22 @@ def lower(
         discount_ids=frozenset(d.id for d in timeline.discounts),
         billed_elsewhere=tuple(elsewhere),
         cutover=contract.cutover.through if contract.cutover is not None else None,
+    )
+
+
+def carries_balance(contract: model.Contract) -> bool:
+    """True when one period's price depends on earlier periods: a prepaid credit drawn down over the contract
+    year, or free units that roll over. Such a contract is always lowered from its start (never `since`)."""
+    if contract.prepaid is not None:
+        return True
+    terms = contract.terms
+    versions = (v for _, history in terms.versions for v in history) if terms is not None else ()
+    charges = [v.charge for v in versions if v.charge is not None] or list(contract.charges)
+    return any(
+        isinstance(c.pricing, model.UsageFee)
+        and c.pricing.allowance is not None
+        and c.pricing.allowance.rollover_max is not None
+        for c in charges
     )
 
 

@@ -31,6 +31,8 @@ from compiler.billing.lines import (
 from compiler.billing.lower import BillingSchedule
 from compiler.billing.pricing import Priced as RulePriced
 from compiler.billing.pricing import price_usage
+from compiler.billing.pricing.base import PerEvent
+from compiler.billing.pricing.percentage import measure, per_event
 from compiler.billing.provenance import (
     DiscountTrace,
     MinimumTrace,
@@ -39,14 +41,15 @@ from compiler.billing.provenance import (
     Trace,
     UsageTrace,
 )
-from compiler.model import UnitRate
+from compiler.model import Percentage, UnitRate
 from compiler.money import round_exact, to_decimal
 
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
 
-UsageKey = tuple[str, str, date, date]
-"""(contract, metric, first day, end): one metered total."""
+UsageKey = tuple[str, str, date, date] | tuple[str, str, date, date, PerEvent]
+"""(contract, metric, first day, end): one metered total; with a `PerEvent` fifth, the sum of each
+event's fee under a per-event price (compiler/billing/pricing/percentage.py)."""
 
 
 UsageFound = tuple[tuple[UsagePiece, Decimal, RulePriced], ...]
@@ -102,12 +105,14 @@ class Priced:
 
 def usage_requests(schedule: BillingSchedule, as_of: date) -> list[UsageKey]:
     """The metered totals that the usage lines due by `as_of` need."""
-    return [
-        (schedule.contract, piece.metric, piece.start, piece.end)
-        for line in schedule.lines
-        if isinstance(line, UsageLine) and line.billing_date <= as_of
-        for piece in line.pieces
-    ]
+    keys: list[UsageKey] = []
+    for line in schedule.lines:
+        if isinstance(line, UsageLine) and line.billing_date <= as_of:
+            for piece in line.pieces:
+                keys.append((schedule.contract, piece.metric, piece.start, piece.end))
+                if isinstance(piece.rule, Percentage) and piece.rule.per_event:
+                    keys.append((schedule.contract, piece.metric, piece.start, piece.end, measure(piece.rule)))
+    return keys
 
 
 def price_schedule(schedule: BillingSchedule, usage: Mapping[UsageKey, Decimal], as_of: date) -> Priced:
@@ -209,7 +214,11 @@ def _usage(line: UsageLine, usage: Mapping[UsageKey, Decimal], currency: str) ->
     found: list[tuple[UsagePiece, Decimal, RulePriced]] = []
     for piece in line.pieces:
         total = usage.get((line.id.contract, piece.metric, piece.start, piece.end), ZERO)
-        found.append((piece, total, price_usage(total, piece.rule)))
+        if isinstance(piece.rule, Percentage) and piece.rule.per_event:
+            fees = usage.get((line.id.contract, piece.metric, piece.start, piece.end, measure(piece.rule)), ZERO)
+            found.append((piece, total, per_event(total, fees, piece.rule)))
+        else:
+            found.append((piece, total, price_usage(total, piece.rule)))
     exact = sum((Fraction(p.amount) for _, _, p in found), Fraction(0))
     rates = {p.rule.price if isinstance(p.rule, UnitRate) else None for p in line.pieces}
     if len(rates) == 1 and None not in rates:  # one unit rate: the metered total x the rate

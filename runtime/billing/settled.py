@@ -12,7 +12,9 @@ late event for a billed period, a new Avtale, a run dated before D) makes the
 contract's run a full one again, and a contract with no settlement (new, or
 never billed) always gets a full run: a contract due but never billed is still
 found. Contracts with a minimum commitment always get a full run, since a
-true-up adds up the whole contract year.
+true-up adds up the whole contract year; so do contracts that carry a balance
+from period to period (a prepaid credit, free units that roll over), since a
+period's price depends on every period before it.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from pathlib import Path
 import attrs
 
 from compiler import model
+from compiler.billing.lower import carries_balance
 from runtime.ledger.documents import Settlement
 
 __all__ = [
@@ -109,6 +112,7 @@ def settled_since(
         and found.as_of <= as_of
         and found.terms == inputs.terms.get(cid)
         and checked.contracts[cid].minimum is None
+        and not carries_balance(checked.contracts[cid])
     ]
     if not candidates:
         return {}

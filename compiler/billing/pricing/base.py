@@ -21,6 +21,18 @@ from compiler import model
 from dsl.ast import Period
 
 ZERO = Decimal(0)
+INFINITY = Decimal("Infinity")
+
+
+class PerEvent(NamedTuple):
+    """A per-event price as the usage store meters it: the sum over a period's events of
+    min(max(amount x percent / 100 + fee, minimum), maximum). No limit is -Infinity or Infinity,
+    so that the tuple hashes, sorts and compares as a plain value."""
+
+    percent: Decimal
+    fee: Decimal
+    minimum: Decimal
+    maximum: Decimal
 
 
 @attrs.frozen
