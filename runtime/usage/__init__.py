@@ -4,13 +4,14 @@
         if usage.report.blocking: ...              # malformed rows, unknown contracts
         totals = usage.meter([PeriodRequest("NORD-2026-001", "api_calls", date(2026, 3, 1), date(2026, 4, 1))])
 
+A request may carry a fifth element, a `PerEvent`, for the fees of a price per event; gauge
+metrics (`time_weighted`, `daily_average`, `peak`) are requested like any other.
 `meter_usage` does both in one call. See docs/usage.md for the rules.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -19,14 +20,14 @@ import attrs
 from compiler.model import Metric
 from runtime.usage.database import TIME_ZONE, UsageError
 from runtime.usage.events import Usage, read_usage
-from runtime.usage.metering import PeriodRequest
+from runtime.usage.metering import Key, PeriodRequest
 from runtime.usage.problems import Problem, ProblemKind, UsageReport
 from runtime.usage.summary import MetricTotal, UsageSummary
 
 
 @attrs.frozen(kw_only=True)
 class Metering:
-    totals: dict[PeriodRequest | tuple[str, str, date, date], Decimal]
+    totals: dict[Key, Decimal]
     report: UsageReport
 
 
@@ -34,7 +35,7 @@ def meter_usage(
     folder: Path,
     metrics: Iterable[Metric],
     known_contracts: Iterable[str],
-    periods: Iterable[PeriodRequest | tuple[str, str, date, date]],
+    periods: Iterable[Key],
     *,
     relative_to: Path | None = None,
 ) -> Metering:
@@ -45,6 +46,7 @@ def meter_usage(
 
 __all__ = [
     "TIME_ZONE",
+    "Key",
     "Metering",
     "MetricTotal",
     "PeriodRequest",

@@ -8,7 +8,9 @@ import attrs
 
 from compiler.model import Metric
 
-NUMERIC = frozenset({"sum", "max", "latest"})
+GAUGES = frozenset({"time_weighted", "daily_average", "peak"})
+"""Aggregations of a level that holds from one event to the next (gauges.py)."""
+NUMERIC = frozenset({"sum", "max", "latest"}) | GAUGES
 """Aggregations that read their field as a number."""
 
 

@@ -2,7 +2,9 @@
 
 The billing engine asks for (contract, metric, [start, end)) in Oslo local dates;
 the periods go in as a table, so any number of them costs one join and one
-GROUP BY rather than a query per contract.
+GROUP BY rather than a query per contract. Per-event prices (per_event.py) and
+gauges (gauges.py) are parts of the same query, a UNION ALL, only when asked
+for: a call with neither runs the plain join alone.
 """
 
 from __future__ import annotations
@@ -14,8 +16,11 @@ from typing import Any, NamedTuple, TypeVar
 
 import duckdb
 
+from compiler.billing.pricing.base import PerEvent
+from runtime.usage import gauges as gauge
+from runtime.usage import per_event
 from runtime.usage.database import UsageError
-from runtime.usage.layout import Layout
+from runtime.usage.layout import GAUGES, Layout
 from runtime.usage.readers import literal
 from runtime.usage.validation import MAX_DECIMALS, TOTAL_DIGITS
 
@@ -52,7 +57,11 @@ def plain(total: str) -> str:
 
 def total_sql(lay: Layout, metric: str) -> str:
     """The total of the metric named by the SQL expression `metric`, over joined measures `m`."""
-    cases = " ".join(f"WHEN {literal(m.id)} THEN ({_AGGREGATE[m.function]})::DECIMAL(38, 10)" for m in lay.metrics)
+    cases = " ".join(
+        f"WHEN {literal(m.id)} THEN ({_AGGREGATE[m.function]})::DECIMAL(38, 10)"
+        for m in lay.metrics
+        if m.function in _AGGREGATE  # gauges are not aggregated by group: gauges.py
+    )
     return f"CASE {metric} {cases} END" if cases else "NULL::DECIMAL(38, 10)"
 
 
@@ -107,51 +116,144 @@ def overflow(found: tuple[Any, ...] | None, what: Callable[..., str]) -> UsageEr
     )
 
 
-Request = TypeVar("Request", bound=tuple[str, str, date, date])
+Key = tuple[str, str, date, date] | tuple[str, str, date, date, PerEvent]
+"""A request: (contract, metric, start, end) for a metric's total, or with a `PerEvent` fifth for
+the sum of each event's fee under a per-event price (per_event.py)."""
+Request = TypeVar("Request", bound=Key)
 
 
 def meter_periods(con: duckdb.DuckDBPyConnection, lay: Layout, periods: Iterable[Request]) -> dict[Request, Decimal]:
     """Each requested period's total (0 when no event falls in it), keyed by the request as given."""
     keys = list(dict.fromkeys(periods))
-    requests = [PeriodRequest(*key) for key in keys]
-    known = {m.id for m in lay.metrics}
-    for request in requests:
-        if request.metric not in known:
-            raise ValueError(f"no metric `{request.metric}` was given when the usage was read")
-        if request.start >= request.end:
-            raise ValueError(f"period [{request.start}, {request.end}) for {request.contract} is empty")
-    if not requests:
+    functions = {m.id: m.function for m in lay.metrics}
+    totals: list[int] = []
+    fees: list[tuple[int, str, str, date, date, PerEvent]] = []
+    gauges: list[tuple[int, str, str, date, date]] = []
+    for i, key in enumerate(keys):
+        contract, metric, start, end, *price = key
+        function = functions.get(metric)
+        if function is None:
+            raise ValueError(f"no metric `{metric}` was given when the usage was read")
+        if start >= end:
+            raise ValueError(f"period [{start}, {end}) for {contract} is empty")
+        if price:
+            if function != "sum":
+                raise ValueError(f"a price per event needs a `sum` metric, not `{function}` (`{metric}`)")
+            fees.append((i, contract, metric, start, end, price[0]))
+        elif function in GAUGES:
+            gauges.append((i, contract, metric, start, end))
+        else:
+            totals.append(i)
+    if not keys:
         return {}
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE requests AS SELECT unnest(range($1::BIGINT)) AS i, "
-        "unnest($2::VARCHAR[]) AS contract, unnest($3::VARCHAR[]) AS metric, "
-        "unnest($4::DATE[]) AS start_day, unnest($5::DATE[]) AS end_day",
-        [
-            len(requests),
-            [r.contract for r in requests],
-            [r.metric for r in requests],
-            [r.start for r in requests],
-            [r.end for r in requests],
-        ],
-    )
+    low, high = _contract_numbers(con, min(k[0] for k in keys), max(k[0] for k in keys))
+    if not fees and not gauges:
+        texts = _totals(con, lay, keys, totals, low, high)
+    else:
+        texts = _mixed(con, lay, keys, totals, fees, gauges, low, high)
+    return {key: Decimal(texts[i]) for i, key in enumerate(keys)}
+
+
+def _contract_numbers(con: duckdb.DuckDBPyConnection, first: str, last: str) -> tuple[int, int]:
     # The range of contract numbers lets DuckDB skip the row groups of other contracts
     # (measures is sorted by it): a bill run meters a chunk of adjacent contracts at a time.
-    low, high = con.execute(
+    found = con.execute(
         "SELECT coalesce(min(cno), -1), coalesce(max(cno), -1) FROM known WHERE contract >= $1 AND contract <= $2",
-        [min(r.contract for r in requests), max(r.contract for r in requests)],
-    ).fetchone() or (-1, -1)
+        [first, last],
+    ).fetchone()
+    return (found[0], found[1]) if found else (-1, -1)
+
+
+def _create_totals(con: duckdb.DuckDBPyConnection, keys: list[Any], totals: list[int]) -> None:
+    """The table `requests` of the totals asked for; `i` indexes `keys`."""
+    every = len(totals) == len(keys)
+    requests = keys if every else [keys[i] for i in totals]
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE requests AS SELECT "
+        + ("unnest(range($1::BIGINT)) AS i, " if every else "unnest($1::BIGINT[]) AS i, ")
+        + "unnest($2::VARCHAR[]) AS contract, unnest($3::VARCHAR[]) AS metric, "
+        "unnest($4::DATE[]) AS start_day, unnest($5::DATE[]) AS end_day",
+        [
+            len(keys) if every else totals,
+            [r[0] for r in requests],
+            [r[1] for r in requests],
+            [r[2] for r in requests],
+            [r[3] for r in requests],
+        ],
+    )
+
+
+def _totals_select(lay: Layout, extra: str) -> str:
+    return f"""
+        SELECT r.i, {plain(total_sql(lay, "r.metric"))}{extra}
+        FROM requests r
+        LEFT JOIN (SELECT * FROM measures WHERE cno >= $1 AND cno <= $2) m
+          ON m.contract = r.contract AND m.metric = r.metric AND m.day >= r.start_day AND m.day < r.end_day
+        GROUP BY r.i, r.metric
+        """
+
+
+def _totals(
+    con: duckdb.DuckDBPyConnection, lay: Layout, keys: list[Any], totals: list[int], low: int, high: int
+) -> dict[int, str]:
+    """Only totals of count, sum, max, unique and latest metrics: one join and one GROUP BY, rows (i, text)."""
+    _create_totals(con, keys, totals)
+    return dict(_execute(con, lay, _totals_select(lay, ""), [low, high], True))
+
+
+def _mixed(
+    con: duckdb.DuckDBPyConnection,
+    lay: Layout,
+    keys: list[Any],
+    totals: list[int],
+    fees: list[tuple[int, str, str, date, date, PerEvent]],
+    gauges: list[tuple[int, str, str, date, date]],
+    low: int,
+    high: int,
+) -> dict[int, str]:
+    """Any requests, as one query: a UNION ALL of a part per kind, rows (i, text, whole, fraction, n)."""
+    function = {m.id: m.function for m in lay.metrics}
+    ctes: list[str] = []
+    parts: list[str] = []
+    if totals:
+        _create_totals(con, keys, totals)
+        parts.append(_totals_select(lay, ", NULL::HUGEINT, NULL::HUGEINT, NULL::BIGINT"))
+    if fees:
+        parts.append(per_event.select(per_event.create_requests(con, fees)))
+    if gauges:
+        gauge.create_requests(con, lay, gauges)
+        kinds = {function[g[2]] for g in gauges}
+        daily, other = "daily_average" in kinds, bool(kinds - {"daily_average"})
+        ctes += gauge.ctes(lay, daily, other)
+        parts += gauge.selects(daily, other)
+    sql = ("WITH " + ", ".join(ctes) if ctes else "") + " UNION ALL ".join(parts)
+    texts: dict[int, str] = {}
+    for i, text, whole, fraction, n in _execute(con, lay, sql, [low, high], bool(totals)):
+        key = keys[i]
+        if len(key) == 5:
+            texts[i] = _trimmed(per_event.total(text, whole))
+        elif function[key[1]] in GAUGES:
+            texts[i] = _trimmed(gauge.total(function[key[1]], text, whole, fraction, n))
+        else:
+            texts[i] = text
+    return texts
+
+
+def _trimmed(text: str) -> str:
+    """Exact decimal text without trailing zeros (as plain() does in SQL)."""
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _execute(
+    con: duckdb.DuckDBPyConnection, lay: Layout, sql: str, params: list[Any], totals: bool
+) -> list[tuple[Any, ...]]:
     try:
-        rows = con.execute(
-            f"""
-            SELECT r.i, {plain(total_sql(lay, "r.metric"))}
-            FROM requests r
-            LEFT JOIN (SELECT * FROM measures WHERE cno >= $1 AND cno <= $2) m
-              ON m.contract = r.contract AND m.metric = r.metric AND m.day >= r.start_day AND m.day < r.end_day
-            GROUP BY r.i, r.metric
-            """,
-            [low, high],
-        ).fetchall()
+        return con.execute(sql, params).fetchall()
     except duckdb.OutOfRangeException as exc:
+        # Only the totals of sums can outgrow DECIMAL(38, 10): per-event fees and gauge integrals
+        # are summed in parts that cannot overflow.
+        if not totals:  # pragma: no cover - see above
+            raise overflow(None, str) from exc
         found = overflowing(
             con,
             f"""
@@ -164,10 +266,8 @@ def meter_periods(con: duckdb.DuckDBPyConnection, lay: Layout, periods: Iterable
             HAVING {NEAR_LIMIT}
             ORDER BY abs(sum(m.num::DOUBLE)) DESC, r.i
             """,
-            [low, high],
+            params,
         )
         raise overflow(
             found, lambda c, metric, start, end: f"metric `{metric}` for contract {c} {period(start, end)}"
         ) from exc
-    totals = dict(rows)
-    return {key: Decimal(totals[i]) for i, key in enumerate(keys)}

@@ -25,6 +25,9 @@ _VERB = {
     "latest": "takes the latest",
     "unique": "counts the distinct values of",
     "count": "counts",
+    "time_weighted": "reads the level in",
+    "daily_average": "reads the level in",
+    "peak": "reads the level in",
 }
 
 _PLAIN_NUMBER = re.compile(r"\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*")
