@@ -33,6 +33,7 @@ COMMANDS = {
     "ehf": "runtime.cli.ehf:ehf",
     "import": "runtime.cli.importing:import_group",
     "lsp": "runtime.cli.lsp:lsp",
+    "advise": "runtime.cli.advise:advise",
 }
 """Every command, imported when used (runtime/cli/lazy.py)."""
 
@@ -81,6 +82,7 @@ def cli(ctx: click.Context, workspace: Path | None, color: str) -> None:
       avtale log ACME-1            every commit that changed a contract, in words
       avtale invoice explain 10001 why each number on an invoice is what it is
       avtale export xlsx           documents, lines, the schedule ahead and usage, as one workbook
+      avtale advise ACME-1         what the last 12 months would have cost on each plan offered now
       avtale lsp                   the language server your editor starts (docs/editor.md)
     """
     use_color = color == "always" or (color == "auto" and sys.stdout.isatty() and "NO_COLOR" not in os.environ)

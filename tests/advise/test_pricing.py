@@ -1,0 +1,111 @@
+"""The advisor's arithmetic through its API, with usage totals given by hand: lines across the window's
+edges, one-time charges, and a plan without a charge on what the customer uses."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from runtime.advise import advice_json, conclude, prepare, window_before
+from tests.factories.workspaces import contract, workspace
+
+
+def test_a_period_across_the_window_edges_counts_by_its_days_and_one_time_charges_not_at_all() -> None:
+    checked = workspace(
+        contract(
+            """
+  charge platform "Plattform" {
+    flat 1_000.00 per month
+    billed quarterly in advance
+  }
+  charge setup "Oppstart" {
+    one_time 500.00 on 2025-10-01
+  }
+""",
+            start="2025-02-01",
+            term="term 24 months",
+        )
+    )
+    as_of = date(2025, 12, 10)
+    window = window_before(as_of, 3)  # September to November 2025
+    prepared = prepare(checked.contracts["C-1"], checked, as_of, window)
+    assert prepared.requests == ()
+    data = advice_json(conclude(prepared, {}))
+    (row,) = data["candidates"]
+    # quarters from 1 February: 1 Aug - 1 Nov (92 days, 61 of them from 1 September) and 1 Nov - 1 Feb (92 days,
+    # 30 of them in November), 3,000.00 each: 3,000 x (61 + 30) / 92 = 2,967.391...; the 500.00 setup not counted;
+    # a month 2,967.391 / 3 = 989.130...
+    assert (row["plan"], row["current"], row["total"], row["per_month"]) == (None, True, "2967.39", "989.13")
+
+
+PLAN = """
+plan mini "Mini" effective 2025-01-01 {
+  currency NOK
+  charge platform "Plattform" {
+    flat 100.00 per month
+    billed monthly in advance
+  }
+}
+"""
+
+USAGE_CONTRACT = contract(
+    """
+  charge api "API" {
+    usage calls
+    per_unit 1.00 per call
+    billed monthly in arrears
+  }
+""",
+    start="2025-01-01",
+    term="term 24 months",
+    extra=PLAN,
+)
+
+
+def test_a_plan_without_a_charge_on_what_the_customer_used_is_not_comparable() -> None:
+    checked = workspace(USAGE_CONTRACT)
+    as_of = date(2025, 4, 5)
+    prepared = prepare(checked.contracts["C-1"], checked, as_of, window_before(as_of, 3))
+    # the contract's own api lines: January, February and March
+    assert sorted(prepared.requests) == [
+        ("C-1", "calls", date(2025, 1, 1), date(2025, 2, 1)),
+        ("C-1", "calls", date(2025, 2, 1), date(2025, 3, 1)),
+        ("C-1", "calls", date(2025, 3, 1), date(2025, 4, 1)),
+    ]
+    used = advice_json(conclude(prepared, {key: Decimal(10) for key in prepared.requests}))
+    mine, mini = used["candidates"]
+    assert (mine["current"], mine["total"]) == (True, "30.00")  # 3 x 10 calls x 1.00
+    assert (mini["plan"], mini["comparable"]) == ("mini", False)
+    assert mini["reason"] == "has no charge on `calls`, which the customer used in the window: it may not offer it"
+    unused = advice_json(conclude(prepared, {key: Decimal(0) for key in prepared.requests}))
+    mine, mini = unused["candidates"]  # 0.00 now, then mini: 3 x 100.00
+    assert (mine["total"], mini["total"], mini["difference_per_month"]) == ("0.00", "300.00", "100.00")
+    assert mini["assumptions"] == ["no charge on `calls`, which the contract bills (unused in the window)"]
+
+
+def test_a_usage_period_not_over_counts_its_usage_so_far_by_its_days_and_says_so() -> None:
+    checked = workspace(
+        contract(
+            """
+  charge api "API" {
+    usage calls
+    per_unit 1.00 per call
+    billed quarterly in arrears
+  }
+""",
+            start="2025-01-01",
+            term="term 24 months",
+        )
+    )
+    as_of = date(2025, 5, 10)
+    prepared = prepare(checked.contracts["C-1"], checked, as_of, window_before(as_of, 4))  # January to April
+    first, second = (
+        ("C-1", "calls", date(2025, 1, 1), date(2025, 4, 1)),
+        ("C-1", "calls", date(2025, 4, 1), date(2025, 7, 1)),
+    )
+    assert sorted(prepared.requests) == [first, second]
+    (row,) = advice_json(conclude(prepared, {first: Decimal(90), second: Decimal(91)}))["candidates"]
+    # the first quarter whole, 90 x 1.00; the second (91 days) has 30 days in the window: 91 x 30 / 91 = 30;
+    # 120.00 over 4 months, 30.00 a month
+    assert (row["total"], row["per_month"]) == ("120.00", "30.00")
+    assert row["assumptions"] == ["`api` 2025-04-01 – 2025-06-30 is not over: its usage so far, 30 of 91 days counted"]
