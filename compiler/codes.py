@@ -86,6 +86,7 @@ CODES: dict[str, str] = {
     "E0520": "prepaid credit of zero",
     "E0521": "prepaid credit drawn down by a charge without usage",
     "E0522": "prepaid credit and its charges with different VAT",
+    "E0523": "cut-over inside a contract year of a prepaid credit",
     "E0601": "amendment numbers out of order",
     "E0602": "amendment effective dates go backwards",
     "E0603": "amendment outside the contract's life",

@@ -4,7 +4,7 @@ overrides, extra charges, discounts, commitments, indexation, SSP and amendments
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, cast
 
@@ -14,7 +14,7 @@ from compiler import identity, model
 from compiler.amendments import AmendmentChecker, TermsRecorder
 from compiler.calendar import MONTH_NAMES
 from compiler.charges import ChargeBuilder, check_duration, check_not_negative, check_ssp
-from compiler.cutover import contract_cutover
+from compiler.cutover import contract_cutover, straddled_year
 from compiler.identity import check_currency
 from compiler.names import did_you_mean, duplicate, resolve
 from compiler.statements import Statements
@@ -164,7 +164,7 @@ class ContractBuilder:
         if minimum is not None and minimum_vat is None:
             minimum_vat = self._minimum_vat(minimum, charges, amendments)
         cutover = contract_cutover(cid.name, billed_through, self.ctx.cutover, start.on, minimum, sink)
-        prepaid = self._prepaid(prepaid_stmt, charges, amendments) if prepaid_stmt is not None else None
+        prepaid = self._prepaid(prepaid_stmt, charges, amendments, cutover, start.on) if prepaid_stmt else None
         return model.Contract(
             id=cid.name,
             customer=customer.customer.name,
@@ -421,10 +421,41 @@ class ContractBuilder:
         return model.Vat(category="standard")
 
     def _prepaid(
-        self, stmt: ast.PrepaidStmt, charges: list[model.Charge], amendments: tuple[model.Amendment, ...]
+        self,
+        stmt: ast.PrepaidStmt,
+        charges: list[model.Charge],
+        amendments: tuple[model.Amendment, ...],
+        cutover: model.Cutover | None = None,
+        start: date | None = None,
     ) -> model.Prepaid | None:
-        """The prepaid credit: a positive amount, drawn down by usage charges of the contract that share its VAT."""
+        """The prepaid credit: a positive amount, drawn down by usage charges of the contract that share its VAT,
+        and a cut-over (if any) on the boundary of two contract years."""
         sink = self.sink
+        year = straddled_year(start, cutover.first_day) if cutover is not None and start is not None else None
+        if year is not None and cutover is not None:
+            last = year[1] - timedelta(days=1)
+            where = "avtale.toml" if cutover.from_settings else "here"
+            before = year[0] - timedelta(days=1)
+            other = (
+                f"`billed_through {before}`"
+                if start is not None and year[0] > start
+                else "no `billed_through`: Avtale bills it all"
+            )
+            sink.append(
+                error(
+                    "E0523",
+                    f"the cut-over after {cutover.through} falls inside the contract year {year[0]} – {last} "
+                    "of a prepaid credit",
+                    stmt.span if cutover.from_settings else cutover.span,
+                    label=f"billed through {cutover.through} ({where})",
+                    help="the old billing invoiced that year's credit and drew it down, so Avtale cannot know what "
+                    f"is left of it: move the cut-over to the end of a contract year (`billed_through {last}`, or "
+                    f"{other})",
+                    labels=(Label(stmt.span, "the credit is bought per contract year"),)
+                    if not cutover.from_settings
+                    else (Label(cutover.span, "the workspace's cut-over"),),
+                )
+            )
         check_not_negative(stmt.amount, "a prepaid credit", stmt.span, sink)
         if stmt.amount == 0:
             sink.append(

@@ -108,7 +108,7 @@ def usage_rule_text(rule: model.UsageRule) -> str:
     if isinstance(rule, model.UnitRate):
         return f"per_unit {amount(rule.price)}"
     if isinstance(rule, model.Tiered):
-        return tiers_text(rule)
+        return tiers_text(rule) + (" unused bills flat" if rule.flat_at_zero else "")
     if isinstance(rule, model.Package):
         return f"package {amount(rule.size)} for {amount(rule.price)}"
     text = f"percentage {percent(rule.percent)}"
@@ -131,7 +131,16 @@ def pricing_text(pricing: model.Pricing) -> str:
     if isinstance(pricing, model.TieredFee):
         text = tiers_text(model.Tiered(mode=pricing.mode, tiers=pricing.tiers))
         return text.replace(pricing.mode, f"{pricing.mode} per {pricing.period}", 1)
-    return f"usage {pricing.metric} {usage_rule_text(pricing.rule)}"
+    text = f"usage {pricing.metric} {usage_rule_text(pricing.rule)}"
+    return f"{text} {allowance_text(pricing.allowance)}" if pricing.allowance is not None else text
+
+
+def allowance_text(allowance: model.Allowance | None) -> str:
+    """`included 1_000 rollover max 3_000`; `none` without free units."""
+    if allowance is None:
+        return "none"
+    rollover = f" rollover max {amount(allowance.rollover_max)}" if allowance.rollover_max is not None else ""
+    return f"included {amount(allowance.units)}{rollover}"
 
 
 def unit_price(pricing: model.Pricing) -> Decimal | None:
@@ -289,6 +298,8 @@ def _pricing_lines(old: model.Charge, new: model.Charge) -> list[str]:
             lines.append(f"{old.id} metric {a.metric} -> {b.metric}")
         if not equal(a.rule, b.rule):
             lines.append(f"{old.id} usage pricing {usage_rule_text(a.rule)} -> {usage_rule_text(b.rule)}")
+        if not equal(a.allowance, b.allowance):
+            lines.append(f"{old.id} free units {allowance_text(a.allowance)} -> {allowance_text(b.allowance)}")
         return lines
     return [f"{old.id} pricing {pricing_text(a)} -> {pricing_text(b)}"]
 

@@ -23,9 +23,10 @@ from compiler.money import to_decimal
 from dsl.ast import Period as PricePeriod
 from dsl.span import Span
 
-LineKind = Literal["recurring", "one_time", "usage", "discount", "minimum"]
-LINE_KINDS: tuple[LineKind, ...] = ("recurring", "one_time", "usage", "discount", "minimum")
+LineKind = Literal["recurring", "one_time", "usage", "discount", "minimum", "prepaid", "drawdown"]
+LINE_KINDS: tuple[LineKind, ...] = ("recurring", "one_time", "usage", "discount", "minimum", "prepaid", "drawdown")
 MINIMUM = "minimum"
+PREPAID = "prepaid"
 
 
 class LineId(NamedTuple):
@@ -83,6 +84,8 @@ class UsagePiece:
     rule: model.UsageRule
     amendment: int | None
     source: Span
+    allowance: model.Allowance | None = None
+    """The free units of the version (`included N [rollover max M]`), used up by the period's pieces in order."""
 
 
 @attrs.frozen(kw_only=True)
@@ -156,7 +159,39 @@ class MinimumLine:
     """What the old billing invoiced in the year before the cut-over (`billed_through ... counting`)."""
 
 
-BillableLine: TypeAlias = RecurringLine | OneTimeLine | UsageLine | DiscountLine | MinimumLine
+@attrs.frozen(kw_only=True)
+class PrepaidLine:
+    """A contract year's prepaid credit, billed in advance on the year's first day."""
+
+    id: LineId
+    """Kind `prepaid`, charge `prepaid`; its period is the contract year, also when a termination ends it early."""
+    tax: Tax
+    label: str
+    billing_date: date
+    amount: Decimal
+    span: Span
+
+
+@attrs.frozen(kw_only=True)
+class DrawdownLine:
+    """What one usage line draws from its contract year's prepaid credit; priced in `price.py`, in billing order."""
+
+    id: LineId
+    """Kind `drawdown`, the usage line's charge and billing period."""
+    tax: Tax
+    """The usage line's."""
+    label: str
+    billing_date: date
+    base: LineId
+    """The usage line drawn (same VAT)."""
+    year: LineId
+    """The prepaid line whose balance it draws: the contract year the usage line's service starts in."""
+    span: Span
+
+
+BillableLine: TypeAlias = (
+    RecurringLine | OneTimeLine | UsageLine | DiscountLine | MinimumLine | PrepaidLine | DrawdownLine
+)
 
 
 def service_start(line: BillableLine) -> date:

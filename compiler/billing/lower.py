@@ -20,12 +20,15 @@ import attrs
 from compiler import model, vat
 from compiler.billing.lines import (
     MINIMUM,
+    PREPAID,
     BillableLine,
     DiscountLine,
+    DrawdownLine,
     LineId,
     MinimumLine,
     OneTimeLine,
     Piece,
+    PrepaidLine,
     RecurringLine,
     Tax,
     UsageLine,
@@ -34,7 +37,7 @@ from compiler.billing.lines import (
     service_start,
 )
 from compiler.billing.periods import Period, billing_periods, split
-from compiler.billing.pricing import recurring_terms
+from compiler.billing.pricing import recurring_terms, tiered_fee
 from compiler.billing.proration import PRICE_MONTHS, prorate, unit_months, whole_cycle
 from compiler.billing.timeline import Timeline, Version, build
 from compiler.calendar import add_months
@@ -44,7 +47,9 @@ from dsl.span import Span
 ZERO = Decimal(0)
 MONTHLY = model.Billing(months=1, cycle="monthly", timing="advance")
 MINIMUM_LABEL = "Minimumsforpliktelse, etterberegning"
-KIND_ORDER = {"recurring": 0, "one_time": 1, "usage": 2, "discount": 3, "minimum": 4}
+PREPAID_LABEL = "Forhåndsbetalt kreditt"
+DRAWDOWN_LABEL = "Trekk fra forhåndsbetalt kreditt"
+KIND_ORDER = {"prepaid": 0, "recurring": 1, "one_time": 2, "usage": 3, "discount": 4, "drawdown": 5, "minimum": 6}
 
 
 @attrs.frozen(kw_only=True)
@@ -92,6 +97,10 @@ def lower(
     elsewhere += _discount_lines(contract, timeline, elsewhere)
     for line in _minimum_lines(contract, timeline.end, until, cut):
         (elsewhere if cut is not None and line.id.period_end <= cut else lines).append(line)
+    if contract.prepaid is not None:
+        ours, theirs = _prepaid_lines(contract, contract.prepaid, timeline.end, until, cut, lines, elsewhere)
+        lines += ours
+        elsewhere += theirs
     order = {c.id: i for i, c in enumerate(contract.charges)}
 
     def reading(ln: BillableLine) -> tuple[object, ...]:
@@ -110,6 +119,8 @@ def lower(
     charge_ids = set(timeline.versions)
     if contract.minimum is not None:
         charge_ids.add(MINIMUM)
+    if contract.prepaid is not None:
+        charge_ids.add(PREPAID)
     return BillingSchedule(
         contract=contract.id,
         currency=contract.currency,
@@ -216,6 +227,7 @@ def _charge_lines(
                         rule=charge.pricing.rule,
                         amendment=found.amendment,
                         source=source,
+                        allowance=charge.pricing.allowance,
                     )
                 )
             else:
@@ -341,6 +353,9 @@ def _piece(
     else:
         proration = prorate(stretch.start, stretch.end, period.cycle_start, unit, anchor_day)
         exact = per_unit * proration.fraction
+    note = version.note
+    if isinstance(charge.pricing, model.TieredFee):  # the tier arithmetic behind the price, for the explanation
+        note = "; ".join(n for n in (tiered_fee.arithmetic(charge), note) if n)
     return Piece(
         start=stretch.start,
         end=stretch.end,
@@ -350,7 +365,7 @@ def _piece(
         proration=proration,
         exact=exact,
         amendment=version.amendment,
-        note=version.note,
+        note=note,
         source=source,
     )
 
@@ -448,6 +463,65 @@ def _minimum_lines(contract: model.Contract, life_end: date | None, until: date,
             )
         )
         year += 1
+
+
+def _prepaid_lines(
+    contract: model.Contract,
+    prepaid: model.Prepaid,
+    life_end: date | None,
+    until: date,
+    cut: date | None,
+    lines: list[BillableLine],
+    elsewhere: list[BillableLine],
+) -> tuple[list[BillableLine], list[BillableLine]]:
+    """Each contract year's credit, billed in advance on its first day (whole: a termination inside the year
+    refunds none of it), and a drawdown line beside every usage line of a named charge, for the year its
+    service starts in; the old billing's years (before the cut-over, E0523 keeps it on a year's boundary)
+    and their drawdowns apart."""
+    ours: list[BillableLine] = []
+    theirs: list[BillableLine] = []
+    year = 0
+    while True:
+        start = add_months(contract.start, 12 * year)
+        if start >= until or (life_end is not None and start >= life_end):
+            break
+        end = add_months(contract.start, 12 * (year + 1))
+        line = PrepaidLine(
+            id=LineId(contract.id, "prepaid", PREPAID, "", start, end),
+            tax=Tax(prepaid.vat.category, vat.rate(prepaid.vat.category, start)),
+            label=PREPAID_LABEL,
+            billing_date=start,
+            amount=prepaid.amount,
+            span=prepaid.span,
+        )
+        (theirs if cut is not None and start < cut else ours).append(line)
+        year += 1
+    named = set(prepaid.charges)
+    for found, into in ((lines, ours), (elsewhere, theirs)):
+        for usage in found:
+            if not isinstance(usage, UsageLine) or usage.id.charge not in named:
+                continue
+            first, following = _contract_year(contract.start, service_start(usage))
+            into.append(
+                DrawdownLine(
+                    id=usage.id._replace(kind="drawdown"),
+                    tax=usage.tax,
+                    label=DRAWDOWN_LABEL,
+                    billing_date=usage.billing_date,
+                    base=usage.id,
+                    year=LineId(contract.id, "prepaid", PREPAID, "", first, following),
+                    span=prepaid.span,
+                )
+            )
+    return ours, theirs
+
+
+def _contract_year(start: date, day: date) -> tuple[date, date]:
+    """The contract year [first, following) that `day` falls in."""
+    year = max(0, day.year - start.year - 1)
+    while add_months(start, 12 * (year + 1)) <= day:
+        year += 1
+    return add_months(start, 12 * year), add_months(start, 12 * (year + 1))
 
 
 def _percent(value: Decimal) -> str:

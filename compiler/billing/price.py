@@ -17,10 +17,12 @@ import attrs
 from compiler.billing.lines import (
     BillableLine,
     DiscountLine,
+    DrawdownLine,
     LineId,
     MinimumLine,
     OneTimeLine,
     Piece,
+    PrepaidLine,
     RecurringLine,
     Tax,
     UsageLine,
@@ -31,18 +33,21 @@ from compiler.billing.lines import (
 from compiler.billing.lower import BillingSchedule
 from compiler.billing.pricing import Priced as RulePriced
 from compiler.billing.pricing import price_usage
+from compiler.billing.pricing.allowance import Metered, price_period
 from compiler.billing.pricing.base import PerEvent
 from compiler.billing.pricing.percentage import measure, per_event
 from compiler.billing.provenance import (
     DiscountTrace,
+    DrawdownTrace,
     MinimumTrace,
     PieceTrace,
+    PrepaidTrace,
     Source,
     Trace,
     UsageTrace,
 )
-from compiler.model import Percentage, UnitRate
-from compiler.money import round_exact, to_decimal
+from compiler.model import Allowance, Package, Percentage, Tiered, UnitRate
+from compiler.money import minor_unit, round_exact, to_decimal
 
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
@@ -54,7 +59,7 @@ event's fee under a per-event price (compiler/billing/pricing/percentage.py)."""
 
 UsageFound = tuple[tuple[UsagePiece, Decimal, RulePriced], ...]
 """Each piece of a usage line with its metered total and its price."""
-Detail = UsageFound | DiscountTrace | MinimumTrace | None
+Detail = UsageFound | DiscountTrace | MinimumTrace | PrepaidTrace | DrawdownTrace | None
 
 
 @attrs.frozen(kw_only=True)
@@ -122,6 +127,7 @@ def price_schedule(schedule: BillingSchedule, usage: Mapping[UsageKey, Decimal],
     priced: list[PricedLine] = []
     blocked: list[Blocked] = []
     bases: dict[tuple[LineId, Tax], PricedLine] = {}  # the lines discounts may apply to
+    rollover: dict[str, tuple[date, Decimal]] = {}  # free units carried to a charge's next period
     for line in due:
         if isinstance(line, RecurringLine):
             if line.blocked:
@@ -140,11 +146,12 @@ def price_schedule(schedule: BillingSchedule, usage: Mapping[UsageKey, Decimal],
             priced.append(_one_time(line, currency))
             bases[line.id, line.tax] = priced[-1]
         elif isinstance(line, UsageLine):
-            priced.append(_usage(line, usage, currency))
+            priced.append(_usage(line, usage, currency, rollover))
             bases[line.id, line.tax] = priced[-1]
     for line in due:
         if isinstance(line, DiscountLine) and (line.base, line.tax) in bases:
             priced.append(_discount(line, _stretches(bases[line.base, line.tax]), currency))
+    priced += _drawdown(due, priced, currency)
     for line in due:
         if isinstance(line, MinimumLine):
             priced.append(_minimum(line, priced, currency))
@@ -198,19 +205,35 @@ def piece_trace(piece: Piece) -> PieceTrace:
 
 
 def _recurring(line: RecurringLine, currency: str) -> PricedLine:
+    """One whole unit of the price at one quantity: quantity x price per unit, when that rounds to the net
+    (a price that does not divide evenly over the quantity may not); otherwise 1 x the net amount."""
     pieces = line.pieces
     single = pieces[0] if len(pieces) == 1 else None
     if single is not None and single.proration.is_whole and single.proration.whole == 1 and single.quantity:
         unit = single.amount / single.quantity
-        return _line(line, currency, quantity=single.quantity, unit_price=unit, exact=single.exact)
+        if _checks(single.quantity, unit, single.exact, currency):
+            return _line(line, currency, quantity=single.quantity, unit_price=unit, exact=single.exact)
     return _line(line, currency, quantity=None, unit_price=None, exact=line.exact)
+
+
+def _checks(quantity: Decimal, unit_price: Decimal, exact: Fraction, currency: str) -> bool:
+    """Quantity x unit price, rounded as the line is, is the line's net amount."""
+    return round_exact(Fraction(quantity) * Fraction(unit_price), currency) == round_exact(exact, currency)
 
 
 def _one_time(line: OneTimeLine, currency: str) -> PricedLine:
     return _line(line, currency, quantity=Decimal(1), unit_price=line.amount, exact=Fraction(line.amount))
 
 
-def _usage(line: UsageLine, usage: Mapping[UsageKey, Decimal], currency: str) -> PricedLine:
+def _usage(
+    line: UsageLine,
+    usage: Mapping[UsageKey, Decimal],
+    currency: str,
+    rollover: dict[str, tuple[date, Decimal]] | None = None,
+) -> PricedLine:
+    """Each piece priced from its metered total, less the free units of its version (included, and carried
+    in from the period before: `rollover` holds, per charge, the day the next period starts and the units
+    carried into it, kept from one usage line to the next in billing order)."""
     found: list[tuple[UsagePiece, Decimal, RulePriced]] = []
     for piece in line.pieces:
         total = usage.get((line.id.contract, piece.metric, piece.start, piece.end), ZERO)
@@ -219,12 +242,48 @@ def _usage(line: UsageLine, usage: Mapping[UsageKey, Decimal], currency: str) ->
             found.append((piece, total, per_event(total, fees, piece.rule)))
         else:
             found.append((piece, total, price_usage(total, piece.rule)))
+    if any(_allowance(piece) is not None for piece in line.pieces):
+        found = _with_allowance(line, found, {} if rollover is None else rollover)
     exact = sum((Fraction(p.amount) for _, _, p in found), Fraction(0))
-    rates = {p.rule.price if isinstance(p.rule, UnitRate) else None for p in line.pieces}
-    if len(rates) == 1 and None not in rates:  # one unit rate: the metered total x the rate
-        total = sum((t for _, t, _ in found), ZERO)
-        return _line(line, currency, quantity=total, unit_price=rates.pop(), exact=exact, detail=tuple(found))
-    return _line(line, currency, quantity=None, unit_price=None, exact=exact, detail=tuple(found))
+    quantity, unit_price = _usage_quantity(found)
+    return _line(line, currency, quantity=quantity, unit_price=unit_price, exact=exact, detail=tuple(found))
+
+
+def _allowance(piece: UsagePiece) -> Allowance | None:
+    # the allowance of the piece's version (lines.UsagePiece.allowance, set by lowering)
+    found: Allowance | None = piece.allowance
+    return found
+
+
+def _with_allowance(
+    line: UsageLine, found: list[tuple[UsagePiece, Decimal, RulePriced]], rollover: dict[str, tuple[date, Decimal]]
+) -> list[tuple[UsagePiece, Decimal, RulePriced]]:
+    """The pieces repriced with the period's free units; the balance carried out recorded in `rollover`.
+    Units carry in only from the period just before (a charge removed and added again starts afresh) and
+    only into a version that rolls units over."""
+    first = _allowance(line.pieces[0])
+    since, units = rollover.pop(line.id.charge, (None, ZERO))
+    carried_in = units if since == line.pieces[0].start and first is not None and first.rollover_max else ZERO
+    metered = [Metered(total, piece.rule, _allowance(piece)) for piece, total, _ in found]
+    prices, carried_out = price_period(metered, carried_in)
+    if carried_out:
+        rollover[line.id.charge] = (line.pieces[-1].end, carried_out)
+    return [(piece, total, mine or usual) for (piece, total, usual), mine in zip(found, prices, strict=True)]
+
+
+def _usage_quantity(found: Sequence[tuple[UsagePiece, Decimal, RulePriced]]) -> tuple[Decimal | None, Decimal | None]:
+    """What the line states as its quantity and unit price, so that they multiply to its amount: the billable
+    units x the rate for unit rates (one rate over all pieces); the packages x the package price, or the units
+    x the volume tier's price without a flat amount, for a period in one piece; otherwise None (1 x the net)."""
+    rules = {type(piece.rule) for piece, _, _ in found}
+    volume = all(isinstance(p.rule, Tiered) and p.rule.mode == "volume" for p, _, _ in found)
+    if rules != {UnitRate} and (len(found) != 1 or not (rules == {Package} or volume)):
+        return None, None
+    steps = [step for _, _, priced in found for step in priced.steps]
+    prices = {step.price for step in steps}
+    if len(prices) != 1 or any(step.flat for step in steps):
+        return None, None
+    return sum((step.quantity for step in steps), ZERO), prices.pop()
 
 
 def _stretches(line: PricedLine) -> list[tuple[date, date, Fraction]]:
@@ -284,6 +343,68 @@ def _minimum(line: MinimumLine, priced: Iterable[PricedLine], currency: str) -> 
     return _line(line, currency, quantity=None, unit_price=None, exact=shortfall, detail=detail)
 
 
+def _drawdown(due: Sequence[BillableLine], priced: Sequence[PricedLine], currency: str) -> list[PricedLine]:
+    """Prepaid credit: each contract year's credit line, then each drawdown in billing order (the schedule's),
+    -min(the year's balance, the usage line's amount after its discounts), exact; the balance falls by it and
+    never below zero. Usage beyond it is billed as it is (overage)."""
+    found: list[PricedLine] = []
+    balance: dict[LineId, Fraction] = {}
+    credit: dict[LineId, Decimal] = {}
+    for line in due:
+        if isinstance(line, PrepaidLine):
+            balance[line.id] = Fraction(line.amount)
+            credit[line.id] = line.amount
+            detail = PrepaidTrace(
+                credit=line.amount,
+                year_start=line.id.period_start,
+                year_end=line.id.period_end,
+                charges=tuple(sorted({d.id.charge for d in due if isinstance(d, DrawdownLine) and d.year == line.id})),
+            )
+            exact = Fraction(line.amount)
+            found.append(_line(line, currency, quantity=Decimal(1), unit_price=line.amount, exact=exact, detail=detail))
+    draws = [line for line in due if isinstance(line, DrawdownLine)]
+    if not draws:
+        return found
+    usage: dict[tuple[LineId, Tax], PricedLine] = {}
+    discounted: dict[tuple[LineId, Tax], Fraction] = {}
+    for p in priced:
+        if isinstance(p.line, UsageLine):
+            usage[p.id, p.tax] = p
+        elif isinstance(p.line, DiscountLine):
+            discounted[p.line.base, p.tax] = discounted.get((p.line.base, p.tax), Fraction(0)) + p.exact
+    for line in draws:
+        base = usage.get((line.base, line.tax))
+        if base is None:
+            continue
+        amount = base.exact + discounted.get((line.base, line.tax), Fraction(0))
+        before = balance.get(line.year, Fraction(0))
+        drawn = min(before, max(Fraction(0), amount))
+        balance[line.year] = after = before - drawn
+        trace = DrawdownTrace(
+            credit=credit.get(line.year, Decimal(0)),
+            year_start=line.year.period_start,
+            year_end=line.year.period_end,
+            charge=line.base.charge,
+            usage_start=line.base.period_start,
+            usage_end=line.base.period_end,
+            usage_amount=to_decimal(amount),
+            before=to_decimal(before),
+            drawn=to_decimal(drawn),
+            after=to_decimal(after),
+        )
+        drawn_line = _line(
+            line, currency, quantity=None, unit_price=None, exact=-drawn, detail=trace, start=base.start, end=base.end
+        )
+        label = f"{line.label} (gjenstår {_kroner(round_exact(after, currency), currency)})"
+        found.append(attrs.evolve(drawn_line, label=label))
+    return found
+
+
+def _kroner(value: Decimal, currency: str) -> str:
+    """An amount as Norwegian text: 12 345,67 (labels only: never parsed, never identity)."""
+    return f"{value:,.{minor_unit(currency)}f}".replace(",", " ").replace(".", ",")
+
+
 def _amendment(line: BillableLine) -> int | None:
     if isinstance(line, RecurringLine | UsageLine):
         return max((p.amendment for p in line.pieces if p.amendment is not None), default=None)
@@ -320,4 +441,6 @@ def _trace(priced: PricedLine) -> Trace:
         usage=usage,
         discount=detail if isinstance(detail, DiscountTrace) else None,
         minimum=detail if isinstance(detail, MinimumTrace) else None,
+        prepaid=detail if isinstance(detail, PrepaidTrace) else None,
+        drawdown=detail if isinstance(detail, DrawdownTrace) else None,
     )

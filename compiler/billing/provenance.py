@@ -20,7 +20,10 @@ import attrs
 from dsl.span import Span
 
 TRACE_VERSION = 2
-TraceKind = Literal["recurring", "one_time", "usage", "discount", "minimum", "correction"]
+TraceKind = Literal["recurring", "one_time", "usage", "discount", "minimum", "prepaid", "drawdown", "correction"]
+_ONLY_WHEN_SET = ("prepaid", "drawdown")
+"""Fields added after traces were first stored: left out of the JSON when empty, so that the stored text of
+every other line stays exactly what it was."""
 
 
 @attrs.frozen(kw_only=True)
@@ -91,6 +94,36 @@ class MinimumTrace:
 
 
 @attrs.frozen(kw_only=True)
+class PrepaidTrace:
+    """A contract year's prepaid credit."""
+
+    credit: Decimal
+    year_start: date
+    year_end: date
+    charges: tuple[str, ...]
+    """The usage charges that draw it down."""
+
+
+@attrs.frozen(kw_only=True)
+class DrawdownTrace:
+    """What a usage line drew from its contract year's credit: min(balance before, the usage after discounts)."""
+
+    credit: Decimal
+    year_start: date
+    year_end: date
+    charge: str
+    usage_start: date
+    usage_end: date
+    """The usage line drawn: its charge and billing period."""
+    usage_amount: Decimal
+    """The usage line's amount after its discounts, exact."""
+    before: Decimal
+    drawn: Decimal
+    after: Decimal
+    """The year's balance before and after this line, exact."""
+
+
+@attrs.frozen(kw_only=True)
 class DocumentRef:
     series: str
     number: int
@@ -122,6 +155,8 @@ class Trace:
     minimum: MinimumTrace | None = None
     correction: CorrectionTrace | None = None
     note: str = ""
+    prepaid: PrepaidTrace | None = None
+    drawdown: DrawdownTrace | None = None
 
 
 _FIELDS: dict[type, tuple[str, ...]] = {}
@@ -146,6 +181,9 @@ def _encode(value: Any) -> Any:
 def trace_to_json(trace: Trace) -> str:
     """Canonical text: keys sorted, so the same trace is always the same bytes."""
     body = {"v": TRACE_VERSION, **_encode(trace)}
+    for name in _ONLY_WHEN_SET:
+        if body[name] is None:
+            del body[name]
     return json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 

@@ -144,23 +144,40 @@ def _indexed(
             continue
         charge, note, blocked = agreed.charge, "", None
         base = _unit_price(charge.pricing)
-        applied = [a for a in mine if agreed.priced_from <= a[0] <= day] if base is not None else []
+        tiers = charge.pricing if isinstance(charge.pricing, model.TieredFee) else None
+        indexed = base is not None or tiers is not None
+        applied = [a for a in mine if agreed.priced_from <= a[0] <= day] if indexed else []
         price = base
         for when, _, indexation in applied:
             factor = index_change(indices.get(indexation.index), indexation, when.year)
             if isinstance(factor, str):
                 blocked = factor
                 break
-            assert price is not None
-            price = round_price(price * (1 + factor))
+            if tiers is not None:
+                tiers = _indexed_tiers(tiers, factor)
+            else:
+                assert price is not None
+                price = round_price(price * (1 + factor))
             month = MONTH_NAMES[indexation.compare_month - 1]
             note = f"indexed {factor * 100:+.2f}% on {when} ({indexation.index}, {month})"
         if price is not None and price != base and blocked is None:
             charge = attrs.evolve(charge, pricing=repriced(charge.pricing, price) or charge.pricing)
+        if tiers is not None and tiers != charge.pricing and blocked is None:
+            charge = attrs.evolve(charge, pricing=tiers)
         own = day == agreed.start
         source = agreed.source if own else next((x.span for w, _, x in reversed(applied) if w == day), None)
         result.append(Version(day, charge, agreed.amendment if own else None, note, blocked, source=source))
     return tuple(result)
+
+
+def _indexed_tiers(fee: model.TieredFee, factor: Decimal) -> model.TieredFee:
+    """Tiers on a quantity indexed: every tier's price and flat amount times `1 + factor`, each rounded as an
+    indexed price is; the bounds stay."""
+    rows = tuple(
+        attrs.evolve(row, price=round_price(row.price * (1 + factor)), flat=round_price(row.flat * (1 + factor)))
+        for row in fee.tiers
+    )
+    return attrs.evolve(fee, tiers=rows)
 
 
 def _adjustment_dates(indexation: model.Indexation, until: date) -> list[date]:

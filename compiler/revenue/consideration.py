@@ -20,7 +20,7 @@ from fractions import Fraction
 import attrs
 
 from compiler import model
-from compiler.billing.lines import DiscountLine, MinimumLine, UsageLine
+from compiler.billing.lines import DiscountLine, DrawdownLine, MinimumLine, PrepaidLine, UsageLine
 from compiler.billing.lower import BillingSchedule, lower
 from compiler.billing.price import PricedLine, price_schedule
 from compiler.calendar import add_duration
@@ -138,13 +138,15 @@ def whole(contract: model.Contract) -> model.Contract:
 
 
 def priced_lines(agreed: model.Contract, indices: Mapping[str, model.Index], until: date) -> Lowered:
-    """The fixed lines billing bills for the agreed contract before `until`, priced; usage apart."""
+    """The fixed lines billing bills for the agreed contract before `until`, priced; usage apart, and a prepaid
+    credit with its drawdowns: what it earns depends on the usage (docs/revenue.md, "Prepaid credit")."""
     schedule = lower(whole(agreed), indices, until)
     usage = {ln.id for ln in schedule.lines if isinstance(ln, UsageLine)}
     fixed = tuple(
         ln
         for ln in schedule.lines
-        if not isinstance(ln, UsageLine | MinimumLine) and not (isinstance(ln, DiscountLine) and ln.base in usage)
+        if not isinstance(ln, UsageLine | MinimumLine | PrepaidLine | DrawdownLine)
+        and not (isinstance(ln, DiscountLine) and ln.base in usage)
     )
     found = price_schedule(attrs.evolve(schedule, lines=fixed), {}, date.max).lines
     return Lowered(lines=found, metered=frozenset(key.charge for key in usage), schedule=schedule)

@@ -415,7 +415,7 @@ class _Planner:
         of what remains of it from that day on (a prospective modification allocates by these)."""
         cid = terms.charge.id
         charge = terms.charge
-        recurring = isinstance(charge.pricing, model.FlatFee | model.PerUnitFee)
+        recurring = isinstance(charge.pricing, model.FlatFee | model.PerUnitFee | model.TieredFee)
         written = dict(self.contract.ssp).get(cid)
         if written is not None:
             return self._unsatisfied(written, terms, since), "contract ssp"
@@ -577,7 +577,7 @@ def _invoiced(contract: model.Contract, workspace: model.Workspace, horizon: dat
     per: dict[str, dict[date, Decimal]] = {}
     windows: dict[str, tuple[date, date]] = {}
     for line in priced.lines:
-        if line.id.kind in ("usage", "minimum"):
+        if line.id.kind in ("usage", "minimum", "prepaid", "drawdown"):  # variable: known at run time
             continue
         spread = per.setdefault(line.id.charge, {})
         for month, amount in spread_daily(line.net, line.start, line.end, contract.currency):

@@ -24,7 +24,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from compiler import model
-from compiler.billing.lines import MINIMUM
+from compiler.billing.lines import MINIMUM, PREPAID
 from runtime.ledger.documents import DraftLine
 from runtime.ledger.parties import LineDetails, Parties, Party, PartyAddress
 
@@ -119,6 +119,10 @@ def line_details(workspace: model.Workspace, line: DraftLine) -> LineDetails:
         return LineDetails(unit_code=ONE, vat_reason=None)
     if line.kind == "minimum" or line.charge == MINIMUM:
         vat = contract.minimum_vat
+        reason = vat.reason if vat is not None and vat.category == line.vat_category else None
+        return LineDetails(unit_code=ONE, vat_reason=reason)
+    if line.kind == "prepaid" or line.charge == PREPAID:
+        vat = contract.prepaid.vat if contract.prepaid is not None else None
         reason = vat.reason if vat is not None and vat.category == line.vat_category else None
         return LineDetails(unit_code=ONE, vat_reason=reason)
     charge = charge_of(contract, line)

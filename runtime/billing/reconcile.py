@@ -48,7 +48,7 @@ from runtime.ledger.errors import LedgerError
 ZERO = Decimal(0)
 CORRECTION = "Korreksjon: "
 Bucket = tuple[LineId, Tax]
-_RANK = {"recurring": 0, "one_time": 0, "usage": 0, "discount": 1, "minimum": 2}
+_RANK = {"prepaid": 0, "recurring": 0, "one_time": 0, "usage": 0, "discount": 1, "drawdown": 2, "minimum": 3}
 
 
 @attrs.frozen(kw_only=True)
@@ -178,6 +178,8 @@ def _correction(
         usage=base.usage,
         discount=base.discount,
         minimum=base.minimum,
+        prepaid=base.prepaid,
+        drawdown=base.drawdown,
         correction=CorrectionTrace(
             expected=target.net if target is not None else ZERO,
             issued=issued,
@@ -221,8 +223,10 @@ def _vanished(target: PricedLine, before: list[IssuedLine]) -> list[VanishedUsag
 
 
 def _reading_order(line: DraftLine, correction: bool) -> tuple[object, ...]:
-    """Periods in order; within one, each charge followed by its discounts, corrections last."""
-    return (line.billing_start, correction, line.charge, _RANK[line.kind], line.discount, line.vat_category)
+    """Periods in order; within one, a prepaid credit first, then each charge followed by its discounts and its
+    drawdown, corrections last."""
+    charge = "" if line.kind == "prepaid" else line.charge
+    return (line.billing_start, correction, charge, _RANK[line.kind], line.discount, line.vat_category)
 
 
 def _corrected_invoice(before: list[IssuedLine], period_invoices: Mapping[tuple[str, str, date], int]) -> int | None:

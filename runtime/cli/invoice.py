@@ -206,6 +206,21 @@ def explain_line(trace: Trace, currency: str) -> list[str]:
                 else ""
             )
         )
+    if trace.prepaid is not None:
+        credit = trace.prepaid
+        out.append(
+            f"prepaid credit {money(credit.credit, currency)} for the contract year "
+            f"{_period(credit.year_start, credit.year_end)}, drawn down by {', '.join(credit.charges) or 'no charge'}; "
+            "what is left at the end of the year expires"
+        )
+    if trace.drawdown is not None:
+        drawn = trace.drawdown
+        out.append(
+            f"drawn from the prepaid credit of the contract year {_period(drawn.year_start, drawn.year_end)}: "
+            f"the lesser of the balance {money(drawn.before, currency)} and `{drawn.charge}` for "
+            f"{_period(drawn.usage_start, drawn.usage_end)} after discounts {money(drawn.usage_amount, currency)} = "
+            f"{money(drawn.drawn, currency)}; balance left {money(drawn.after, currency)}"
+        )
     if trace.note:
         out.append(trace.note)
     out.append(f"due on {trace.billing_date}")

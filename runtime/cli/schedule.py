@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Mapping
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -13,17 +14,29 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from compiler.billing.lines import BillableLine, DiscountLine, MinimumLine, OneTimeLine, RecurringLine, UsageLine
+from compiler.billing.lines import (
+    BillableLine,
+    DiscountLine,
+    DrawdownLine,
+    MinimumLine,
+    OneTimeLine,
+    PrepaidLine,
+    RecurringLine,
+    UsageLine,
+)
 from compiler.billing.lower import BillingSchedule, lower
-from compiler.billing.price import PricedLine, price_schedule
+from compiler.billing.price import PricedLine, UsageKey, price_schedule, usage_requests
 from compiler.billing.provenance import trace_to_json
 from compiler.calendar import add_months
+from compiler.model import Workspace as Checked
 from compiler.money import minor_unit, round_money
 from compiler.names import did_you_mean
 from compiler.revenue.plan import revenue_plan
 from runtime.cli.check import REV_HELP, at_revision, load_checked_at
 from runtime.cli.options import Context
+from runtime.cli.usage_source import workspace_usage
 from runtime.cli.workspace import load_checked
+from runtime.loader import Workspace
 from runtime.revenue.show import plan_json, print_plan
 
 
@@ -42,16 +55,36 @@ def unit_price(value: Decimal, currency: str = "NOK") -> str:
     return f"{value.normalize():f}"
 
 
-def _priced(schedule: BillingSchedule, elsewhere: bool = False) -> dict[tuple[object, ...], PricedLine]:
-    """The fixed lines priced (usage counted as none): what the schedule can say before usage is known. With
-    `elsewhere`, the lines billed before the cut-over instead."""
+def _priced(
+    schedule: BillingSchedule, elsewhere: bool = False, usage: Mapping[UsageKey, Decimal] | None = None
+) -> dict[tuple[object, ...], PricedLine]:
+    """The fixed lines priced (usage counted as none, or as `usage` says): what the schedule can say before
+    usage is known. With `elsewhere`, the lines billed before the cut-over instead."""
     lines = schedule.billed_elsewhere if elsewhere else schedule.lines
-    priced = price_schedule(attrs.evolve(schedule, lines=lines), {}, schedule.horizon)
+    priced = price_schedule(attrs.evolve(schedule, lines=lines), usage or {}, schedule.horizon)
     return {(p.id, p.tax): p for p in priced.lines}
 
 
+def _metered(workspace: Workspace, checked: Checked, schedule: BillingSchedule) -> Mapping[UsageKey, Decimal] | None:
+    """The usage metered so far for a contract with a prepaid credit, so that its drawdowns and the balance left
+    after each can be shown; None for any other contract, or when the usage cannot be read (said on stderr)."""
+    if checked.contracts[schedule.contract].prepaid is None:
+        return None
+    wanted = usage_requests(schedule, schedule.horizon)
+    with workspace_usage(workspace, checked, quiet=True) as usage:
+        return None if usage is None else usage.meter(wanted)
+
+
+def _balance(line: BillableLine, priced: PricedLine | None) -> str | None:
+    """What is left of the year's prepaid credit after a drawdown, as metered so far, exact."""
+    if not isinstance(line, DrawdownLine) or priced is None:
+        return None
+    trace = priced.trace().drawdown
+    return f"{trace.after:f}" if trace is not None else None
+
+
 def _line_json(line: BillableLine, priced: PricedLine | None) -> dict[str, Any]:
-    fixed = priced is not None and not isinstance(line, UsageLine | MinimumLine)
+    fixed = priced is not None and not isinstance(line, UsageLine | MinimumLine | DrawdownLine)
     return {
         "id": {
             "contract": line.id.contract,
@@ -68,12 +101,19 @@ def _line_json(line: BillableLine, priced: PricedLine | None) -> dict[str, Any]:
         "amount": f"{priced.amount:f}" if fixed and priced is not None else None,
         "trace": json.loads(trace_to_json(priced.trace())) if fixed and priced is not None else None,
         "blocked": line.blocked if isinstance(line, RecurringLine) else None,
+        **({"balance_after": _balance(line, priced)} if isinstance(line, DrawdownLine) else {}),
     }
 
 
-def _json(schedule: BillingSchedule, start: date, revision: str | None = None, revenue: Any = None) -> str:
-    priced = _priced(schedule)
-    before = _priced(schedule, elsewhere=True)
+def _json(
+    schedule: BillingSchedule,
+    start: date,
+    revision: str | None = None,
+    revenue: Any = None,
+    usage: Mapping[UsageKey, Decimal] | None = None,
+) -> str:
+    priced = _priced(schedule, usage=usage)
+    before = _priced(schedule, elsewhere=True, usage=usage)
     return json.dumps(
         {
             **({"revision": revision} if revision is not None else {}),
@@ -108,6 +148,10 @@ def _what(line: BillableLine, currency: str) -> str:
         return "usage: " + ", ".join(sorted({p.metric for p in line.pieces}))
     if isinstance(line, MinimumLine):
         return f"minimum {money(line.minimum, currency)}"
+    if isinstance(line, PrepaidLine):
+        return f"credit {money(line.amount, currency)}"
+    if isinstance(line, DrawdownLine):
+        return f"drawn by {line.base.charge}"
     if isinstance(line, DiscountLine):
         return f"-{line.percent:g}%"
     if isinstance(line, OneTimeLine):
@@ -139,7 +183,8 @@ def schedule(ctx: Context, contract: str, start: Any, end: Any, as_json: bool, r
     invoices; amounts rounded as they will be billed. `--json` gives exact
     amounts, exclusive period ends and each line's identity and trace. Usage and
     minimum true-ups are priced by the bill run, once usage and earlier invoices
-    are known. With --rev, the schedule CONTRACT had as committed at REV.
+    are known. A prepaid credit's drawdowns are shown as metered so far, with the
+    balance left after each. With --rev, the schedule CONTRACT had as committed at REV.
     """
     if start and end and end.date() <= start.date():
         click.echo(f"error: --to {end.date()} is not after --from {start.date()}: nothing to show", err=True)
@@ -159,8 +204,9 @@ def schedule(ctx: Context, contract: str, start: Any, end: Any, as_json: bool, r
         horizon = probe.end if probe.end and probe.end > first else add_months(first, 12)
     result = lower(found, model.indices, horizon)
     revenue = revenue_plan(found, model, max(horizon, found.start))
+    metered = _metered(workspace, model, result)
     if as_json:
-        click.echo(_json(result, first, workspace.revision, plan_json(revenue)))
+        click.echo(_json(result, first, workspace.revision, plan_json(revenue), metered))
         return
     customer = model.customers[found.customer]
     plan = f"{found.plan.plan} version {found.plan.version}" if found.plan else "no plan"
@@ -184,8 +230,8 @@ def schedule(ctx: Context, contract: str, start: Any, end: Any, as_json: bool, r
         table.add_column(name, justify=justify)  # type: ignore[arg-type]
     total = Decimal(0)
     currency = result.currency
-    priced = _priced(result)
-    before = _priced(result, elsewhere=True)
+    priced = _priced(result, usage=metered)
+    before = _priced(result, elsewhere=True, usage=metered)
     rows = sorted(
         [(line, False) for line in result.lines] + [(line, True) for line in result.billed_elsewhere],
         key=lambda row: (row[0].billing_date, row[0].id.period_start, not row[1]),
@@ -208,7 +254,10 @@ def schedule(ctx: Context, contract: str, start: Any, end: Any, as_json: bool, r
             if line.blocked:
                 why.append(f"BLOCKED: {line.blocked}")
         done = (before if elsewhere else priced).get((line.id, line.tax))
-        fixed = done is not None and not isinstance(line, UsageLine | MinimumLine)
+        fixed = done is not None and not isinstance(line, UsageLine | MinimumLine | DrawdownLine)
+        left = _balance(line, done) if metered is not None else None
+        if left is not None and done is not None:
+            why.insert(0, f"drawn {money(-done.amount, currency)}, balance left {money(Decimal(left), currency)}")
         days = f"{done.start} – {done.end - timedelta(days=1)}" if done else ""
         table.add_row(
             str(line.billing_date),

@@ -1,4 +1,4 @@
-"""The ledger's SQLite schema, version 5, embedded so that no data file needs shipping.
+"""The ledger's SQLite schema, version 6, embedded so that no data file needs shipping.
 
 Rules that keep the books honest live in the schema itself, so they hold for any
 program that writes the file, not just this one:
@@ -17,6 +17,9 @@ Version 4 added the workspace revision of each bill run (`bill_runs.revision`, `
 Version 5 added what an issued document shows of its parties and lines (`document_parties`,
 `document_line_details`), the handovers of documents to a sending channel (`handovers`) and closed
 accounting months (`closed_months`, `closed_figures`); `MIGRATIONS[4]` adds the tables.
+Version 6 added the line kinds of a prepaid credit (`prepaid`, `drawdown`) to `document_lines.line_kind`;
+SQLite cannot change a CHECK in place, so `MIGRATIONS[5]` copies the table (and the one that references it)
+into new ones, row for row, and puts them in the old ones' place.
 
 A new ledger is made by the same steps (version 2, then each migration), so a migrated file and a new one
 have the same schema, to the letter.
@@ -27,8 +30,8 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 
-SCHEMA_VERSION = 5
-READABLE = (2, 3, 4, 5)  # versions this Avtale reads; older ones are migrated to 5 when opened for writing
+SCHEMA_VERSION = 6
+READABLE = (2, 3, 4, 5, 6)  # versions this Avtale reads; older ones are migrated to 6 when opened for writing
 APPLICATION_ID = 0x41765401  # "AvT" + 1: marks the file as an Avtale ledger (PRAGMA application_id)
 GENESIS_SQL = "'" + "0" * 64 + "'"
 
@@ -331,10 +334,71 @@ END;
 
 """ + "".join(_append_only(table) for table in APPEND_ONLY_V5)
 
-SCHEMA = SCHEMA_V2 + IDENTITY + REVISIONS + SNAPSHOTS
+# Version 6: the line kinds of a prepaid credit. SQLite changes a CHECK only by copying the table: the lines go to
+# a new table with the wider CHECK, and `document_line_details` (whose foreign key names `document_lines`) to a new
+# one that references the new table, so that dropping the old tables leaves no reference dangling, not even for a
+# moment (a migration runs with foreign keys on, inside one transaction). Renaming the new tables rewrites the
+# reference, and the index and append-only triggers the drops took are made again. Rows are copied as they are,
+# column for column: every document hashes as before. The CHECK lists `LINE_KINDS` (compiler/billing/lines.py).
+LINE_KINDS_V6 = """
+CREATE TABLE document_lines_v6 (
+    series TEXT NOT NULL,
+    number INTEGER NOT NULL,
+    line INTEGER NOT NULL CHECK (line >= 1),
+    contract TEXT NOT NULL,
+    charge TEXT NOT NULL,
+    description TEXT NOT NULL,
+    period_start TEXT NOT NULL,
+    period_end TEXT NOT NULL,
+    quantity TEXT NOT NULL,
+    unit_price TEXT NOT NULL,
+    net_amount TEXT NOT NULL,
+    vat_category TEXT NOT NULL,
+    vat_rate TEXT NOT NULL,
+    provenance TEXT NOT NULL,
+    corrects INTEGER,
+    -- the line's identity: what reconciliation matches (never the description)
+    line_kind TEXT NOT NULL CHECK (line_kind IN
+        ('recurring', 'one_time', 'usage', 'discount', 'minimum', 'prepaid', 'drawdown')),
+    discount TEXT NOT NULL,
+    billing_start TEXT NOT NULL,
+    billing_end TEXT NOT NULL CHECK (billing_end > billing_start),
+    PRIMARY KEY (series, number, line),
+    FOREIGN KEY (series, number) REFERENCES documents (series, number),
+    -- a corrected invoice must be one the credit note references
+    FOREIGN KEY (series, number, corrects) REFERENCES document_refs (series, number, invoice)
+) STRICT;
+
+INSERT INTO document_lines_v6 SELECT * FROM document_lines ORDER BY series, number, line;
+
+CREATE TABLE document_line_details_v6 (
+    series TEXT NOT NULL,
+    number INTEGER NOT NULL,
+    line INTEGER NOT NULL,
+    unit_code TEXT NOT NULL CHECK (length(unit_code) > 0),
+    vat_reason TEXT,
+    PRIMARY KEY (series, number, line),
+    FOREIGN KEY (series, number, line) REFERENCES document_lines_v6 (series, number, line)
+) STRICT;
+
+INSERT INTO document_line_details_v6 SELECT * FROM document_line_details ORDER BY series, number, line;
+
+DROP TABLE document_line_details;
+
+DROP TABLE document_lines;
+
+ALTER TABLE document_lines_v6 RENAME TO document_lines;
+
+ALTER TABLE document_line_details_v6 RENAME TO document_line_details;
+
+CREATE INDEX document_lines_by_contract ON document_lines (contract);
+
+""" + "".join(_append_only(table) for table in ("document_lines", "document_line_details"))
+
+SCHEMA = SCHEMA_V2 + IDENTITY + REVISIONS + SNAPSHOTS + LINE_KINDS_V6
 
 # What brings a ledger of version N up to N + 1, in one transaction with the new user_version.
-MIGRATIONS = {2: IDENTITY, 3: REVISIONS, 4: SNAPSHOTS}
+MIGRATIONS = {2: IDENTITY, 3: REVISIONS, 4: SNAPSHOTS, 5: LINE_KINDS_V6}
 
 # Every trigger the schema defines, by version; verify() reports any that has gone missing.
 TRIGGERS_V2 = (
@@ -361,8 +425,8 @@ TRIGGERS_V5 = (
     "closed_figures_latest_month",
     *(f"{table}_no_{verb}" for table in APPEND_ONLY_V5 for verb in ("update", "delete")),
 )
-# Version 4 added columns, no trigger.
-TRIGGERS_BY_VERSION = {2: TRIGGERS_V2, 3: TRIGGERS, 4: TRIGGERS, 5: TRIGGERS_V5}
+# Version 4 added columns, no trigger; version 6 made the triggers of the tables it copies again, by the same names.
+TRIGGERS_BY_VERSION = {2: TRIGGERS_V2, 3: TRIGGERS, 4: TRIGGERS, 5: TRIGGERS_V5, 6: TRIGGERS_V5}
 
 
 def statements(script: str = SCHEMA) -> Iterator[str]:

@@ -39,7 +39,14 @@ from compiler.cutover import workspace_cutover
 from compiler.impact import Horizon, money_impact
 from compiler.incremental import Snapshot
 from compiler.settings import SETTINGS_FILE
-from compiler.wording import amendment_changes_text, amendment_extras, billing_text, charge_text, usage_rule_text
+from compiler.wording import (
+    amendment_changes_text,
+    amendment_extras,
+    billing_text,
+    charge_text,
+    pricing_text,
+    usage_rule_text,
+)
 from dsl import ast
 from dsl.diagnostics import Diagnostic
 from dsl.printer import quote
@@ -209,9 +216,14 @@ def _price_words(charge: model.Charge, currency: str, ws: model.Workspace) -> st
             f"priced from usage of `{pricing.metric}`{label}: {usage_rule_text(pricing.rule)}, "
             f"billed {billing_text(charge.billing or model.Billing(months=1, cycle='monthly', timing='arrears'))}"
         )
+    billed = f", billed {billing_text(charge.billing)}" if charge.billing is not None else ""
+    if isinstance(pricing, model.TieredFee):  # the tiers, and what the quantity comes to per period
+        price, per, quantity = recurring_terms(charge)
+        whole = price * quantity
+        per_period = f"{unit_price(whole, currency)} {currency} per {per}"
+        return f"{pricing_text(pricing)} on quantity {_number(charge.quantity or Decimal(0))}: {per_period}{billed}"
     price, per, quantity = recurring_terms(charge)
     unit = f" per {pricing.unit}" if isinstance(pricing, model.PerUnitFee) and pricing.unit else ""
-    billed = f", billed {billing_text(charge.billing)}" if charge.billing is not None else ""
     amount = f"{unit_price(price, currency)} {currency}{unit} per {per}"
     if isinstance(pricing, model.FlatFee) and quantity == 1:
         return amount + billed

@@ -21,7 +21,7 @@ from decimal import Decimal
 import attrs
 
 from compiler import model
-from compiler.billing.lines import DiscountLine, MinimumLine, UsageLine
+from compiler.billing.lines import PREPAID, DiscountLine, DrawdownLine, MinimumLine, PrepaidLine, UsageLine
 from compiler.billing.lower import BillingSchedule, lower
 from compiler.billing.price import PricedLine, UsageKey, price_schedule
 from compiler.money import allocate
@@ -138,11 +138,12 @@ def _ifrs15(
             lines = tuple(
                 ln
                 for ln in schedule.lines
-                if isinstance(ln, UsageLine) or (isinstance(ln, DiscountLine) and ln.base in metered)
+                if isinstance(ln, UsageLine | PrepaidLine | DrawdownLine)
+                or (isinstance(ln, DiscountLine) and ln.base in metered)
             )
             schedule = attrs.evolve(schedule, lines=lines)
         priced = price_schedule(schedule, usage, through)
-        _variable(priced.lines, usage, end, contract.currency, found)
+        _variable(priced.lines, usage, end, contract.currency, found, schedule.end)
     return found, plan
 
 
@@ -173,9 +174,12 @@ def _variable(
     end: date,
     currency: str,
     found: dict[Key, tuple[Decimal, str]],
+    life_end: date | None = None,
 ) -> None:
     """Usage in the month of use (split by the usage metered in each month, else by days), its
-    discounts alike, and minimum true-ups in the last month of their contract year."""
+    discounts alike, and minimum true-ups in the last month of their contract year. A prepaid credit and its
+    drawdowns are the obligation `prepaid`, recognised when the year's credit expires: the last month of the
+    contract year (or of the contract, ended inside it), so that what they add up to is the breakage (¶B46)."""
     weights: dict[object, list[tuple[date, Decimal]]] = {}
     for priced in lines:
         line = priced.line
@@ -187,6 +191,14 @@ def _variable(
             month = first_of_month(line.id.period_end - timedelta(days=1))
             if month < end:
                 _add(found, ("minimum", month, "scheduled"), priced.net)
+        elif isinstance(line, PrepaidLine | DrawdownLine) and priced.net:
+            year = line.id if isinstance(line, PrepaidLine) else line.year
+            expiry = min(year.period_end, life_end) if life_end is not None else year.period_end
+            # a drawdown billed after the expiry (usage whose period runs past the year) in the month it is billed
+            billed = priced.end if isinstance(line, DrawdownLine) else expiry
+            month = first_of_month(max(expiry, billed) - timedelta(days=1))
+            if month < end:
+                _add(found, (PREPAID, month, "scheduled"), priced.net)
     for priced in lines:
         line = priced.line
         if isinstance(line, DiscountLine) and (line.base, line.tax) in weights:

@@ -16,6 +16,7 @@ from compiler import model
 from compiler.billing.lines import (
     BillableLine,
     DiscountLine,
+    DrawdownLine,
     LineId,
     MinimumLine,
     RecurringLine,
@@ -38,6 +39,8 @@ def _unknown(line: BillableLine) -> str:
         return "minimum true-up: priced by the bill run from what the contract year billed"
     if isinstance(line, DiscountLine) and line.base.kind == "usage":
         return "discount on usage: priced by the bill run with the usage"
+    if isinstance(line, DrawdownLine):
+        return "drawdown of the prepaid credit: priced by the bill run from the usage and the credit left"
     if isinstance(line, RecurringLine) and line.blocked:
         return f"blocked: {line.blocked}"
     return ""

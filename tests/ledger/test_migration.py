@@ -1,7 +1,7 @@
-"""Older ledgers are migrated to the current schema (version 5) when opened for writing, in one transaction.
+"""Older ledgers are migrated to the current schema (version 6) when opened for writing, in one transaction.
 
-Version 2 (before identities) goes through versions 3 and 4 to 5; version 3 (before run revisions) through 4;
-version 4 (before snapshots, handovers and closed months) to 5 (tests/ledger/test_snapshots.py has more of
+Version 2 (before identities) goes through versions 3, 4 and 5 to 6; version 3 (before run revisions) through 4 and 5;
+version 4 (before snapshots, handovers and closed months) to 5 and 6 (tests/ledger/test_snapshots.py has more of
 that step). The fixtures were written by the Avtale of their time (fixtures/README.md)."""
 
 from __future__ import annotations
@@ -55,9 +55,9 @@ def path_v3(tmp_path: Path) -> Path:
     return copy
 
 
-def test_opening_migrates_to_version_5_and_keeps_every_document(path: Path) -> None:
+def test_opening_migrates_to_version_6_and_keeps_every_document(path: Path) -> None:
     with Ledger.open(path) as ledger:
-        assert ledger.version == 5
+        assert ledger.version == 6
         docs = ledger.documents()
         assert [d.number for d in docs] == [*range(250001, 250011), 950001, 950002, 950003]
         assert [r.id for r in ledger.bill_runs()] == [1, 2]
@@ -78,7 +78,7 @@ def test_opening_migrates_to_version_5_and_keeps_every_document(path: Path) -> N
             BillRun(id=1, as_of=date(2026, 3, 1), revision=None),
             BillRun(id=2, as_of=date(2026, 3, 1), revision=None),
         ]
-    assert pragma(path, "user_version") == 5
+    assert pragma(path, "user_version") == 6
     db = sqlite3.connect(path)
     triggers = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
     assert db.execute("SELECT count(*) FROM ledger_info").fetchone()[0] == 0
@@ -173,12 +173,12 @@ def test_the_version_3_fixture_holds_the_documents_of_the_version_2_one() -> Non
         assert v3.documents() == v2.documents()
 
 
-def test_opening_version_3_migrates_to_5_and_keeps_everything(path_v3: Path) -> None:
+def test_opening_version_3_migrates_to_6_and_keeps_everything(path_v3: Path) -> None:
     with Ledger.open(path_v3, create=False, read_only=True) as before:
         documents, info = before.documents(), before.info()
     assert [d.number for d in documents] == [*range(250001, 250011), 950001, 950002, 950003]
     with Ledger.open(path_v3) as ledger:
-        assert ledger.version == 5
+        assert ledger.version == 6
         assert ledger.documents() == documents  # every field, hash and chain link as it was
         assert ledger.info() == info
         assert ledger.identity() == SELLER
@@ -189,7 +189,7 @@ def test_opening_version_3_migrates_to_5_and_keeps_everything(path_v3: Path) -> 
         assert ledger.documents_by_run() == {1: {"invoice": 9}, 2: {"invoice": 1, "credit_note": 3}}
         assert ledger.verify() == []
         assert ledger.verify_tail() == []
-    assert pragma(path_v3, "user_version") == 5
+    assert pragma(path_v3, "user_version") == 6
     db = sqlite3.connect(path_v3)
     try:
         columns = [row[1] for row in db.execute("PRAGMA table_info(bill_runs)")]

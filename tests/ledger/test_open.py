@@ -19,7 +19,7 @@ def test_created_on_first_use_in_wal_mode(tmp_path: Path) -> None:
         assert ledger.verify() == []
         assert ledger._db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
     assert pragma(path, "journal_mode") == "wal"
-    assert pragma(path, "user_version") == SCHEMA_VERSION == 5
+    assert pragma(path, "user_version") == SCHEMA_VERSION == 6
     assert pragma(path, "application_id") == APPLICATION_ID
     db = sqlite3.connect(path)
     names = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
@@ -44,11 +44,11 @@ def test_a_newer_schema_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "ledger.sqlite"
     Ledger.open(path).close()
     db = sqlite3.connect(path)
-    db.execute("PRAGMA user_version = 6")
+    db.execute("PRAGMA user_version = 7")
     db.close()
     with pytest.raises(LedgerSchemaError) as caught:
         Ledger.open(path)
-    assert "schema version 6; this Avtale reads up to 5" in str(caught.value)
+    assert "schema version 7; this Avtale reads up to 6" in str(caught.value)
     assert "upgrade Avtale" in caught.value.help
 
 

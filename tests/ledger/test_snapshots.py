@@ -74,7 +74,7 @@ def test_opening_version_4_migrates_to_5_and_keeps_every_hash(v4: Path) -> None:
     assert [d.number for d in documents] == NUMBERS
     assert documents[9].hash == LAST_INVOICE_HASH and documents[-1].hash == LAST_CREDIT_NOTE_HASH
     with Ledger.open(v4) as ledger:
-        assert ledger.version == 5
+        assert ledger.version == 6
         after = ledger.documents()
         assert after == documents  # every field, hash and chain link as it was
         assert all(d.parties is None and all(x.details is None for x in d.lines) for d in after)
@@ -82,7 +82,7 @@ def test_opening_version_4_migrates_to_5_and_keeps_every_hash(v4: Path) -> None:
         assert ledger.handovers() == [] and ledger.closed_months() == [] and ledger.backfilled() == {}
         assert ledger.verify() == []
         assert ledger.verify_tail() == []
-    assert pragma(v4, "user_version") == 5
+    assert pragma(v4, "user_version") == 6
     db = sqlite3.connect(v4)
     try:
         triggers = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}

@@ -3,8 +3,10 @@
 Usage rules (`price(total, rule) -> Priced`, the amount with its arithmetic):
 `unit_rate`, `graduated`, `volume`, `package`, `percentage`. Recurring rules
 (`terms(charge) -> RecurringTerms`, what the charge bills before proration):
-`flat`, `per_unit`. A new rule is a module implementing the interface in
-`base.py` plus an entry in the table below (and its grammar, printer and docs).
+`flat`, `per_unit`, `tiered_fee` (tiers on the charge's quantity). Included
+units (`allowance.py`) come off a usage total before its rule prices the rest.
+A new rule is a module implementing the interface in `base.py` plus an entry
+in the table below (and its grammar, printer and docs).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from compiler import model
-from compiler.billing.pricing import flat, graduated, package, per_unit, percentage, unit_rate, volume
+from compiler.billing.pricing import flat, graduated, package, per_unit, percentage, tiered_fee, unit_rate, volume
 from compiler.billing.pricing.base import Priced, RecurringPricing, RecurringTerms, Step, UsagePricing
 
 __all__ = ["Priced", "RecurringTerms", "Step", "price_usage", "recurring_terms"]
@@ -29,6 +31,7 @@ USAGE: dict[tuple[type[model.UsageRule], str], UsagePricing] = {
 RECURRING: dict[type[model.Pricing], RecurringPricing] = {
     model.FlatFee: flat.terms,
     model.PerUnitFee: per_unit.terms,
+    model.TieredFee: tiered_fee.terms,
 }
 """Recurring rules by model class. One-time and usage charges are not recurring."""
 
@@ -40,5 +43,5 @@ def price_usage(total: Decimal, rule: model.UsageRule) -> Priced:
 
 
 def recurring_terms(charge: model.Charge) -> RecurringTerms:
-    """A flat or per-unit charge's price, the period it is stated in, and the quantity it bills."""
+    """A flat, per-unit or tiered charge's price, the period it is stated in, and the quantity it bills."""
     return RECURRING[type(charge.pricing)](charge)

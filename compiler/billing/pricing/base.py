@@ -53,9 +53,11 @@ class Step:
 class Priced:
     amount: Decimal
     steps: tuple[Step, ...]
+    prefix: str = ""
+    """What came off before the rule priced the rest: `1200 used, 1000 included: ` (allowance.py)."""
 
     def explain(self) -> str:
-        return " + ".join(s.note for s in self.steps) if self.steps else "0"
+        return self.prefix + (" + ".join(s.note for s in self.steps) if self.steps else "0")
 
 
 class RecurringTerms(NamedTuple):
@@ -81,3 +83,18 @@ def tier_label(lower: Decimal, row: model.TierRow) -> str:
 
 def flat_note(row: model.TierRow) -> str:
     return f" + {row.flat:f}" if row.flat else ""
+
+
+def unused_flat(row: model.TierRow, lower: Decimal) -> Priced:
+    """`unused bills flat`: a period without billable units bills the flat amount of `row`."""
+    return Priced(
+        row.flat,
+        (
+            Step(
+                ZERO,
+                row.price,
+                row.flat,
+                f"0 x {row.price:f}{flat_note(row)} {tier_label(lower, row)}, unused bills flat",
+            ),
+        ),
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from compiler import model
-from compiler.billing.pricing.base import ZERO, Priced, Step, flat_note, tier_label
+from compiler.billing.pricing.base import ZERO, Priced, Step, flat_note, tier_label, unused_flat
 
 
 def graduated(total: Decimal, tiers: tuple[model.TierRow, ...]) -> Priced:
@@ -28,4 +28,6 @@ def graduated(total: Decimal, tiers: tuple[model.TierRow, ...]) -> Priced:
 
 def price(total: Decimal, rule: model.UsageRule) -> Priced:
     assert isinstance(rule, model.Tiered) and rule.mode == "graduated"
+    if total <= 0 and rule.flat_at_zero:
+        return unused_flat(rule.tiers[0], ZERO)
     return graduated(total, rule.tiers)
