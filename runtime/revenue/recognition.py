@@ -24,11 +24,13 @@ from compiler import model
 from compiler.billing.lines import PREPAID, DiscountLine, DrawdownLine, MinimumLine, PrepaidLine, UsageLine
 from compiler.billing.lower import BillingSchedule, lower
 from compiler.billing.price import PricedLine, UsageKey, price_schedule
+from compiler.billing.price import usage_requests as usage_requests_of
 from compiler.money import allocate
 from compiler.revenue.consideration import whole
 from compiler.revenue.methods import first_of_month, months_between, next_month, spread_daily
 from compiler.revenue.plan import plan_and_schedule, policy_of
 from compiler.revenue.records import RevenuePlan
+from dsl.ast import Aggregation
 from runtime.ledger.documents import IssuedDocument
 from runtime.revenue.cutover import BilledBefore, billed_before
 from runtime.revenue.records import Recognised, RecognitionKind
@@ -111,11 +113,12 @@ def contract_usage_requests(contract: model.Contract, workspace: model.Workspace
     if contract.start >= end or policy_of(contract, workspace.seller)[0] == "invoiced" or not _has_usage(contract):
         return wanted
     cid = contract.id
-    for line in _schedule(contract, workspace, end).lines:
+    schedule = _schedule(contract, workspace, end)
+    wanted.update(usage_requests_of(schedule, through))  # what pricing asks for, per-event sums included
+    for line in schedule.lines:
         if not isinstance(line, UsageLine) or line.billing_date > through:
             continue
         for piece in line.pieces:
-            wanted.add((cid, piece.metric, piece.start, piece.end))
             for month in months_between(piece.start, piece.end):
                 wanted.add((cid, piece.metric, max(piece.start, month), min(piece.end, next_month(month))))
     return wanted
@@ -143,7 +146,8 @@ def _ifrs15(
             )
             schedule = attrs.evolve(schedule, lines=lines)
         priced = price_schedule(schedule, usage, through)
-        _variable(priced.lines, usage, end, contract.currency, found, schedule.end)
+        functions = {m.id: m.function for m in workspace.metrics.values()}
+        _variable(priced.lines, usage, end, contract.currency, found, functions, schedule.end)
     return found, plan
 
 
@@ -174,6 +178,7 @@ def _variable(
     end: date,
     currency: str,
     found: dict[Key, tuple[Decimal, str]],
+    functions: Mapping[str, Aggregation],
     life_end: date | None = None,
 ) -> None:
     """Usage in the month of use (split by the usage metered in each month, else by days), its
@@ -184,7 +189,7 @@ def _variable(
     for priced in lines:
         line = priced.line
         if isinstance(line, UsageLine):
-            split = _usage_months(line, usage)
+            split = _usage_months(line, usage, functions)
             weights[line.id, line.tax] = split
             _spread(found, line.id.charge, priced.net, split, end, currency)
         elif isinstance(line, MinimumLine) and priced.net:
@@ -205,18 +210,30 @@ def _variable(
             _spread(found, line.id.charge, priced.net, weights[line.base, line.tax], end, currency)
 
 
-def _usage_months(line: UsageLine, usage: Mapping[UsageKey, Decimal]) -> list[tuple[date, Decimal]]:
-    """How much of the line's usage fell in each calendar month: the metered part of each month, or
-    the days when nothing (or no part) was metered."""
+ADDITIVE = frozenset({"count", "sum"})
+"""Aggregations whose month parts add up to the period's total."""
+LEVELS = frozenset({"time_weighted", "daily_average"})
+"""Gauges averaged over time: a month part's level times its days is the unit-days used in it."""
+
+
+def _usage_months(
+    line: UsageLine, usage: Mapping[UsageKey, Decimal], functions: Mapping[str, Aggregation]
+) -> list[tuple[date, Decimal]]:
+    """How much of the line's usage fell in each calendar month: the metered part of each month (for an
+    averaged gauge, its level times its days), or the days when nothing (or no part) was metered, or when
+    the metric's parts do not add up (a maximum, a latest value, distinct keys, a peak)."""
     metered: dict[date, Decimal] = {}
     days: dict[date, Decimal] = {}
     known = True
     for piece in line.pieces:
+        function = functions.get(piece.metric)
+        known = known and (function in ADDITIVE or function in LEVELS)
         for month in months_between(piece.start, piece.end):
             start, stop = max(piece.start, month), min(piece.end, next_month(month))
             part = usage.get((line.id.contract, piece.metric, start, stop))
             known = known and part is not None
-            metered[month] = metered.get(month, ZERO) + (part or ZERO)
+            weight = (part or ZERO) * (stop - start).days if function in LEVELS else (part or ZERO)
+            metered[month] = metered.get(month, ZERO) + weight
             days[month] = days.get(month, ZERO) + (stop - start).days
     use = metered if known and any(v > 0 for v in metered.values()) else days
     return sorted(use.items())
