@@ -35,6 +35,8 @@ PRICE_KINDS = (
 USAGE_ONLY = (ast.GraduatedPrice, ast.VolumePrice, ast.PackagePrice, ast.PercentagePrice)
 QUANTIFIED = (model.PerUnitFee, model.TieredFee)
 """Recurring prices that bill a quantity (`quantity N`)."""
+LEVELS = frozenset({"time_weighted", "daily_average", "peak"})
+"""Aggregations that read a gauge's level: priced per unit-month (compiler/billing/pricing/levels.py)."""
 ALLOWANCE_RULES = (model.UnitRate, model.Tiered, model.Package)
 """Usage rules that count units, so that some can be included for free."""
 PERIOD_MONTHS = {"month": 1, "quarter": 3, "year": 12}
@@ -338,23 +340,22 @@ class ChargeBuilder:
         rule = self._usage_rule(price)
         if rule is None or metric is None:
             return None
-        if isinstance(rule, model.Percentage) and rule.per_event:
-            decl = self.metrics.get(metric)
-            body = decl.body if isinstance(decl, ast.Metric) else ()
-            function = next((stmt.function for stmt in body if isinstance(stmt, ast.AggregateStmt)), None)
-            if function != "sum":
-                sink.append(
-                    error(
-                        "E0227",
-                        f"a price per event needs each event's amount, and metric `{metric}` does not sum one",
-                        price.span,
-                        label=f"metric `{metric}` aggregates by `{function}`",
-                        help="price per event on a metric that sums an amount field (`sum amount`), or drop the "
-                        "`per event` parts",
-                    )
+        decl = self.metrics.get(metric)
+        body = decl.body if isinstance(decl, ast.Metric) else ()
+        function = next((stmt.function for stmt in body if isinstance(stmt, ast.AggregateStmt)), None)
+        if isinstance(rule, model.Percentage) and rule.per_event and function != "sum":
+            sink.append(
+                error(
+                    "E0227",
+                    f"a price per event needs each event's amount, and metric `{metric}` does not sum one",
+                    price.span,
+                    label=f"metric `{metric}` aggregates by `{function}`",
+                    help="price per event on a metric that sums an amount field (`sum amount`), or drop the "
+                    "`per event` parts",
                 )
-                return None
-        return model.UsageFee(metric=metric, rule=rule)
+            )
+            return None
+        return model.UsageFee(metric=metric, rule=rule, level=function in LEVELS)
 
     def _usage_rule(self, price: Any) -> model.UsageRule | None:
         sink = self.sink

@@ -198,6 +198,9 @@ class UsageFee:
     metric: str
     rule: UsageRule
     allowance: Allowance | None = None
+    level: bool = False
+    """True when the metric reads a gauge's level (`time_weighted`, `daily_average`, `peak`): the rule then
+    prices the level times the months each stretch covers (unit-months), not the level as an amount used."""
 
 
 Pricing: TypeAlias = FlatFee | PerUnitFee | TieredFee | OneTimeFee | UsageFee

@@ -86,6 +86,9 @@ class UsagePiece:
     source: Span
     allowance: model.Allowance | None = None
     """The free units of the version (`included N [rollover max M]`), used up by the period's pieces in order."""
+    months: Fraction | None = None
+    """For a metric that reads a level (a gauge): the months the stretch covers, on the billing grid, that its
+    metered level is multiplied by (compiler/billing/pricing/levels.py); None for amounts that add up."""
 
 
 @attrs.frozen(kw_only=True)

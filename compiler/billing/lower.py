@@ -228,6 +228,7 @@ def _charge_lines(
                         amendment=found.amendment,
                         source=source,
                         allowance=charge.pricing.allowance,
+                        months=_months(billing.months, period, stretch, anchor_day) if charge.pricing.level else None,
                     )
                 )
             else:
@@ -368,6 +369,13 @@ def _piece(
         note=note,
         source=source,
     )
+
+
+def _months(cycle_months: int, period: Period, stretch: Period, anchor_day: int) -> Fraction:
+    """The months of the billing grid that a stretch covers: a whole cycle its months, part of one by days."""
+    if stretch.start == period.cycle_start and stretch.end == period.cycle_end:
+        return Fraction(cycle_months)
+    return prorate(stretch.start, stretch.end, period.cycle_start, 1, anchor_day).fraction
 
 
 @functools.lru_cache(maxsize=65536)

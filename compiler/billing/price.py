@@ -35,6 +35,8 @@ from compiler.billing.pricing import Priced as RulePriced
 from compiler.billing.pricing import price_usage
 from compiler.billing.pricing.allowance import Metered, price_period
 from compiler.billing.pricing.base import PerEvent
+from compiler.billing.pricing.levels import note as levels_note
+from compiler.billing.pricing.levels import unit_months as levels_unit_months
 from compiler.billing.pricing.percentage import measure, per_event
 from compiler.billing.provenance import (
     DiscountTrace,
@@ -235,8 +237,12 @@ def _usage(
     in from the period before: `rollover` holds, per charge, the day the next period starts and the units
     carried into it, kept from one usage line to the next in billing order)."""
     found: list[tuple[UsagePiece, Decimal, RulePriced]] = []
+    levels: dict[int, str] = {}  # the level x months arithmetic of a gauge's pieces, by position
     for piece in line.pieces:
         total = usage.get((line.id.contract, piece.metric, piece.start, piece.end), ZERO)
+        if piece.months is not None:
+            level, total = total, levels_unit_months(total, piece.months)
+            levels[len(found)] = levels_note(level, piece.months, total)
         if isinstance(piece.rule, Percentage) and piece.rule.per_event:
             fees = usage.get((line.id.contract, piece.metric, piece.start, piece.end, measure(piece.rule)), ZERO)
             found.append((piece, total, per_event(total, fees, piece.rule)))
@@ -244,6 +250,9 @@ def _usage(
             found.append((piece, total, price_usage(total, piece.rule)))
     if any(_allowance(piece) is not None for piece in line.pieces):
         found = _with_allowance(line, found, {} if rollover is None else rollover)
+    for position, words in levels.items():
+        piece, total, priced_piece = found[position]
+        found[position] = (piece, total, attrs.evolve(priced_piece, prefix=words + priced_piece.prefix))
     exact = sum((Fraction(p.amount) for _, _, p in found), Fraction(0))
     quantity, unit_price = _usage_quantity(found)
     return _line(line, currency, quantity=quantity, unit_price=unit_price, exact=exact, detail=tuple(found))

@@ -1,5 +1,6 @@
 """What a candidate would have billed for service inside the window: its contract lowered and priced with
-the bill run's own rules, each line counted for its days inside the window."""
+the bill run's own rules. Usage is metered for the days inside the window and priced on them, never
+estimated by days; recurring lines (prices per time) count for their days inside the window."""
 
 from __future__ import annotations
 
@@ -11,9 +12,9 @@ from fractions import Fraction
 import attrs
 
 from compiler import model
-from compiler.billing.lines import DiscountLine, service_end, service_start
+from compiler.billing.lines import DiscountLine, DrawdownLine, LineId, Tax, UsageLine, service_end, service_start
 from compiler.billing.lower import BillingSchedule, carries_balance, lower
-from compiler.billing.price import UsageKey, price_schedule, usage_requests
+from compiler.billing.price import PricedLine, UsageKey, price_schedule, usage_requests
 from compiler.calendar import add_months
 from runtime.advise.candidates import Candidate
 from runtime.advise.window import Window
@@ -36,12 +37,38 @@ def schedule_of(candidate: Candidate, indices: Mapping[str, model.Index], window
     None for a candidate not comparable."""
     if candidate.contract is None:
         return None
-    schedule = lower(candidate.contract, indices, window.end)
+    schedule = _metered_to(lower(candidate.contract, indices, window.end), window)
     if carries_balance(candidate.contract):
         return schedule  # a period's price depends on every period before it
     # what the window's prices can depend on: its own lines, and a minimum's year back from its start
     keep = add_months(window.start, -12)
     return attrs.evolve(schedule, lines=tuple(ln for ln in schedule.lines if service_end(ln) > keep))
+
+
+def _metered_to(schedule: BillingSchedule, window: Window) -> BillingSchedule:
+    """Usage lines cut at the window's edges, as an amendment cuts a period: a piece across the window's start
+    is metered and priced in two parts, the part from the window's end on is not metered at all (nor counted),
+    and a usage line left with no piece is dropped."""
+    lines = []
+    for line in schedule.lines:
+        if isinstance(line, UsageLine):
+            pieces = tuple(
+                attrs.evolve(piece, start=start, end=end)
+                for piece in line.pieces
+                for start, end in _cut(piece.start, min(piece.end, window.end), window.start)
+            )
+            if not pieces:
+                continue
+            line = attrs.evolve(line, pieces=pieces)
+        lines.append(line)
+    return attrs.evolve(schedule, lines=tuple(lines))
+
+
+def _cut(start: date, end: date, at: date) -> list[tuple[date, date]]:
+    """[start, end) split at `at` if it falls inside; nothing if empty."""
+    if start >= end:
+        return []
+    return [(start, at), (at, end)] if start < at < end else [(start, end)]
 
 
 def requests(schedule: BillingSchedule | None) -> list[UsageKey]:
@@ -69,8 +96,8 @@ def cost(
     as_of: date,
     used: frozenset[str],
 ) -> Costed:
-    """The candidate's net amount for service in the window. A line whose days run across the window's edge
-    counts by its days inside; one-time charges (and their discounts) are not counted: they are not what a
+    """The candidate's net amount for service in the window (`_counted`): usage metered inside it, recurring
+    lines by their days inside; one-time charges (and their discounts) are not counted: they are not what a
     plan costs month by month. `used`: the metrics the customer used in the window (`used_metrics`)."""
     if schedule is None:
         return Costed(candidate=candidate, total=None, reason=candidate.reason)
@@ -88,23 +115,85 @@ def cost(
             total=None,
             reason=f"`{first.charge}` cannot be priced from {first.period_start}: {first.reason}",
         )
-    total = Fraction(0)
-    notes: list[str] = []
-    for line in priced.lines:
-        days = (line.end - line.start).days
-        overlap = (min(line.end, window.end) - max(line.start, window.start)).days
-        if overlap <= 0 or days <= 0 or _one_time(line.id.kind, line.line):
-            continue
-        total += line.exact * overlap / days
-        if line.id.kind == "usage" and line.end > as_of:
-            last = line.end - timedelta(days=1)
-            notes.append(
-                f"`{line.id.charge}` {line.start} – {last} is not over: its usage so far, "
-                f"{overlap} of {days} days counted"
-            )
+    counted = _counted(priced.lines, window)
+    total = sum(counted.values(), Fraction(0))
+    notes = [
+        _usage_note(line, window, as_of)
+        for line in priced.lines
+        if (line.id, line.tax) in counted and _cut_off(line, window)
+    ]
     notes += [f"no charge on `{m}`, which the contract bills (unused in the window)" for m in candidate.unpriced]
     notes += _minimum_notes(candidate.contract, window)
     return Costed(candidate=candidate, total=total, notes=tuple(notes))
+
+
+def _counted(lines: Iterable[PricedLine], window: Window) -> dict[tuple[LineId, Tax], Fraction]:
+    """Each counted line's amount for service inside the window. A usage line counts its pieces inside the
+    window (each metered and priced for its part inside, see `_metered_to`); a discount on it, the discount
+    of those pieces; a drawdown of prepaid credit for it, the share its usage inside is of its usage after
+    discounts (the credit pays the period's usage in no order). Every other line, recurring or a minimum's
+    true-up, counts by its days inside. One-time charges and their discounts are not counted."""
+    lines = list(lines)
+    usage = {(p.id, p.tax): p for p in lines if isinstance(p.line, UsageLine)}
+    metered = {key: _usage_inside(p, window) for key, p in usage.items()}
+    inside, whole = dict(metered), {key: p.exact for key, p in usage.items()}  # after discounts
+    counted: dict[tuple[LineId, Tax], Fraction] = {}
+    for p in lines:
+        if isinstance(p.line, DiscountLine) and (p.line.base, p.tax) in usage:
+            part = _discount_inside(p.line, usage[p.line.base, p.tax], window)
+            inside[p.line.base, p.tax] += part
+            whole[p.line.base, p.tax] += p.exact
+            counted[p.id, p.tax] = part
+    for p in lines:
+        days = (p.end - p.start).days
+        if (p.id, p.tax) in counted or _one_time(p.id.kind, p.line):
+            continue
+        if (p.id, p.tax) in usage:
+            counted[p.id, p.tax] = metered[p.id, p.tax]
+        elif isinstance(p.line, DrawdownLine):
+            key = (p.line.base, p.tax)
+            share = inside[key] / whole[key] if key in whole and whole[key] > 0 else Fraction(0)
+            counted[p.id, p.tax] = p.exact * share
+        elif days > 0 and (overlap := (min(p.end, window.end) - max(p.start, window.start)).days) > 0:
+            counted[p.id, p.tax] = p.exact * overlap / days
+    return counted
+
+
+def _usage_inside(line: PricedLine, window: Window) -> Fraction:
+    """The usage line's pieces inside the window, priced (`_metered_to` has cut them at its edges)."""
+    found = line.detail if isinstance(line.detail, tuple) else ()
+    return sum((Fraction(price.amount) for piece, _, price in found if piece.start >= window.start), Fraction(0))
+
+
+def _discount_inside(discount: DiscountLine, base: PricedLine, window: Window) -> Fraction:
+    """-(percent of the base's pieces inside the window, each by its days inside the discount's window), as
+    pricing takes a discount on a usage line."""
+    found = base.detail if isinstance(base.detail, tuple) else ()
+    discounted = Fraction(0)
+    for piece, _, price in found:
+        days = (min(piece.end, discount.window_end) - max(piece.start, discount.window_start)).days
+        if piece.start >= window.start and days > 0:
+            discounted += Fraction(price.amount) * days / (piece.end - piece.start).days
+    return -(discounted * Fraction(discount.percent) / 100)
+
+
+def _cut_off(line: PricedLine, window: Window) -> bool:
+    """A usage line with service inside the window whose billing period runs across an edge of the window."""
+    return (
+        line.id.kind == "usage"
+        and line.end > window.start
+        and (line.id.period_start < window.start or line.id.period_end > window.end)
+    )
+
+
+def _usage_note(line: PricedLine, window: Window, as_of: date) -> str:
+    start, end = line.id.period_start, line.id.period_end
+    first, last = max(start, window.start), min(end, window.end) - timedelta(days=1)
+    why = "is not over" if end > as_of else "runs across the window's edge"
+    return (
+        f"`{line.id.charge}` {start} – {end - timedelta(days=1)} {why}: its usage {first} – {last} counted, "
+        "priced as a period of its own"
+    )
 
 
 def used_metrics(keys: Iterable[UsageKey], usage: Mapping[UsageKey, Decimal], window: Window) -> frozenset[str]:

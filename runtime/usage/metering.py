@@ -218,8 +218,10 @@ def _mixed(
     if totals:
         _create_totals(con, keys, totals)
         parts.append(_totals_select(lay, ", NULL::HUGEINT, NULL::HUGEINT, NULL::BIGINT"))
+    scale = None
     if fees:
-        parts.append(per_event.select(per_event.create_requests(con, fees)))
+        scale = per_event.create_requests(con, fees)
+        parts.append(per_event.select(scale))
     if gauges:
         gauge.create_requests(con, lay, gauges)
         kinds = {function[g[2]] for g in gauges}
@@ -228,7 +230,7 @@ def _mixed(
         parts += gauge.selects(daily, other)
     sql = ("WITH " + ", ".join(ctes) if ctes else "") + " UNION ALL ".join(parts)
     texts: dict[int, str] = {}
-    for i, text, whole, fraction, n in _execute(con, lay, sql, [low, high], bool(totals)):
+    for i, text, whole, fraction, n in _execute(con, lay, sql, [low, high], bool(totals), scale):
         key = keys[i]
         if len(key) == 5:
             texts[i] = _trimmed(per_event.total(text, whole))
@@ -245,14 +247,30 @@ def _trimmed(text: str) -> str:
 
 
 def _execute(
-    con: duckdb.DuckDBPyConnection, lay: Layout, sql: str, params: list[Any], totals: bool
+    con: duckdb.DuckDBPyConnection,
+    lay: Layout,
+    sql: str,
+    params: list[Any],
+    totals: bool,
+    fee_scale: int | None = None,
 ) -> list[tuple[Any, ...]]:
+    """Rows of `sql`; an overflow as an error naming the contract, metric and period. What can overflow:
+    the total of a sum (DECIMAL(38, 10)), and one event's fee under a per-event price (DECIMAL(38,
+    `fee_scale`)); the sums of fees and gauge integrals are taken in parts that cannot."""
     try:
         return con.execute(sql, params).fetchall()
     except duckdb.OutOfRangeException as exc:
-        # Only the totals of sums can outgrow DECIMAL(38, 10): per-event fees and gauge integrals
-        # are summed in parts that cannot overflow.
-        if not totals:  # pragma: no cover - see above
+        if fee_scale is not None and (fee := per_event.overflowing(con, fee_scale, params)) is not None:
+            contract, metric, start, end, amount, event = fee
+            digits = 38 - fee_scale
+            raise UsageError(
+                f"a fee per event on metric `{metric}` for contract {contract} {period(start, end)} "
+                f"does not fit in {digits} digits before the point",
+                f"its largest amount is {amount.normalize():f} (event `{event}`); fees are computed with "
+                f"{fee_scale} decimals, the most any per-event price metered with it needs, which leaves {digits}: "
+                "look for a misplaced decimal point or a value in the wrong unit",
+            ) from exc
+        if not totals:  # pragma: no cover - neither a fee nor a total: gauge integrals are summed in parts
             raise overflow(None, str) from exc
         found = overflowing(
             con,

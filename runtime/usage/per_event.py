@@ -99,6 +99,25 @@ def select(scale: int) -> str:
         """
 
 
+def overflowing(con: duckdb.DuckDBPyConnection, scale: int, params: list[object]) -> tuple[object, ...] | None:
+    """The request and event whose fee does not fit DECIMAL(38, scale), DuckDB's error naming neither:
+    (contract, metric, start, end, amount, event id), the largest fee first; None if no fee comes near.
+    The scale is the finest any price of the call needs (create_requests), so a fee that fits alone can
+    overflow beside a price with a finely written percentage. Floats only to find it: close enough."""
+    return con.execute(
+        f"""
+        SELECT p.contract, p.metric, p.start_day, p.end_day, m.num, m.id
+        FROM event_requests p
+        JOIN (SELECT * FROM measures WHERE cno >= $1 AND cno <= $2) m
+          ON m.contract = p.contract AND m.metric = p.metric AND m.day >= p.start_day AND m.day < p.end_day
+        WHERE abs(m.num::DOUBLE * p.rate::DOUBLE + p.fee::DOUBLE) >= 9e{38 - scale - 1}
+        ORDER BY abs(m.num::DOUBLE * p.rate::DOUBLE + p.fee::DOUBLE) DESC, p.i, m.id
+        LIMIT 1
+        """,
+        params,
+    ).fetchone()
+
+
 def total(fractions: str, whole: int) -> str:
     """The fees' sum as exact decimal text: whole units plus the sum of the fractions."""
     with localcontext() as exact:

@@ -76,9 +76,12 @@ def _with_gauges(
     """The rows with each gauge's level filled in, metered in one call. A level holds without events,
     so a gauge with an event before the range's end has a row (perhaps of 0 events) for every month
     shown from its first event on, and a total over the range from its start (else the first event)
-    to its end (else the end of the last month shown)."""
+    to its end (else the end of the last month shown). A range with a start, no end and no event shows
+    its start's month: the levels held then are still there to show."""
     gauges = [m.id for m in lay.metrics if m.function in GAUGES]
     months = sorted({row[2] for row in rows if row[2] is not None})
+    if not months and start is not None and end is None:
+        months = [f"{start:%Y-%m}"]
     counts = {(c, m, month): n for c, m, month, n, *_ in rows if m in gauges}
     held = con.execute(
         f"SELECT contract, metric, min(day) FROM measures WHERE metric IN ({', '.join(map(literal, gauges))}) "

@@ -290,3 +290,74 @@ def test_usage_that_cannot_all_be_counted_gives_no_advice(ws: Path) -> None:
     code, out, err = run(ws, "advise", "C-1", "--as-of", AS_OF)
     assert code == 1 and out == ""
     assert "C-99" in err and "error: usage has problems" in err and "help: prices of incomplete usage mislead" in err
+
+
+USAGE_PLANS = """
+seller vendor {
+  name "Prøve AS"
+  orgnr "976240391"
+  mva
+}
+
+customer buyer {
+  name "Kjøper AS"
+  orgnr "922152799"
+}
+
+metric api "API-kall" { events "api"  sum calls }
+
+plan basic "Basic" effective 2026-01-01 {
+  currency NOK
+  charge platform "Plattform" {
+    flat 100.00 per month
+    billed monthly in advance
+  }
+  charge calls "API" {
+    usage api
+    per_unit 0.10 per call
+    billed monthly in arrears
+  }
+}
+
+contract Y-1 {
+  customer buyer
+  signed 2026-01-01
+  start 2026-02-01
+  term 24 months
+  charge calls "API" {
+    usage api
+    per_unit 0.10 per call
+    billed quarterly in arrears
+  }
+}
+"""
+
+
+def test_usage_after_the_window_is_not_counted_and_usage_inside_it_is_counted_whole(tmp_path: Path) -> None:
+    root = tmp_path / "ws"
+    (root / "usage").mkdir(parents=True)
+    (root / "avtale.toml").write_text("")
+    (root / "plans.avt").write_text(USAGE_PLANS)
+    rows = [
+        "y1,Y-1,api,2026-02-10T12:00:00+01:00,1000",
+        "y2,Y-1,api,2026-05-10T12:00:00+02:00,1000",
+        "y3,Y-1,api,2026-06-10T12:00:00+02:00,1000",
+        "y4,Y-1,api,2026-07-20T12:00:00+02:00,9000",  # after the window, and after --as-of
+    ]
+    (root / "usage" / "events.csv").write_text("id,contract,event,timestamp,calls\n" + "\n".join(rows) + "\n")
+    code, out, err = run(root, "advise", "Y-1", "--as-of", "2026-07-01", "--months", "6", "--json")
+    assert code == 0, out + err
+    data = json.loads(out)
+    assert data["months_in_force"] == "5"  # February to June
+    rows_by_plan = {r["plan"]: r for r in data["candidates"]}
+    # own terms, quarters from 1 February: February-April 1,000 calls, May-July metered to 30 June: 2,000 calls;
+    # 3,000 x 0.10 = 300.00, 60.00 a month over 5 months; the 9,000 calls of 20 July not counted
+    own = rows_by_plan[None]
+    assert (own["total"], own["per_month"]) == ("300.00", "60.00")
+    assert own["assumptions"] == [
+        "`calls` 2026-05-01 – 2026-07-31 is not over: its usage 2026-05-01 – 2026-06-30 counted, "
+        "priced as a period of its own"
+    ]
+    # basic, monthly: 5 x 100.00 + 3,000 x 0.10 = 800.00, 160.00 a month, 100.00 more
+    basic = rows_by_plan["basic"]
+    assert (basic["total"], basic["per_month"], basic["difference_per_month"]) == ("800.00", "160.00", "100.00")

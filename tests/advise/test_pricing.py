@@ -83,29 +83,59 @@ def test_a_plan_without_a_charge_on_what_the_customer_used_is_not_comparable() -
     assert mini["assumptions"] == ["no charge on `calls`, which the contract bills (unused in the window)"]
 
 
-def test_a_usage_period_not_over_counts_its_usage_so_far_by_its_days_and_says_so() -> None:
-    checked = workspace(
-        contract(
-            """
+QUARTERLY_TIERS = contract(
+    """
   charge api "API" {
     usage calls
-    per_unit 1.00 per call
+    graduated {
+      up to 50  0.00
+      above     1.00
+    }
     billed quarterly in arrears
   }
+  discount "Rabatt" 10% on api
 """,
-            start="2025-01-01",
-            term="term 24 months",
-        )
-    )
+    start="2025-01-01",
+    term="term 24 months",
+)
+
+
+def test_a_usage_period_not_over_is_metered_to_the_windows_end_and_priced_as_a_period_of_its_own() -> None:
+    checked = workspace(QUARTERLY_TIERS)
     as_of = date(2025, 5, 10)
     prepared = prepare(checked.contracts["C-1"], checked, as_of, window_before(as_of, 4))  # January to April
-    first, second = (
+    first, april = (
         ("C-1", "calls", date(2025, 1, 1), date(2025, 4, 1)),
+        ("C-1", "calls", date(2025, 4, 1), date(2025, 5, 1)),
+    )
+    # the second quarter is metered for April only: nothing from 1 May (after the window) is asked for
+    assert sorted(prepared.requests) == [first, april]
+    (row,) = advice_json(conclude(prepared, {first: Decimal(90), april: Decimal(40)}))["candidates"]
+    # first quarter: (90 - 50) x 1.00 = 40, less 10% = 36; April, under the whole tier table: 40 calls all in
+    # the free 50, 0; 36.00 over 4 months, 9.00 a month (by days it would have been 91 days' share of a quarter)
+    assert (row["total"], row["per_month"]) == ("36.00", "9.00")
+    assert row["assumptions"] == [
+        "`api` 2025-04-01 – 2025-06-30 is not over: its usage 2025-04-01 – 2025-04-30 counted, "
+        "priced as a period of its own"
+    ]
+
+
+def test_a_usage_period_across_the_windows_start_counts_the_usage_inside_priced_as_a_period_of_its_own() -> None:
+    checked = workspace(QUARTERLY_TIERS)
+    as_of = date(2025, 7, 10)
+    prepared = prepare(checked.contracts["C-1"], checked, as_of, window_before(as_of, 4))  # March to June
+    before, march, second = (
+        ("C-1", "calls", date(2025, 1, 1), date(2025, 3, 1)),
+        ("C-1", "calls", date(2025, 3, 1), date(2025, 4, 1)),
         ("C-1", "calls", date(2025, 4, 1), date(2025, 7, 1)),
     )
-    assert sorted(prepared.requests) == [first, second]
-    (row,) = advice_json(conclude(prepared, {first: Decimal(90), second: Decimal(91)}))["candidates"]
-    # the first quarter whole, 90 x 1.00; the second (91 days) has 30 days in the window: 91 x 30 / 91 = 30;
-    # 120.00 over 4 months, 30.00 a month
-    assert (row["total"], row["per_month"]) == ("120.00", "30.00")
-    assert row["assumptions"] == ["`api` 2025-04-01 – 2025-06-30 is not over: its usage so far, 30 of 91 days counted"]
+    assert sorted(prepared.requests) == [before, march, second]
+    usage = {before: Decimal(100), march: Decimal(80), second: Decimal(150)}
+    (row,) = advice_json(conclude(prepared, usage))["candidates"]
+    # January-February is not counted; March on its own: (80 - 50) x 1.00 = 30, less 10% = 27;
+    # the second quarter: (150 - 50) x 1.00 = 100, less 10% = 90; 117.00 over 4 months, 29.25 a month
+    assert (row["total"], row["per_month"]) == ("117.00", "29.25")
+    assert row["assumptions"] == [
+        "`api` 2025-01-01 – 2025-03-31 runs across the window's edge: its usage 2025-03-01 – 2025-03-31 counted, "
+        "priced as a period of its own"
+    ]

@@ -214,3 +214,21 @@ def test_the_largest_level_over_a_year_stays_exact(tmp_path: Path) -> None:
     csv(tmp_path, "events.csv", f"b1,A-1,balance.level,2025-12-31T12:00:00+01:00,,{largest}", header=HEADER)
     with read(tmp_path, CONTRACTS, METRICS) as opened:
         assert gauge(opened, "A-1", "balance", date(2026, 1, 1), date(2027, 1, 1)) == (D(largest),) * 3
+
+
+def test_a_range_from_a_date_after_the_last_event_shows_the_levels_still_held(usage: Usage) -> None:
+    # no event from 1 November 2026 on, and no end: the range shows November, where each level still holds
+    summary = usage.summary(date(2026, 11, 1))
+    assert summary.months == ("2026-11",)
+    found = {(t.contract, t.metric, t.month): (t.events, t.total) for t in summary.totals if t.metric == "disk"}
+    # A-1's 130 GB since 10 February and B-2's 20 GB since 25 October, all November: 130 and 20
+    assert found == {
+        ("A-1", "disk", "2026-11"): (0, D(130)),
+        ("A-1", "disk", None): (0, D(130)),
+        ("B-2", "disk", "2026-11"): (0, D(20)),
+        ("B-2", "disk", None): (0, D(20)),
+        ("D-4", "disk", "2026-11"): (0, D(9)),
+        ("D-4", "disk", None): (0, D(9)),
+        ("E-5", "disk", "2026-11"): (0, D(0)),
+        ("E-5", "disk", None): (0, D(0)),
+    }

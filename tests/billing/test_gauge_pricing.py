@@ -1,0 +1,78 @@
+"""Gauges priced per unit-month (docs/billing.md, "Gauges"): a stretch bills its metered level times the months
+of the billing grid it covers, so a quarter bills three months of the level, half a month half of one, and a
+price change inside a month bills each part at its own price. Figures worked out by hand in the comments."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from decimal import Decimal
+
+from compiler.billing.lower import lower
+from compiler.billing.price import PricedLine, price_schedule, usage_requests
+from tests.factories.workspaces import PRELUDE, contract, workspace
+
+D = Decimal
+GAUGES = (
+    PRELUDE
+    + """
+metric storage "Lagring (GB)" { events "storage.level"  time_weighted gb }
+
+metric users "Brukere" { events "users.level"  peak users }
+"""
+)
+STORAGE = '  charge storage "Lagring" {\n    usage storage\n    per_unit 0.25\n'
+
+
+def usage_lines(
+    text: str, as_of: date, levels: Mapping[tuple[date, date], str], horizon: date = date(2027, 1, 1)
+) -> list[PricedLine]:
+    """C-1's usage lines priced as of `as_of`, each stretch [start, end) metering `levels[start, end]`."""
+    ws = workspace(text, GAUGES)
+    schedule = lower(ws.contracts["C-1"], ws.indices, horizon)
+    totals = {key: D(levels[key[2], key[3]]) for key in usage_requests(schedule, as_of)}
+    return [p for p in price_schedule(schedule, totals, as_of).lines if p.id.kind == "usage"]
+
+
+def test_a_whole_quarter_bills_three_months_of_the_level() -> None:
+    text = contract(STORAGE + "    billed quarterly in arrears\n  }")
+    (quarter,) = usage_lines(text, date(2026, 4, 1), {(date(2026, 1, 1), date(2026, 4, 1)): "1000"})
+    # 1 000 GB held for 3 months: 3 000 GB-months x 0.25 = 750.00
+    assert (quarter.quantity, quarter.unit_price, quarter.net) == (D(3000), D("0.25"), D("750.00"))
+    assert [u.arithmetic for u in quarter.trace().usage] == ["level 1000 x 3 months = 3000: 3000 x 0.25"]
+
+
+def test_a_month_begun_on_the_sixteenth_bills_sixteen_thirty_firsts_of_the_level() -> None:
+    text = contract(STORAGE + "  }", start="2026-01-16", term="billing anchor 1\n  term 12 months")
+    (first,) = usage_lines(text, date(2026, 2, 1), {(date(2026, 1, 16), date(2026, 2, 1)): "1000"})
+    # 1 000 GB x 16/31 month = 516.1290322580645... = 516.1290322581 GB-months (10 decimals, HALF_UP);
+    # x 0.25 = 129.032258... = 129.03
+    assert first.net == D("129.03")
+    assert [u.arithmetic for u in first.trace().usage] == [
+        "level 1000 x 16/31 months = 516.1290322581: 516.1290322581 x 0.25"
+    ]
+
+
+def test_a_price_change_mid_month_bills_each_part_of_the_month_once() -> None:
+    amendment = '\n  amendment 1 "Ny pris" signed 2026-01-10 effective 2026-01-16 {\n    storage price 0.30\n  }'
+    text = contract(STORAGE + "  }" + amendment)
+    levels = {(date(2026, 1, 1), date(2026, 1, 16)): "1000", (date(2026, 1, 16), date(2026, 2, 1)): "1000"}
+    (january,) = usage_lines(text, date(2026, 2, 1), levels)
+    # 1 000 x 15/31 = 483.8709677419 GB-months x 0.25 = 120.967741935 (the level before the change)
+    # 1 000 x 16/31 = 516.1290322581 GB-months x 0.30 = 154.838709677 (after it)
+    # together 275.806451612 = 275.81: never the whole month's level once per part (that would be 550.00)
+    assert january.net == D("275.81")
+
+
+def test_a_peak_is_priced_per_user_month() -> None:
+    body = '  charge users "Brukere" {\n    usage users\n    per_unit 49.00\n    billed quarterly in arrears\n  }'
+    (quarter,) = usage_lines(contract(body), date(2026, 4, 1), {(date(2026, 1, 1), date(2026, 4, 1)): "12"})
+    # at most 12 users in the quarter, 3 months of them: 36 user-months x 49.00 = 1 764.00
+    assert quarter.net == D("1764.00")
+
+
+def test_included_units_of_a_gauge_count_in_unit_months() -> None:
+    text = contract(STORAGE + "    included 500\n  }")
+    (january,) = usage_lines(text, date(2026, 2, 1), {(date(2026, 1, 1), date(2026, 2, 1)): "800"})
+    # 800 GB for the month = 800 GB-months, 500 of them included: 300 x 0.25 = 75.00
+    assert january.net == D("75.00")
