@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal, localcontext
+from typing import Any
 
 import duckdb
 
@@ -99,7 +100,7 @@ def select(scale: int) -> str:
         """
 
 
-def overflowing(con: duckdb.DuckDBPyConnection, scale: int, params: list[object]) -> tuple[object, ...] | None:
+def overflowing(con: duckdb.DuckDBPyConnection, scale: int, params: list[Any]) -> tuple[Any, ...] | None:
     """The request and event whose fee does not fit DECIMAL(38, scale), DuckDB's error naming neither:
     (contract, metric, start, end, amount, event id), the largest fee first; None if no fee comes near.
     The scale is the finest any price of the call needs (create_requests), so a fee that fits alone can

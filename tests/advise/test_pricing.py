@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from compiler.billing.price import UsageKey
 from runtime.advise import advice_json, conclude, prepare, window_before
 from tests.factories.workspaces import contract, workspace
 
@@ -130,7 +131,7 @@ def test_a_usage_period_across_the_windows_start_counts_the_usage_inside_priced_
         ("C-1", "calls", date(2025, 4, 1), date(2025, 7, 1)),
     )
     assert sorted(prepared.requests) == [before, march, second]
-    usage = {before: Decimal(100), march: Decimal(80), second: Decimal(150)}
+    usage: dict[UsageKey, Decimal] = {before: Decimal(100), march: Decimal(80), second: Decimal(150)}
     (row,) = advice_json(conclude(prepared, usage))["candidates"]
     # January-February is not counted; March on its own: (80 - 50) x 1.00 = 30, less 10% = 27;
     # the second quarter: (150 - 50) x 1.00 = 100, less 10% = 90; 117.00 over 4 months, 29.25 a month

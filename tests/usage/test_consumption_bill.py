@@ -94,4 +94,5 @@ def test_the_plan_shows_the_arithmetic_and_the_totals(root: Path) -> None:
     usage = {u["metric"]: u for ln in json.loads(out)["documents"][0]["lines"] for u in ln["provenance"]["usage"]}
     # 100.00 + 10.00 + 10 000.00 = 10 110 in all
     assert usage["payments"]["arithmetic"] == "per event (1.4% + 2.00, min 3.00, max 50.00) on 10110 in all: 56.4"
-    assert (usage["storage"]["total"], usage["storage"]["arithmetic"]) == ("3100", "level 3100 x 1 month = 3100: 3100 x 0.25")
+    storage = (usage["storage"]["total"], usage["storage"]["arithmetic"])
+    assert storage == ("3100", "level 3100 x 1 month = 3100: 3100 x 0.25")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -130,3 +131,21 @@ def test_a_rate_too_fine_to_compute_exactly_is_an_error(usage: Usage) -> None:
     # 1.1234567800 + 0.1123456780 + 112.3456780000)
     ok = PerEvent(D("1.12345678"), D(0), -INF, INF)
     assert usage.meter([("A-1", "volume", MAR, APR, ok)])[("A-1", "volume", MAR, APR, ok)] == D("113.581480458")
+
+
+def test_a_fee_too_large_for_the_finest_price_of_the_call_names_the_contract_metric_and_period(
+    tmp_path: Path,
+) -> None:
+    largest = "999999999999999999.9999999999"  # 18 digits before the point, the most a value may have
+    csv(tmp_path, "events.csv", f"big,A-1,payment.captured,2026-03-10T12:00:00+01:00,{largest}", header=HEADER)
+    # 1.12345678% is 0.0112345678, 10 decimals: with an amount's 10, fees of this call have 20, leaving 18
+    # before the point; 100% + 1.00 of the amount is 1 000 000 000 000 000 000.9999999999, 19 digits
+    fine = PerEvent(D("1.12345678"), D(0), -INF, INF)
+    whole = PerEvent(D(100), D("1.00"), -INF, INF)
+    with read(tmp_path, metrics=METRICS) as opened, pytest.raises(UsageError) as raised:
+        opened.meter([("A-1", "volume", MAR, APR, fine), ("A-1", "volume", MAR, APR, whole)])
+    assert str(raised.value) == (
+        "a fee per event on metric `volume` for contract A-1 from 2026-03-01 to 2026-03-31 "
+        "does not fit in 18 digits before the point"
+    )
+    assert raised.value.help.startswith(f"its largest amount is {largest} (event `big`); fees are computed with 20")
