@@ -16,7 +16,7 @@ from typing import Any, Literal
 import attrs
 
 from compiler import model
-from compiler.names import check_lower_id, resolve
+from compiler.names import check_charge_id, resolve
 from compiler.statements import Statements
 from dsl import ast
 from dsl.diagnostics import Diagnostic, Label, error
@@ -171,7 +171,7 @@ class ChargeBuilder:
 
     def build(self, charge: ast.Charge) -> model.Charge | None:
         sink = self.sink
-        check_lower_id("charge", charge.id, sink)
+        check_charge_id(charge.id, sink)
         st = Statements(f"charge `{charge.id.name}`", charge.body, sink)
         price = st.one(PRICE_KINDS, "pricing rule", code="E0201")
         usage = st.one(ast.UsageStmt)

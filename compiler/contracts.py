@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 from typing import Any, cast
 
 import attrs
@@ -14,8 +14,9 @@ from compiler import identity, model
 from compiler.amendments import AmendmentChecker, TermsRecorder
 from compiler.calendar import MONTH_NAMES
 from compiler.charges import ChargeBuilder, check_duration, check_not_negative, check_ssp
-from compiler.cutover import contract_cutover, straddled_year
+from compiler.cutover import check_allowances, contract_cutover, straddled_year
 from compiler.identity import check_currency
+from compiler.money import minor_unit
 from compiler.names import did_you_mean, duplicate, resolve
 from compiler.statements import Statements
 from compiler.terms import (
@@ -30,7 +31,7 @@ from compiler.terms import (
 )
 from dsl import ast
 from dsl.diagnostics import Diagnostic, Label, error, note, warning
-from dsl.printer import quote, statement_text
+from dsl.printer import format_decimal, quote, statement_text
 
 RENEWALS = (ast.RenewStmt, ast.EvergreenStmt, ast.NoRenewalStmt)
 
@@ -163,8 +164,17 @@ class ContractBuilder:
         ).check(st.all(ast.Amendment))
         if minimum is not None and minimum_vat is None:
             minimum_vat = self._minimum_vat(minimum, charges, amendments)
-        cutover = contract_cutover(cid.name, billed_through, self.ctx.cutover, start.on, minimum, sink)
-        prepaid = self._prepaid(prepaid_stmt, charges, amendments, cutover, start.on) if prepaid_stmt else None
+        # a term that is renewed does not end the contract years
+        last = end if renewal_of(renewal).kind == "none" else None
+        cutover = contract_cutover(cid.name, billed_through, self.ctx.cutover, start.on, minimum, sink, end=last)
+        prepaid = (
+            self._prepaid(prepaid_stmt, charges, amendments, cutover, start.on, last, contract_currency)
+            if prepaid_stmt
+            else None
+        )
+        terms = recorder.terms()
+        if cutover is not None:
+            check_allowances(cid.name, cutover, terms, start.on, anchor.day if anchor else None, last, sink)
         return model.Contract(
             id=cid.name,
             customer=customer.customer.name,
@@ -187,7 +197,7 @@ class ContractBuilder:
             span=contract.span,
             minimum_vat=minimum_vat,
             minimum_span=minimum.span if minimum else None,
-            terms=recorder.terms(),
+            terms=terms,
             revenue_policy=policy.policy if policy else None,
             cutover=cutover,
             prepaid=prepaid,
@@ -427,30 +437,35 @@ class ContractBuilder:
         amendments: tuple[model.Amendment, ...],
         cutover: model.Cutover | None = None,
         start: date | None = None,
+        end: date | None = None,
+        currency: str = "NOK",
     ) -> model.Prepaid | None:
         """The prepaid credit: a positive amount, drawn down by usage charges of the contract that share its VAT,
         and a cut-over (if any) on the boundary of two contract years."""
         sink = self.sink
-        year = straddled_year(start, cutover.first_day) if cutover is not None and start is not None else None
-        if year is not None and cutover is not None:
+        year = straddled_year(start, cutover.first_day, end) if cutover is not None and start is not None else None
+        if year is not None and cutover is not None and start is not None:
             last = year[1] - timedelta(days=1)
-            where = "avtale.toml" if cutover.from_settings else "here"
             before = year[0] - timedelta(days=1)
-            other = (
-                f"`billed_through {before}`"
-                if start is not None and year[0] > start
-                else "no `billed_through`: Avtale bills it all"
-            )
+            if cutover.from_settings:
+                # the contract has no `billed_through` to move: it can get its own, or the workspace's can move
+                own = f"`billed_through {last}`" + (f" or `billed_through {before}`" if year[0] > start else "")
+                how = (
+                    f"give this contract its own {own}, on a contract year's boundary, or move the "
+                    "`billed_through` in avtale.toml to the end of this contract's year"
+                )
+            else:
+                other = f"`billed_through {before}`" if year[0] > start else "no `billed_through`: Avtale bills it all"
+                how = f"move the cut-over to the end of a contract year (`billed_through {last}`, or {other})"
             sink.append(
                 error(
                     "E0523",
                     f"the cut-over after {cutover.through} falls inside the contract year {year[0]} – {last} "
                     "of a prepaid credit",
                     stmt.span if cutover.from_settings else cutover.span,
-                    label=f"billed through {cutover.through} ({where})",
+                    label=f"billed through {cutover.through} ({'avtale.toml' if cutover.from_settings else 'here'})",
                     help="the old billing invoiced that year's credit and drew it down, so Avtale cannot know what "
-                    f"is left of it: move the cut-over to the end of a contract year (`billed_through {last}`, or "
-                    f"{other})",
+                    f"is left of it: {how}",
                     labels=(Label(stmt.span, "the credit is bought per contract year"),)
                     if not cutover.from_settings
                     else (Label(cutover.span, "the workspace's cut-over"),),
@@ -467,27 +482,58 @@ class ContractBuilder:
                     help="write the amount the customer buys up front each contract year, or remove the line",
                 )
             )
+        digits = minor_unit(currency)
+        if stmt.amount != stmt.amount.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_DOWN):
+            sink.append(
+                error(
+                    "E0525",
+                    f"a prepaid credit of {format_decimal(stmt.amount)} {currency} is finer than the currency's "
+                    "smallest unit",
+                    stmt.span,
+                    label=f"{currency} has {digits} decimals",
+                    help="the credit is invoiced as it is written: write an amount the invoice can carry",
+                )
+            )
         added = [c.charge for a in amendments for c in a.changes if isinstance(c, model.AddCharge)]
-        known: dict[str, model.Charge] = {}
+        # every version of a charge id: an amendment may remove a charge and add it back priced or taxed
+        # differently, and the credit is drawn by each version in turn
+        versions: dict[str, list[model.Charge]] = {}
         for charge in [*charges, *added]:
-            known.setdefault(charge.id, charge)
+            versions.setdefault(charge.id, []).append(charge)
+        known = {cid: vs[0] for cid, vs in versions.items()}
         named: list[model.Charge] = []
+        seen: dict[str, ast.Ref] = {}
         for ref in stmt.charges:
-            charge = resolve("charge", ref, known, sink, where=" in this contract")
-            if charge is None:
+            if ref.name in seen:
+                sink.append(
+                    error(
+                        "E0304",
+                        f"the prepaid credit names charge `{ref.name}` twice",
+                        ref.span,
+                        label="second one here",
+                        help=f"name `{ref.name}` once",
+                        labels=(Label(seen[ref.name].span, "first one here"),),
+                    )
+                )
                 continue
-            if not isinstance(charge.pricing, model.UsageFee):
+            seen[ref.name] = ref
+            if resolve("charge", ref, known, sink, where=" in this contract") is None:
+                continue
+            fixed = next((c for c in versions[ref.name] if not isinstance(c.pricing, model.UsageFee)), None)
+            if fixed is not None:
+                first = fixed is known[ref.name]
                 sink.append(
                     error(
                         "E0521",
                         f"charge `{ref.name}` is not priced by usage, so it cannot draw down a prepaid credit",
                         ref.span,
-                        label="not a usage charge",
+                        label="not a usage charge" if first else "not a usage charge in one of its versions",
                         help="name the usage charges the credit pays for; fixed fees are invoiced as they are",
+                        labels=() if first else (Label(fixed.span, "this version is not priced by usage"),),
                     )
                 )
                 continue
-            named.append(charge)
+            named.extend(versions[ref.name])
         vat = self.ctx.charges._vat(stmt.vat) if stmt.vat is not None else None
         kinds = {c.vat for c in named} | ({vat} if vat is not None else set())
         if len(kinds) > 1:
@@ -506,7 +552,7 @@ class ContractBuilder:
             return None
         return model.Prepaid(
             amount=stmt.amount,
-            charges=tuple(c.id for c in named),
+            charges=tuple(dict.fromkeys(c.id for c in named)),
             vat=vat or named[0].vat,
             span=stmt.span,
         )

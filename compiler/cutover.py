@@ -8,10 +8,11 @@ old billing already invoiced toward it, and the contract has to say so; Avtale n
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from compiler import model
+from compiler.billing.periods import billing_periods
 from compiler.calendar import add_months
 from compiler.charges import check_not_negative
 from dsl import ast
@@ -27,16 +28,18 @@ def workspace_cutover(through: date | None, span: Span) -> model.Cutover | None:
     return model.Cutover(through=through, toward_minimum=None, span=span, from_settings=True)
 
 
-def straddled_year(start: date, first_day: date) -> tuple[date, date] | None:
+def straddled_year(start: date, first_day: date, end: date | None = None) -> tuple[date, date] | None:
     """The contract year [start, end) that runs across the cut-over, if one does: it began before Avtale's
-    first day and ends after it."""
-    if first_day <= start:
+    first day and ends after it. A contract whose term `end`s (exclusive) by that day has none left."""
+    if first_day <= start or (end is not None and end <= first_day):
         return None
     years = 0
     while add_months(start, 12 * (years + 1)) <= first_day:
         years += 1
     year_start, year_end = add_months(start, 12 * years), add_months(start, 12 * (years + 1))
-    return None if year_start == first_day else (year_start, year_end)
+    if year_start == first_day:
+        return None
+    return year_start, min(year_end, end) if end is not None else year_end
 
 
 def contract_cutover(
@@ -46,12 +49,14 @@ def contract_cutover(
     start: date,
     minimum: ast.MinimumStmt | None,
     sink: list[Diagnostic],
+    end: date | None = None,
 ) -> model.Cutover | None:
-    """The contract's cut-over, checked: its own statement, else the workspace's."""
+    """The contract's cut-over, checked: its own statement, else the workspace's. `end` is the day after the
+    term's last day, if the term ends."""
     if stmt is None:
         if default is None or default.first_day <= start:
             return None  # started after the old billing stopped: nothing was billed elsewhere
-        year = straddled_year(start, default.first_day) if minimum is not None else None
+        year = straddled_year(start, default.first_day, end) if minimum is not None else None
         if year is not None and minimum is not None:
             # the primary span is the minimum: the date is in avtale.toml, where the amount cannot go
             where = (minimum.span, Label(default.span, "the workspace's cut-over"), ", in the contract")
@@ -82,7 +87,7 @@ def contract_cutover(
             )
         )
     check_not_negative(stmt.toward_minimum, "an amount counted toward the minimum", stmt.span, sink)
-    year = straddled_year(start, cutover.first_day)
+    year = straddled_year(start, cutover.first_day, end)
     without = f"remove `counting ... toward minimum`: `{statement_text(ast.BilledThroughStmt(through=stmt.through))}`"
     if counted is not None and minimum is None:
         sink.append(
@@ -100,7 +105,9 @@ def contract_cutover(
                 "E0517",
                 f"contract `{contract_id}` counts {format_decimal(counted)} toward no contract year",
                 stmt.span,
-                label=f"{cutover.first_day} starts a contract year: no year runs across the cut-over",
+                label=f"the term ended {end}, before the cut-over"
+                if end is not None and end <= cutover.first_day
+                else f"{cutover.first_day} starts a contract year: no year runs across the cut-over",
                 help=without,
             )
         )
@@ -120,3 +127,68 @@ def _uncounted(contract_id: str, through: date, year: date, span: Span, other: L
         help=f"say what the old billing invoiced in that year{where}: `{example.replace('0.00', 'AMOUNT')}`",
         labels=(other,),
     )
+
+
+def check_allowances(
+    contract_id: str,
+    cutover: model.Cutover,
+    terms: model.Terms,
+    start: date,
+    anchor: int | None,
+    end: date | None,
+    sink: list[Diagnostic],
+) -> None:
+    """E0524: included units that the old billing already counted. A charge in force across the cut-over whose
+    billing period the cut-over splits would get a fresh, whole allowance for that period's last part (the old
+    billing gave the period's); a rollover balance was built under the old billing and Avtale cannot know it."""
+    first_day = cutover.first_day
+    if first_day <= start or (end is not None and end <= first_day):
+        return
+    for _, history in terms.versions:
+        before = [v for v in history if v.start < first_day]
+        charge = before[-1].charge if before else None
+        if charge is None or not isinstance(charge.pricing, model.UsageFee) or charge.pricing.allowance is None:
+            continue
+        allowance = charge.pricing.allowance
+        months = charge.billing.months if charge.billing is not None else 1
+        split = next(
+            (
+                p
+                for p in billing_periods(start, end, months, anchor, first_day + timedelta(days=1), after=first_day)
+                if p.start < first_day < p.end
+            ),
+            None,
+        )
+        where = Label(cutover.span, "the workspace's cut-over" if cutover.from_settings else "the cut-over")
+        if allowance.rollover_max is not None:
+            sink.append(
+                error(
+                    "E0524",
+                    f"charge `{charge.id}` of contract `{contract_id}` rolls included units over across the "
+                    f"cut-over after {cutover.through}",
+                    charge.span,
+                    label="`rollover` carries a balance from period to period",
+                    help="the units carried under the old billing are not known to Avtale, and starting them "
+                    "from zero would drop them silently: remove `rollover max "
+                    f"{format_decimal(allowance.rollover_max)}` (each period then has its "
+                    f"{format_decimal(allowance.units)} units), or bill the contract in Avtale from its start",
+                    labels=(where,),
+                )
+            )
+        elif split is not None:
+            last = split.end - timedelta(days=1)
+            before_day = split.start - timedelta(days=1)
+            sink.append(
+                error(
+                    "E0524",
+                    f"the cut-over after {cutover.through} falls inside a billing period ({split.start} – {last}) "
+                    f"of charge `{charge.id}`, which has included units",
+                    charge.span,
+                    label=f"`included {format_decimal(allowance.units)}` per billing period",
+                    help="the old billing gave that period's included units, and Avtale would give its part a "
+                    "whole allowance again: put the cut-over on the period's boundary "
+                    f"(`billed_through {before_day}` or `billed_through {last}`"
+                    + (", in the contract or in avtale.toml)" if cutover.from_settings else ")"),
+                    labels=(where,),
+                )
+            )

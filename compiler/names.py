@@ -12,6 +12,10 @@ from dsl.diagnostics import Diagnostic, Label, error
 
 LOWER_ID = re.compile(r"[a-z][a-z0-9_]*\Z")
 
+# Invoice lines that are not a charge's own (the prepaid credit, the minimum true-up) are keyed by these
+# words where a charge's id would be; a charge may not take them.
+RESERVED_CHARGE_IDS = ("prepaid", "minimum")
+
 
 def did_you_mean(name: str, candidates: Iterable[str]) -> str:
     """A `help:` line naming the closest candidate, or listing the few there are."""
@@ -59,6 +63,23 @@ def check_lower_id(kind: str, ref: Ref, sink: list[Diagnostic]) -> None:
                 ref.span,
                 label=f"`{ref.name}` does not fit",
                 help=f"write `{suggestion}`",
+            )
+        )
+
+
+def check_charge_id(ref: Ref, sink: list[Diagnostic]) -> None:
+    """A charge id: lower case, and not one of the words the credit's and true-up's lines are keyed by."""
+    check_lower_id("charge", ref, sink)
+    if ref.name in RESERVED_CHARGE_IDS:
+        what = "the prepaid credit" if ref.name == "prepaid" else "the minimum commitment's true-up"
+        sink.append(
+            error(
+                "E0310",
+                f"`{ref.name}` is reserved: a charge cannot be called that",
+                ref.span,
+                label="reserved charge id",
+                help=f"invoice lines of {what} are keyed by `{ref.name}`; give the charge another id, "
+                f"such as `{ref.name}_fee`",
             )
         )
 

@@ -167,7 +167,9 @@ class PrepaidLine:
     """A contract year's prepaid credit, billed in advance on the year's first day."""
 
     id: LineId
-    """Kind `prepaid`, charge `prepaid`; its period is the contract year, also when a termination ends it early."""
+    """Kind `prepaid`, charge `prepaid`; its period is the contract year, also when a termination ends it early,
+    or the part of it up to the term's end when a term that is not renewed cuts the year short (then the
+    amount is prorated by days)."""
     tax: Tax
     label: str
     billing_date: date

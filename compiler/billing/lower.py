@@ -40,7 +40,8 @@ from compiler.billing.periods import Period, billing_periods, split
 from compiler.billing.pricing import recurring_terms, tiered_fee
 from compiler.billing.proration import PRICE_MONTHS, prorate, unit_months, whole_cycle
 from compiler.billing.timeline import Timeline, Version, build
-from compiler.calendar import add_months
+from compiler.calendar import add_duration, add_months
+from compiler.money import round_exact
 from dsl.ast import VatCategory
 from dsl.span import Span
 
@@ -482,24 +483,34 @@ def _prepaid_lines(
     lines: list[BillableLine],
     elsewhere: list[BillableLine],
 ) -> tuple[list[BillableLine], list[BillableLine]]:
-    """Each contract year's credit, billed in advance on its first day (whole: a termination inside the year
-    refunds none of it), and a drawdown line beside every usage line of a named charge, for the year its
-    service starts in; the old billing's years (before the cut-over, E0523 keeps it on a year's boundary)
-    and their drawdowns apart."""
+    """Each contract year's credit, billed in advance on its first day, and a drawdown line beside every usage
+    line of a named charge, for the year its service starts in; the old billing's years (before the cut-over,
+    E0523 keeps it on a year's boundary) and their drawdowns apart.
+
+    A year that the term's end cuts short (term 18 months: the second year has 6) is a shorter year: its
+    credit is the yearly amount x its days / the whole year's days, rounded once to the currency, and its
+    period ends with the term. A termination by amendment is not known when the year is invoiced: that
+    year's credit stays whole (none of it is refunded)."""
     ours: list[BillableLine] = []
     theirs: list[BillableLine] = []
+    term_end = _term_end(contract)
     year = 0
     while True:
         start = add_months(contract.start, 12 * year)
         if start >= until or (life_end is not None and start >= life_end):
             break
-        end = add_months(contract.start, 12 * (year + 1))
+        whole = add_months(contract.start, 12 * (year + 1))
+        end = min(whole, term_end) if term_end is not None else whole
+        amount = prepaid.amount
+        if end < whole:
+            share = Fraction(prepaid.amount) * (end - start).days / (whole - start).days
+            amount = round_exact(share, contract.currency)
         line = PrepaidLine(
             id=LineId(contract.id, "prepaid", PREPAID, "", start, end),
             tax=Tax(prepaid.vat.category, vat.rate(prepaid.vat.category, start)),
             label=PREPAID_LABEL,
             billing_date=start,
-            amount=prepaid.amount,
+            amount=amount,
             span=prepaid.span,
         )
         (theirs if cut is not None and start < cut else ours).append(line)
@@ -509,7 +520,7 @@ def _prepaid_lines(
         for usage in found:
             if not isinstance(usage, UsageLine) or usage.id.charge not in named:
                 continue
-            first, following = _contract_year(contract.start, service_start(usage))
+            first, following = _contract_year(contract.start, service_start(usage), term_end)
             into.append(
                 DrawdownLine(
                     id=usage.id._replace(kind="drawdown"),
@@ -524,12 +535,21 @@ def _prepaid_lines(
     return ours, theirs
 
 
-def _contract_year(start: date, day: date) -> tuple[date, date]:
-    """The contract year [first, following) that `day` falls in."""
+def _contract_year(start: date, day: date, term_end: date | None = None) -> tuple[date, date]:
+    """The contract year [first, following) that `day` falls in; the last one ends with the term."""
     year = max(0, day.year - start.year - 1)
     while add_months(start, 12 * (year + 1)) <= day:
         year += 1
-    return add_months(start, 12 * year), add_months(start, 12 * (year + 1))
+    following = add_months(start, 12 * (year + 1))
+    return add_months(start, 12 * year), min(following, term_end) if term_end is not None else following
+
+
+def _term_end(contract: model.Contract) -> date | None:
+    """The day after the last day of a term that is not renewed, whatever an amendment's termination says."""
+    terms = contract.terms
+    if terms is None or terms.term is None or terms.renewal.kind != "none":
+        return None
+    return add_duration(contract.start, terms.term)
 
 
 def _percent(value: Decimal) -> str:

@@ -33,8 +33,8 @@ from compiler.billing.lines import (
 from compiler.billing.lower import BillingSchedule
 from compiler.billing.pricing import Priced as RulePriced
 from compiler.billing.pricing import price_usage
-from compiler.billing.pricing.allowance import Metered, price_period
-from compiler.billing.pricing.base import PerEvent
+from compiler.billing.pricing.allowance import Free, Metered, carried_out, price_pieces
+from compiler.billing.pricing.base import PerEvent, Step
 from compiler.billing.pricing.levels import note as levels_note
 from compiler.billing.pricing.levels import unit_months as levels_unit_months
 from compiler.billing.pricing.percentage import measure, per_event
@@ -129,7 +129,7 @@ def price_schedule(schedule: BillingSchedule, usage: Mapping[UsageKey, Decimal],
     priced: list[PricedLine] = []
     blocked: list[Blocked] = []
     bases: dict[tuple[LineId, Tax], PricedLine] = {}  # the lines discounts may apply to
-    rollover: dict[str, tuple[date, Decimal]] = {}  # free units carried to a charge's next period
+    rollover: dict[str, _Balance] = {}  # per charge: the free units of its current period, carried on
     for line in due:
         if isinstance(line, RecurringLine):
             if line.blocked:
@@ -231,11 +231,11 @@ def _usage(
     line: UsageLine,
     usage: Mapping[UsageKey, Decimal],
     currency: str,
-    rollover: dict[str, tuple[date, Decimal]] | None = None,
+    rollover: dict[str, _Balance] | None = None,
 ) -> PricedLine:
     """Each piece priced from its metered total, less the free units of its version (included, and carried
-    in from the period before: `rollover` holds, per charge, the day the next period starts and the units
-    carried into it, kept from one usage line to the next in billing order)."""
+    in from the period before), with `unused bills flat` once per period. `rollover` holds, per charge, its
+    `_Balance` after the usage lines priced so far, kept from one usage line to the next in billing order."""
     found: list[tuple[UsagePiece, Decimal, RulePriced]] = []
     levels: dict[int, str] = {}  # the level x months arithmetic of a gauge's pieces, by position
     for piece in line.pieces:
@@ -248,8 +248,7 @@ def _usage(
             found.append((piece, total, per_event(total, fees, piece.rule)))
         else:
             found.append((piece, total, price_usage(total, piece.rule)))
-    if any(_allowance(piece) is not None for piece in line.pieces):
-        found = _with_allowance(line, found, {} if rollover is None else rollover)
+    found = _with_allowance(line, found, {} if rollover is None else rollover)
     for position, words in levels.items():
         piece, total, priced_piece = found[position]
         found[position] = (piece, total, attrs.evolve(priced_piece, prefix=words + priced_piece.prefix))
@@ -264,20 +263,71 @@ def _allowance(piece: UsagePiece) -> Allowance | None:
     return found
 
 
+@attrs.frozen
+class _Balance:
+    """A charge's billing period as far as its usage lines are priced (a VAT change splits a period into
+    lines of the same identity): its free units, and whether it has billed anything or its unused flat."""
+
+    period: date
+    """The first day of the billing period."""
+    end: date
+    """The end of the last piece priced: a period that starts there may carry units in."""
+    free: Free
+    last: Allowance | None
+    """The allowance of the last piece priced, which decides what the period carries out."""
+    used: bool
+    """A piece of the period had billable units."""
+    flat: bool
+    """A piece of the period billed `unused bills flat`."""
+
+
 def _with_allowance(
-    line: UsageLine, found: list[tuple[UsagePiece, Decimal, RulePriced]], rollover: dict[str, tuple[date, Decimal]]
+    line: UsageLine, found: list[tuple[UsagePiece, Decimal, RulePriced]], rollover: dict[str, _Balance]
 ) -> list[tuple[UsagePiece, Decimal, RulePriced]]:
-    """The pieces repriced with the period's free units; the balance carried out recorded in `rollover`.
-    Units carry in only from the period just before (a charge removed and added again starts afresh) and
-    only into a version that rolls units over."""
+    """The pieces repriced with the period's free units, which the period's lines share in date order, and
+    its balance recorded in `rollover`. Units carry in only from the period just before (a charge removed
+    and added again starts afresh) and only into a version that rolls units over."""
+    before: _Balance | None = rollover.get(line.id.charge)
     first = _allowance(line.pieces[0])
-    since, units = rollover.pop(line.id.charge, (None, ZERO))
-    carried_in = units if since == line.pieces[0].start and first is not None and first.rollover_max else ZERO
+    if before is not None and before.period == line.id.period_start:
+        free, used, flat = before.free, before.used, before.flat
+    else:
+        rolls = before is not None and before.end == line.pieces[0].start and first is not None and first.rollover_max
+        carried_in = carried_out(before.free, before.last) if rolls and before is not None else ZERO
+        free, used, flat = Free(ZERO, carried_in), False, False
     metered = [Metered(total, piece.rule, _allowance(piece)) for piece, total, _ in found]
-    prices, carried_out = price_period(metered, carried_in)
-    if carried_out:
-        rollover[line.id.charge] = (line.pieces[-1].end, carried_out)
-    return [(piece, total, mine or usual) for (piece, total, usual), mine in zip(found, prices, strict=True)]
+    prices, free = price_pieces(metered, free)
+    repriced: list[tuple[UsagePiece, Decimal, RulePriced]] = []
+    billable: list[Decimal] = []
+    for (piece, total, usual), mine in zip(found, prices, strict=True):
+        repriced.append((piece, total, usual if mine is None else mine[0]))
+        billable.append(total if mine is None else mine[1])
+    repriced, used, flat = _unused_flat_once(repriced, billable, used, flat)
+    rollover[line.id.charge] = _Balance(
+        line.id.period_start, line.pieces[-1].end, free, metered[-1].allowance, used, flat
+    )
+    return repriced
+
+
+_ONCE = Step(ZERO, ZERO, ZERO, "0, unused bills flat once a period")
+
+
+def _unused_flat_once(
+    found: list[tuple[UsagePiece, Decimal, RulePriced]], billable: Sequence[Decimal], used: bool, flat: bool
+) -> tuple[list[tuple[UsagePiece, Decimal, RulePriced]], bool, bool]:
+    """`unused bills flat` bills once per billing period, when no piece of it has billable units: on the
+    first piece whose version says it. Every other piece without billable units bills nothing for it.
+    `used` and `flat` say whether earlier lines of the period had billable units or billed the flat."""
+    used = used or any(units > 0 for units in billable)
+    kept: list[tuple[UsagePiece, Decimal, RulePriced]] = []
+    for (piece, total, priced), units in zip(found, billable, strict=True):
+        rule = piece.rule
+        if isinstance(rule, Tiered) and rule.flat_at_zero and units <= 0:
+            if used or flat:
+                priced = RulePriced(ZERO, (_ONCE,), prefix=priced.prefix)
+            flat = True
+        kept.append((piece, total, priced))
+    return kept, used, flat
 
 
 def _usage_quantity(found: Sequence[tuple[UsagePiece, Decimal, RulePriced]]) -> tuple[Decimal | None, Decimal | None]:

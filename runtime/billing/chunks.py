@@ -84,13 +84,15 @@ def plan_chunk(
     *,
     horizon: date | None = None,
     accept_removed_usage: bool = False,
+    taken_over: Mapping[str, date] | None = None,
 ) -> ChunkPlan:
     """The drafts (in contract order), blocked lines, orphaned issued lines and vanished usage of one chunk.
 
     `since`: contracts known settled up to a date (runtime/billing/settled.py): only their lines
     billed after it are planned and reconciled. `horizon` (at least `as_of`; the latest applied
     run's as-of): issued lines are compared with what the terms say for every line due by then, but
-    only lines due by `as_of` are billed anew.
+    only lines due by `as_of` are billed anew. `taken_over`: the first day Avtale bills each contract
+    from, as the ledger recorded it (reconcile refuses a line before it).
     """
     until = max(as_of, horizon or as_of)
     part = attrs.evolve(workspace, contracts={cid: workspace.contracts[cid] for cid in chunk.contracts})
@@ -99,5 +101,7 @@ def plan_chunk(
     expected = expected_lines(plans, usage, until)
     del plans, usage  # before the issued lines come in
     issued = issued_between(chunk.low, chunk.high)
-    done = reconcile(part, expected.lines, issued, expected.known, as_of, bank_days, since, accept_removed_usage)
+    done = reconcile(
+        part, expected.lines, issued, expected.known, as_of, bank_days, since, accept_removed_usage, taken_over
+    )
     return ChunkPlan(drafts=done.drafts, blocked=list(expected.blocked), orphans=done.orphans, vanished=done.vanished)

@@ -128,9 +128,9 @@ def _handed(lines: Sequence[IssuedLine]) -> IssuedBetween:
     return lambda low, high: lines
 
 
-Task = tuple[int, Sequence[Row], Path | None, Mapping[str, date]]
-"""A chunk's number, its issued lines as ledger rows, the ledger they came from, and the contracts
-known settled up to a date."""
+Task = tuple[int, Sequence[Row], Path | None, Mapping[str, date], Mapping[str, date]]
+"""A chunk's number, its issued lines as ledger rows, the ledger they came from, the contracts
+known settled up to a date, and the first day Avtale bills each contract from, as recorded."""
 
 
 def _work(
@@ -157,7 +157,7 @@ def _work(
     try:
         with no_cyclic_gc():
             while (task := conn.recv()) is not None:
-                index, found, path, since = task
+                index, found, path, since, taken_over = task
                 issued = issued_lines_from(found, path) if path is not None else []
                 del found, task
                 result = plan_chunk(
@@ -170,6 +170,7 @@ def _work(
                     since,
                     horizon=horizon,
                     accept_removed_usage=accept_removed_usage,
+                    taken_over=taken_over,
                 )
                 del issued
                 conn.send(("chunk", index, result))
@@ -217,10 +218,10 @@ def plan_in_workers(
             return None
         part = parts[index]
         if ledger is None:
-            return index, [], None, {}
+            return index, [], None, {}, {}
         known = since_for(part)
         rows = ledger.issued_rows_between(part.low, part.high, known.after, known.whole)
-        return index, rows, ledger.path, known.since
+        return index, rows, ledger.path, known.since, known.taken_over
 
     try:
         with usage_single_threaded(meter):  # no DuckDB thread alive while forking

@@ -24,7 +24,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 from compiler import model
-from compiler.billing.lines import MINIMUM, PREPAID
 from runtime.ledger.documents import DraftLine
 from runtime.ledger.parties import LineDetails, Parties, Party, PartyAddress
 
@@ -117,11 +116,12 @@ def line_details(workspace: model.Workspace, line: DraftLine) -> LineDetails:
     contract = workspace.contracts.get(line.contract)
     if contract is None:
         return LineDetails(unit_code=ONE, vat_reason=None)
-    if line.kind == "minimum" or line.charge == MINIMUM:
+    # by kind only: a correction keeps its line's kind, and the charge key is the line's, not a charge's id
+    if line.kind == "minimum":
         vat = contract.minimum_vat
         reason = vat.reason if vat is not None and vat.category == line.vat_category else None
         return LineDetails(unit_code=ONE, vat_reason=reason)
-    if line.kind == "prepaid" or line.charge == PREPAID:
+    if line.kind == "prepaid":
         vat = contract.prepaid.vat if contract.prepaid is not None else None
         reason = vat.reason if vat is not None and vat.category == line.vat_category else None
         return LineDetails(unit_code=ONE, vat_reason=reason)

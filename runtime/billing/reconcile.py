@@ -275,18 +275,25 @@ def _refuse_billing_history(
     billed: Mapping[Bucket, list[IssuedLine]],
     settled: Mapping[str, date],
     as_of: date,
+    taken_over: Mapping[str, date],
 ) -> None:
-    """A new line for a period that ends before the first one Avtale invoiced for the contract: what the old
-    billing invoiced, come back because `billed_through` was removed or moved earlier (or the start moved).
-    Drafting it would bill the customer twice: refuse, and say which."""
+    """A new line for a period that ends before Avtale took the contract over: what the old billing invoiced,
+    come back because `billed_through` was removed or moved earlier (or the start moved earlier). Drafting it
+    would bill the customer twice: refuse, and say which.
+
+    Where Avtale took over is what the first applied run covering the contract recorded (`taken_over`);
+    for a contract without a record (a ledger from before it was kept), the first period Avtale invoiced.
+    The record is exact where the first period invoiced is not: early periods priced 0.00 (no usage, or all
+    of it free) are never invoiced, yet they are Avtale's, and late usage for them must bill."""
     first: dict[str, date] = {}
     for bucket, lines in billed.items():
         contract = bucket[0].contract
-        if contract in settled or bucket[0].kind == "minimum":
+        if contract in settled or contract in taken_over or bucket[0].kind == "minimum":
             continue  # a contract settled since its last apply reconciles only its recent lines
         start = min(x.period_start for x in lines)
         if contract not in first or start < first[contract]:
             first[contract] = start
+    first.update((c, day) for c, day in taken_over.items() if c not in settled)
     if not first:
         return
     found = [
@@ -304,7 +311,12 @@ def _refuse_billing_history(
     line = min(found, key=lambda t: (t.id.contract, t.start, t.id.charge, t.id.kind, t.id.discount))
     raise LedgerError(
         f"contract {line.id.contract}: a run would invoice `{line.id.charge}` for {line.start} – "
-        f"{line.end - timedelta(days=1)}, before {first[line.id.contract]}, the first period Avtale invoiced for it",
+        f"{line.end - timedelta(days=1)}, before {first[line.id.contract]}, "
+        + (
+            "the day Avtale took it over (recorded by its first bill run)"
+            if line.id.contract in taken_over
+            else "the first period Avtale invoiced for it"
+        ),
         "periods before where Avtale took over are the old billing's: if `billed_through` was removed or moved "
         "earlier, set it back to the last day the old billing invoiced (docs/cutover.md); if they were never "
         "invoiced (a start moved earlier), invoice them by hand",
@@ -320,6 +332,7 @@ def reconcile(
     bank_days: bool = True,
     since: Mapping[str, date] | None = None,
     accept_removed_usage: bool = False,
+    taken_over: Mapping[str, date] | None = None,
 ) -> Reconciled:
     """The invoices and credit notes that make issued equal expected, in contract order, the orphans,
     and usage gone from billed periods.
@@ -352,7 +365,7 @@ def reconcile(
             where = (done.contract, done.charge, done.billing_start)
             period_invoices[where] = max(period_invoices.get(where, 0), done.number)
     _refuse_billed_before_cutover(workspace, billed)
-    _refuse_billing_history(wanted, billed, settled, as_of)
+    _refuse_billing_history(wanted, billed, settled, as_of, taken_over or {})
     orphans = [
         Orphan(contract=contract, what=what, documents=tuple(sorted(docs)))
         for (contract, what), docs in sorted(lost.items())

@@ -130,15 +130,18 @@ def _plan(
         """The chunk's contracts settled by an earlier apply, read in this run's snapshot or lock, and
         which issued lines the chunk needs, then: those billed after the earliest of those dates, and
         every line of the other contracts (and of any the workspace no longer has, to report them)."""
-        if ledger is None or options.inputs is None:
+        if ledger is None:
             return Settled()
+        taken_over = ledger.takeovers_between(part.low, part.high)
+        if options.inputs is None:
+            return Settled(taken_over=taken_over)
         recorded = ledger.settlements_between(part.low, part.high)
         since = settled_since(workspace, part.contracts, recorded, options.inputs, horizon)
         if not since:
-            return Settled()
+            return Settled(taken_over=taken_over)
         gone = [c for c in ledger.contracts_between(part.low, part.high) if c not in workspace.contracts]
         whole = [c for c in part.contracts if c not in since] + gone
-        return Settled(since=since, after=min(since.values()), whole=tuple(whole))
+        return Settled(since=since, after=min(since.values()), whole=tuple(whole), taken_over=taken_over)
 
     def planned(done: int) -> None:
         if progress:
@@ -180,6 +183,7 @@ def _plan(
                     known.since,
                     horizon=horizon,
                     accept_removed_usage=options.accept_removed_usage,
+                    taken_over=known.taken_over,
                 )
             )
             done += len(part.contracts)
@@ -312,6 +316,11 @@ def _refuse_after_plan(ledger: Ledger, current: BillPlan, as_of: date, options: 
                 )
 
 
+def _first_day(contract: model.Contract) -> date:
+    """The first day Avtale bills the contract: the day after its cut-over, else its start."""
+    return contract.cutover.first_day if contract.cutover is not None else contract.start
+
+
 def apply(
     workspace: model.Workspace,
     ledger: Ledger,
@@ -347,6 +356,8 @@ def apply(
             kid_length=seller.kid.length,
             revision=options.revision,
         )
+        # the first applied run that covers a contract records the day Avtale bills it from, once
+        ledger.record_takeovers({cid: _first_day(c) for cid, c in workspace.contracts.items()}, as_of)
         if options.inputs is not None:  # every contract now stands settled by as_of, with these inputs
             if progress:
                 progress("recording what is settled", 0, 0)

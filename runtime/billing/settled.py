@@ -52,6 +52,8 @@ class Settled:
     since: Mapping[str, date] = attrs.field(factory=dict)
     after: date | None = None
     whole: tuple[str, ...] = ()
+    taken_over: Mapping[str, date] = attrs.field(factory=dict)
+    """The first day Avtale bills each contract of the chunk from, as the ledger recorded it (`takeovers`)."""
 
 
 @attrs.frozen(kw_only=True)

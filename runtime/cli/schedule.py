@@ -34,10 +34,10 @@ from compiler.names import did_you_mean
 from compiler.revenue.plan import revenue_plan
 from runtime.cli.check import REV_HELP, at_revision, load_checked_at
 from runtime.cli.options import Context
-from runtime.cli.usage_source import workspace_usage
 from runtime.cli.workspace import load_checked
 from runtime.loader import Workspace
 from runtime.revenue.show import plan_json, print_plan
+from runtime.usage import UsageError, read_usage
 
 
 def money(value: Decimal | None, currency: str = "NOK") -> str:
@@ -71,8 +71,23 @@ def _metered(workspace: Workspace, checked: Checked, schedule: BillingSchedule) 
     if checked.contracts[schedule.contract].prepaid is None:
         return None
     wanted = usage_requests(schedule, schedule.horizon)
-    with workspace_usage(workspace, checked, quiet=True) as usage:
-        return None if usage is None else usage.meter(wanted)
+    folder = workspace.root / workspace.settings.usage
+    try:
+        usage = read_usage(folder, checked.metrics.values(), checked.contracts, relative_to=workspace.root)
+    except UsageError as exc:
+        click.echo(f"error: {exc}\n  = help: {exc.help}", err=True)
+        return None
+    with usage:
+        report = usage.report
+        if report.blocking:
+            # a read-only view: nothing is billed, so say what is left out and where to see why
+            click.echo(
+                f"warning: the usage has problems ({report.summary_line()}), so the drawdowns' balances are not "
+                "shown\n  = help: `avtale usage summary` lists the problems; fix or remove the rows it names",
+                err=True,
+            )
+            return None
+        return usage.meter(wanted)
 
 
 def _balance(line: BillableLine, priced: PricedLine | None) -> str | None:

@@ -22,6 +22,7 @@ from runtime.history.log import (
     WORK_TREE,
     History,
     State,
+    prepaid_text,
     unknown_contract,
 )
 
@@ -152,6 +153,8 @@ def terms_in_force(state: State, day: date) -> list[Term]:
     if contract.minimum is not None:
         text = f"minimum {amount(contract.minimum)} per contract year"
         terms.append(Term(key="minimum", text=text, since=start))
+    if contract.prepaid is not None:
+        terms.append(Term(key="prepaid", text=f"prepaid {prepaid_text(contract.prepaid)}", since=start))
     for i, indexation in enumerate(contract.indexations, start=1):
         terms.append(Term(key=f"indexation {i}", text=indexation_text(indexation), since=start))
     terms += [term, renewal]

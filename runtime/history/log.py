@@ -43,6 +43,7 @@ from compiler.wording import (
     renewal_text,
     same,
     value_text,
+    vat_text,
 )
 from compiler.workspace import check_workspace
 from dsl import ast
@@ -752,6 +753,8 @@ def _terms_changes(old: State, new: State) -> list[str]:
         lines.append(f"renewal {renewal_text(a.renewal)} -> {renewal_text(b.renewal)}")
     if not same(a.minimum_vat, b.minimum_vat):
         lines.append(f"minimum vat {value_text(a.minimum_vat)} -> {value_text(b.minimum_vat)}")
+    if not same(a.prepaid, b.prepaid):
+        lines.append(f"prepaid {prepaid_text(a.prepaid)} -> {prepaid_text(b.prepaid)}")
     lines += [p for p in charges_changes(a.charges, b.charges) if p not in explained]
     lines += _listed(map(discount_text, a.discounts), map(discount_text, b.discounts))
     lines += _listed(map(indexation_text, a.indexations), map(indexation_text, b.indexations))
@@ -770,6 +773,14 @@ def _terms_changes(old: State, new: State) -> list[str]:
     lines += _metric_changes(old.metrics, new.metrics)
     lines += _index_changes(old.indices, new.indices)
     return lines
+
+
+def prepaid_text(prepaid: model.Prepaid | None) -> str:
+    """`3_000.00 per contract year on api, sms`, with its VAT unless standard; `none` without a credit."""
+    if prepaid is None:
+        return "none"
+    text = f"{amount(prepaid.amount)} per contract year on {', '.join(prepaid.charges)}"
+    return f"{text} vat {vat_text(prepaid.vat)}" if prepaid.vat.category != "standard" else text
 
 
 def summary(state: State) -> str:

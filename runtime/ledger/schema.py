@@ -393,7 +393,16 @@ ALTER TABLE document_line_details_v6 RENAME TO document_line_details;
 
 CREATE INDEX document_lines_by_contract ON document_lines (contract);
 
-""" + "".join(_append_only(table) for table in ("document_lines", "document_line_details"))
+-- The first day Avtale bills each contract from, recorded by the first applied run that covered it: its
+-- cut-over's next day (`billed_through`), else its start. A line for a period before it is the old billing's
+-- (or was never agreed), and a run refuses to draft one (runtime/billing/reconcile.py).
+CREATE TABLE takeovers (
+    contract TEXT PRIMARY KEY,
+    first_day TEXT NOT NULL CHECK (first_day GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]'),
+    as_of TEXT NOT NULL CHECK (as_of GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]')
+) STRICT;
+
+""" + "".join(_append_only(table) for table in ("document_lines", "document_line_details", "takeovers"))
 
 SCHEMA = SCHEMA_V2 + IDENTITY + REVISIONS + SNAPSHOTS + LINE_KINDS_V6
 
@@ -425,8 +434,10 @@ TRIGGERS_V5 = (
     "closed_figures_latest_month",
     *(f"{table}_no_{verb}" for table in APPEND_ONLY_V5 for verb in ("update", "delete")),
 )
-# Version 4 added columns, no trigger; version 6 made the triggers of the tables it copies again, by the same names.
-TRIGGERS_BY_VERSION = {2: TRIGGERS_V2, 3: TRIGGERS, 4: TRIGGERS, 5: TRIGGERS_V5, 6: TRIGGERS_V5}
+# Version 4 added columns, no trigger; version 6 made the triggers of the tables it copies again, by the same names,
+# and those of `takeovers`.
+TRIGGERS_V6 = (*TRIGGERS_V5, "takeovers_no_update", "takeovers_no_delete")
+TRIGGERS_BY_VERSION = {2: TRIGGERS_V2, 3: TRIGGERS, 4: TRIGGERS, 5: TRIGGERS_V5, 6: TRIGGERS_V6}
 
 
 def statements(script: str = SCHEMA) -> Iterator[str]:

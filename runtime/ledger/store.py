@@ -719,6 +719,33 @@ class Ledger:
         except (ValueError, TypeError) as exc:
             raise self._damaged(exc) from None
 
+    # -- takeovers -------------------------------------------------------------------------------
+
+    @writing
+    def record_takeovers(self, first_days: Mapping[str, date], as_of: date) -> None:
+        """Record the first day Avtale bills each contract from, for those with no record yet; inside
+        `locked()`, with the run. A record is never changed: it is what the first applied run agreed."""
+        if not self._db.in_transaction:
+            raise RuntimeError("takeovers are recorded inside Ledger.locked(), with the run")
+        self._db.executemany(
+            "INSERT INTO takeovers (contract, first_day, as_of) VALUES (?, ?, ?) ON CONFLICT (contract) DO NOTHING",
+            [(contract, day.isoformat(), as_of.isoformat()) for contract, day in sorted(first_days.items())],
+        )
+
+    @reading
+    def takeovers_between(self, low: str | None, high: str | None) -> dict[str, date]:
+        """The recorded first days of the contracts whose ids sort in [low, high) (None: unbounded); none in a
+        ledger from before version 6, read as it is (a run opens it for writing, which migrates it, first)."""
+        if self.version < 6:
+            return {}
+        where, params = _contract_range(low, high)
+        clause = f"WHERE {' AND '.join(where)}" if where else ""
+        found = self._db.execute(f"SELECT contract, first_day FROM takeovers {clause}", params).fetchall()
+        try:
+            return {contract: rows.day(day) for contract, day in found}
+        except (ValueError, TypeError) as exc:
+            raise self._damaged(exc) from None
+
     @reading
     def contracts_between(self, low: str | None, high: str | None) -> list[str]:
         """The contracts with issued lines whose ids sort in [low, high)."""

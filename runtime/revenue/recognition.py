@@ -21,10 +21,11 @@ from decimal import Decimal
 import attrs
 
 from compiler import model
-from compiler.billing.lines import PREPAID, DiscountLine, DrawdownLine, MinimumLine, PrepaidLine, UsageLine
+from compiler.billing.lines import DiscountLine, DrawdownLine, MinimumLine, PrepaidLine, UsageLine
 from compiler.billing.lower import BillingSchedule, lower
 from compiler.billing.price import PricedLine, UsageKey, price_schedule
 from compiler.billing.price import usage_requests as usage_requests_of
+from compiler.calendar import add_duration
 from compiler.money import allocate
 from compiler.revenue.consideration import whole
 from compiler.revenue.methods import first_of_month, months_between, next_month, spread_daily
@@ -40,6 +41,11 @@ DEFAULT_REVENUE_ACCOUNT = model.Accounts().revenue
 
 Key = tuple[str, date, RecognitionKind]
 """(obligation, month, kind) within one contract."""
+
+PREPAID_OBLIGATION = "prepaid credit"
+"""The obligation of a prepaid credit and its drawdowns: a space no charge id can hold, so that no charge's
+revenue is filed with the breakage. The true-up's obligation stays `minimum` (closed months in existing
+ledgers hold it); E0310 keeps charges from taking that id."""
 
 
 def cutoff(through: date) -> date:
@@ -199,11 +205,11 @@ def _variable(
         elif isinstance(line, PrepaidLine | DrawdownLine) and priced.net:
             year = line.id if isinstance(line, PrepaidLine) else line.year
             expiry = min(year.period_end, life_end) if life_end is not None else year.period_end
-            # a drawdown billed after the expiry (usage whose period runs past the year) in the month it is billed
-            billed = priced.end if isinstance(line, DrawdownLine) else expiry
-            month = first_of_month(max(expiry, billed) - timedelta(days=1))
+            # a drawdown whose usage period runs past the year's expiry: in the month that usage period ends
+            served = priced.end if isinstance(line, DrawdownLine) else expiry
+            month = first_of_month(max(expiry, served) - timedelta(days=1))
             if month < end:
-                _add(found, (PREPAID, month, "scheduled"), priced.net)
+                _add(found, (PREPAID_OBLIGATION, month, "scheduled"), priced.net)
     for priced in lines:
         line = priced.line
         if isinstance(line, DiscountLine) and (line.base, line.tax) in weights:
@@ -259,8 +265,11 @@ def _spread(
 def _invoiced(
     contract: model.Contract, documents: Iterable[IssuedDocument], before: Iterable[BilledBefore], end: date
 ) -> dict[Key, tuple[Decimal, str]]:
-    """Each issued line over its service period, and each line the old billing invoiced before the cut-over."""
+    """Each issued line over its service period, and each line the old billing invoiced before the cut-over.
+    A prepaid credit's line keeps its whole contract year as its period when an amendment terminates the
+    contract inside it: its revenue is spread over the days the contract lasts, so it ends with the contract."""
     found: dict[Key, tuple[Decimal, str]] = {}
+    last = _life_end(contract)
     for old in before:
         for month, part in spread_daily(old.net, old.start, old.end, old.currency):
             if month < end:
@@ -269,9 +278,14 @@ def _invoiced(
         sign = -1 if document.kind == "credit_note" else 1
         for line in document.lines:
             amount = sign * line.net_amount
-            for month, part in spread_daily(amount, line.period_start, line.period_end, document.currency):
+            stop = line.period_end
+            obligation = line.charge
+            if line.kind == "prepaid":
+                obligation = PREPAID_OBLIGATION
+                stop = min(stop, last) if last is not None and last > line.period_start else stop
+            for month, part in spread_daily(amount, line.period_start, stop, document.currency):
                 if month < end:
-                    _add(found, (line.charge, month, "scheduled"), part)
+                    _add(found, (obligation, month, "scheduled"), part)
     return found
 
 
@@ -310,6 +324,17 @@ def _accounts(contract: model.Contract, workspace: model.Workspace) -> dict[str,
             if version.charge is not None and version.charge.account is not None:
                 accounts[cid] = version.charge.account
     return accounts
+
+
+def _life_end(contract: model.Contract) -> date | None:
+    """The day after the contract's last day, if it ends: a term without renewal, or an amendment's termination."""
+    terms = contract.terms
+    if terms is None:
+        return None
+    end = add_duration(contract.start, terms.term) if terms.term is not None and terms.renewal.kind == "none" else None
+    if terms.terminated is not None:
+        end = terms.terminated if end is None else min(end, terms.terminated)
+    return end
 
 
 def _has_usage(contract: model.Contract) -> bool:

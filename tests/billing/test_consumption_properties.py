@@ -81,23 +81,25 @@ def test_every_usage_line_states_a_quantity_and_price_that_make_its_net(
 @given(
     st.integers(0, 2_000),
     st.integers(0, 3_000),
-    st.lists(st.lists(st.integers(0, 4_000), min_size=1, max_size=3), min_size=1, max_size=8),
+    st.lists(st.lists(st.integers(-2_000, 4_000), min_size=1, max_size=3), min_size=1, max_size=8),
 )
 def test_the_rollover_balance_stays_between_zero_and_its_maximum(
     included: int, most: int, periods: list[list[int]]
 ) -> None:
+    """Pieces below zero (`negative allowed`) take no free units and are priced as without them."""
     allowance = model.Allowance(units=D(included), rollover_max=D(most))
     rule = model.UnitRate(price=D("0.50"))
     carried = D(0)
     for pieces in periods:
         prices, carried_out = price_period([Metered(D(t), rule, allowance) for t in pieces], carried)
-        assert D(0) <= carried_out <= D(most)
-        used = sum(pieces)
-        # what the period had free (included + carried in) and did not use, up to the maximum
+        assert D(0) <= carried_out <= min(D(most), included + carried)
+        used = sum(t for t in pieces if t > 0)
+        refunded = sum(t for t in pieces if t < 0)
+        # what the period had free (included + carried in) and its positive pieces did not use, up to the maximum
         assert carried_out == min(max(D(0), included + carried - used), D(most))
         billed = sum((p.amount for p in prices if p is not None), D(0))
-        # the period bills its usage beyond the free units, at 0.50: (used - free) x 0.50
-        assert billed == max(D(0), used - included - carried) * D("0.50")
+        # the period bills its usage beyond the free units, and refunds what went below zero, at 0.50
+        assert billed == (max(D(0), used - included - carried) + refunded) * D("0.50")
         carried = carried_out
 
 

@@ -14,16 +14,19 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from compiler import model
 from compiler.billing.lower import lower
 from compiler.billing.price import PricedLine, price_schedule
 from compiler.billing.provenance import trace_from_json
+from compiler.workspace import check_workspace
+from dsl.parser import parse
 from runtime.billing.expected import UsageKey
 from runtime.billing.run import apply
 from runtime.einvoice.ubl import render_ubl
 from runtime.einvoice.validation import Validator
 from runtime.ledger.documents import IssuedDocument
 from runtime.ledger.store import Ledger
-from tests.billing.helpers import contract, workspace
+from tests.billing.helpers import PRELUDE, contract, workspace
 from tests.einvoice import documents as ehf
 from tests.einvoice.conftest import einvoice_rules, validator  # noqa: F401  (fixtures)
 from tests.factories.cli import run
@@ -323,6 +326,14 @@ def test_avtale_bill_apply_with_usage_draws_down_the_credit(tmp_path: Path) -> N
     code, out, err = run(root, "invoice", "explain", "1")
     assert code == 0, out + err
     assert "the lesser of the balance 3 000.00 and `api`" in " ".join(out.split())
+    # a bad usage row: the read-only schedule still shows, without balances, and says where to see the problem
+    with (root / "usage" / "events.csv").open("a") as events:
+        events.write("bad,C-1,api.call,not a time,,\n")
+    code, out, err = run(root, "schedule", "C-1", "--to", "2026-03-01")
+    assert code == 0, out + err
+    assert "credit 3 000.00" in out and "balance left" not in out
+    assert "the drawdowns' balances are not shown" in err and "`avtale usage summary`" in err
+    assert "nothing was issued" not in err and "bill run" not in err
 
 
 def test_an_invoice_with_a_drawdown_and_a_credit_note_for_one_are_valid_ehf(validator: Validator) -> None:  # noqa: F811
@@ -365,3 +376,57 @@ customer buyer {
 
 metric calls "API-kall" { events "api.call"  count }
 """
+
+
+def test_a_year_cut_short_by_the_term_has_a_prorated_credit_ending_with_the_term() -> None:
+    text = contract(API + "  prepaid 10_000.00 per contract year on api", term="term 18 months")
+    found = priced(text, months(jan27=1_000), date(2027, 7, 1))
+    years = [(p.id.period_start, p.id.period_end, p.net) for p in found if p.id.kind == "prepaid"]
+    # 2026 is a whole year; 2027 has 2027-01-01 to 2027-07-01 of the term, 181 of its 365 days:
+    # 10,000 x 181 / 365 = 4,958.904... = 4,958.90, its period ending with the term
+    assert years == [
+        (date(2026, 1, 1), date(2027, 1, 1), D("10000.00")),
+        (date(2027, 1, 1), date(2027, 7, 1), D("4958.90")),
+    ]
+    drawn = [(p.start, p.net, p.label) for p in found if p.id.kind == "drawdown" and p.net]
+    # January 2027: 1,000 x 2.00 = 2,000 drawn from that year's 4,958.90: 2,958.90 left
+    assert drawn == [(date(2027, 1, 1), D("-2000.00"), "Trekk fra forhåndsbetalt kreditt (gjenstår 2 958,90)")]
+
+
+def _codes(text: str, through: date | None = None) -> list[tuple[str, str]]:
+    """The errors of checking `text` after the prelude, with avtale.toml's `billed_through` = `through`."""
+    files = []
+    for name, source in (("prelude.avt", PRELUDE), ("case.avt", text)):
+        result = parse(source, name)
+        assert result.file is not None
+        files.append(result.file)
+    cutover = None
+    if through is not None:
+        cutover = model.Cutover(through=through, toward_minimum=None, span=files[0].decls[0].span, from_settings=True)
+    outcome = check_workspace(files, cutover=cutover)
+    return [(d.code, d.help or "") for d in outcome.diagnostics if d.is_error]
+
+
+def test_a_contract_that_ended_before_the_workspaces_cut_over_straddles_no_year() -> None:
+    # started 2024-03-01 for 12 months: it ended 2025-03-01, long before Avtale's first day 2026-07-01
+    text = contract(API + "  minimum 100.00 per contract year", start="2024-03-01")
+    assert _codes(text, date(2026, 6, 30)) == []
+    prepaid = contract(API + "  prepaid 1_000.00 per contract year on api", start="2024-03-01")
+    assert _codes(prepaid, date(2026, 6, 30)) == []
+
+
+def test_a_workspace_cut_over_inside_a_credit_year_says_what_to_write_instead() -> None:
+    text = contract(API + "  prepaid 1_000.00 per contract year on api", term="term 36 months")
+    [(code, help)] = _codes(text, date(2026, 6, 30))
+    # the contract has no `billed_through` to remove: it can get its own on the year's end, or the setting can move
+    assert code == "E0523"
+    assert "give this contract its own `billed_through 2026-12-31`" in help
+    assert "move the `billed_through` in avtale.toml" in help
+    assert "no `billed_through`" not in help
+
+
+def test_a_credit_year_cut_short_by_the_term_ends_the_straddled_year_with_the_term() -> None:
+    text = contract(API + "  prepaid 1_000.00 per contract year on api", term="term 18 months")
+    [(code, help)] = _codes(text, date(2027, 3, 31))
+    # the second year runs 2027-01-01 to the term's end 2027-07-01: its last day is 2027-06-30
+    assert code == "E0523" and "`billed_through 2027-06-30`" in help

@@ -293,3 +293,44 @@ def test_outside_git(tmp_path: Path) -> None:
     assert code == 1
     assert output.startswith(f"error: {(tmp_path / 'ws').resolve()} is not in a git repository")
     assert "\n  = help: revisions are read from git" in output
+
+
+PREPAID_CONTRACT = """metric calls "API-kall" {{ events "api.call"  count }}
+
+contract C-9 {{
+  customer nordlys
+  signed 2026-01-01
+  start 2026-01-01
+  term 12 months
+  charge api "API" {{
+    usage calls
+    per_unit 2.00
+  }}
+  prepaid {amount} per contract year on api
+}}
+"""
+
+
+def test_a_changed_prepaid_credit_is_listed_shown_and_blamed(tmp_path: Path) -> None:
+    repo = GitRepo(tmp_path / "repo")
+    files = {"avtale.toml": "", "seller.avt": SELLER, "customers.avt": CUSTOMERS}
+    repo.commit(
+        "Start", files | {"c9.avt": PREPAID_CONTRACT.format(amount="3_000.00")}, date="2026-01-05T09:00:00+01:00"
+    )
+    more = repo.commit(
+        "More credit", {"c9.avt": PREPAID_CONTRACT.format(amount="4_000.00")}, date="2026-01-06T09:00:00+01:00"
+    )
+    code, output = run(repo.path, "log", "C-9")
+    assert code == 0, output
+    # the commit changes only the credit: it is named, not "comments or layout only"
+    assert next(line.strip() for line in output.splitlines() if line.startswith("    ")) == (
+        "prepaid 3_000.00 per contract year on api -> 4_000.00 per contract year on api"
+    )
+    code, output = run(repo.path, "show", "C-9", "--at", "2026-06-01")
+    assert code == 0, output
+    assert "  prepaid 4_000.00 per contract year on api, since the contract's start 2026-01-01" in output.splitlines()
+    code, output = run(repo.path, "blame", "C-9")
+    assert code == 0, output
+    blamed = [line for line in output.splitlines() if "prepaid" in line]
+    assert len(blamed) == 1 and blamed[0].endswith("contract  prepaid 4_000.00 per contract year on api"), output
+    assert blamed[0].split()[0] == more[:12]  # recorded by the commit that changed it

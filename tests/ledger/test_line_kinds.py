@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from runtime.ledger import Ledger, LedgerError
-from runtime.ledger.schema import LINE_KINDS_V6, MIGRATIONS, TRIGGERS_V5
+from runtime.ledger.schema import LINE_KINDS_V6, MIGRATIONS, TRIGGERS_V6
 from tests.ledger.factories import dump, invoice, issue, line, pragma, schema_of
 
 FIXTURE_V5 = Path(__file__).parent / "fixtures" / "ledger-v5.sqlite"
@@ -56,7 +56,7 @@ def test_opening_version_5_migrates_to_6_and_keeps_every_document_and_snapshot(v
         assert ledger.verify() == []
         assert ledger.verify_tail() == []
     assert pragma(v5, "user_version") == 6
-    assert _triggers(v5) == set(TRIGGERS_V5)
+    assert _triggers(v5) == set(TRIGGERS_V6)
 
 
 def test_a_migrated_version_5_ledger_has_the_schema_of_a_new_one(v5: Path, tmp_path: Path) -> None:

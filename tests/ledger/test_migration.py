@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from runtime.ledger import BillRun, Ledger, LedgerError, LedgerIdentity, LedgerNotInitialised, RunRevision, store
-from runtime.ledger.schema import IDENTITY, REVISIONS, TRIGGERS, TRIGGERS_V2, TRIGGERS_V5
+from runtime.ledger.schema import IDENTITY, REVISIONS, TRIGGERS, TRIGGERS_V2, TRIGGERS_V6
 from tests.ledger.factories import credit_note, dump, invoice, issue, line, pragma, schema_of
 
 FIXTURE = Path(__file__).parent / "fixtures" / "ledger-v2.sqlite"
@@ -83,7 +83,7 @@ def test_opening_migrates_to_version_6_and_keeps_every_document(path: Path) -> N
     triggers = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
     assert db.execute("SELECT count(*) FROM ledger_info").fetchone()[0] == 0
     db.close()
-    assert triggers == set(TRIGGERS_V5)
+    assert triggers == set(TRIGGERS_V6)
 
 
 def test_a_migrated_ledger_has_the_schema_of_a_new_one(path: Path, tmp_path: Path) -> None:

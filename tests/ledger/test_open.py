@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from runtime.ledger import Ledger, LedgerError, LedgerSchemaError
-from runtime.ledger.schema import APPLICATION_ID, SCHEMA_VERSION, TRIGGERS_V5
+from runtime.ledger.schema import APPLICATION_ID, SCHEMA_VERSION, TRIGGERS_V6
 from tests.ledger.factories import invoice, issue, pragma
 
 
@@ -24,7 +24,7 @@ def test_created_on_first_use_in_wal_mode(tmp_path: Path) -> None:
     db = sqlite3.connect(path)
     names = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
     db.close()
-    assert names == set(TRIGGERS_V5)
+    assert names == set(TRIGGERS_V6)
 
 
 def test_reopening_keeps_documents_and_numbering(tmp_path: Path) -> None:

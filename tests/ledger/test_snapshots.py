@@ -28,7 +28,7 @@ from runtime.ledger import (
     store,
 )
 from runtime.ledger.chain import document_hash
-from runtime.ledger.schema import SNAPSHOTS, TRIGGERS_V5
+from runtime.ledger.schema import SNAPSHOTS, TRIGGERS_V6
 from tests.ledger.factories import BUYER, SELLER, credit_note, dump, invoice, issue, line, parties, pragma, schema_of
 
 FIXTURE_V4 = Path(__file__).parent / "fixtures" / "ledger-v4.sqlite"
@@ -88,7 +88,7 @@ def test_opening_version_4_migrates_to_5_and_keeps_every_hash(v4: Path) -> None:
         triggers = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
     finally:
         db.close()
-    assert triggers == set(TRIGGERS_V5)
+    assert triggers == set(TRIGGERS_V6)
 
 
 def test_a_migrated_version_4_ledger_has_the_schema_of_a_new_one(v4: Path, tmp_path: Path) -> None:

@@ -64,7 +64,7 @@ def test_a_year_with_breakage_is_usage_as_consumed_and_the_unused_credit_when_it
     assert ifrs15(body, calls, date(2026, 12, 31)) == {
         ("api", "2026-01"): D("2000.00"),
         ("api", "2026-02"): D("3000.00"),
-        ("prepaid", "2026-12"): D("5000.00"),
+        ("prepaid credit", "2026-12"): D("5000.00"),
     }
     # before the year ends the unused 5,000 is a contract liability, not revenue
     assert ifrs15(body, calls, date(2026, 11, 30)) == {
@@ -92,7 +92,7 @@ def test_a_termination_inside_the_year_recognises_the_breakage_when_the_contract
         by_month(jan=1_000, feb=1_000, mar=1_000, apr=1_000),
         date(2026, 6, 30),
     )
-    assert found[("prepaid", "2026-04")] == D("2000.00")
+    assert found[("prepaid credit", "2026-04")] == D("2000.00")
     assert sum(found.values()) == D("10000.00")
 
 
@@ -126,4 +126,23 @@ def test_the_invoiced_policy_recognises_every_line_over_its_service_period(tmp_p
     found = table(recognise(ws, documents, {}, date(2026, 1, 31)))
     # the credit over its contract year by days: 10,000 x 31/365 = 849.315... = 849.32 in January; January's usage
     # 2,000 and its drawdown -2,000 over January: 0
-    assert found == {("prepaid", "2026-01"): D("849.32")}
+    assert found == {("prepaid credit", "2026-01"): D("849.32")}
+
+
+def test_under_the_invoiced_policy_a_terminated_contracts_credit_ends_with_it(tmp_path: Path) -> None:
+    body = API + "  prepaid 3_650.00 per contract year on api\n  revenue_policy invoiced" + ENDED
+    ws = workspace(contract(body))
+    with Ledger.open(tmp_path / "ledger.sqlite") as ledger:
+        apply(ws, ledger, meter_of({}), date(2026, 1, 1))
+        documents = ledger.documents()
+    found = table(recognise(ws, documents, {}, date(2026, 12, 31)))
+    # the line keeps its contract year (2026-01-01 to 2027-01-01) and its 3,650.00, but the contract ends on 1 May:
+    # 3,650 over the 120 days it lasts (31 + 28 + 31 + 30), 30.4166... a day: January 31 days = 942.916... = 942.92,
+    # to February 59 days: 1,794.58 - 942.92 = 851.66, to March 90 days: 2,737.50 - 1,794.58 = 942.92, April the rest
+    # 3,650 - 2,737.50 = 912.50; nothing after April
+    assert found == {
+        ("prepaid credit", "2026-01"): D("942.92"),
+        ("prepaid credit", "2026-02"): D("851.66"),
+        ("prepaid credit", "2026-03"): D("942.92"),
+        ("prepaid credit", "2026-04"): D("912.50"),
+    }
