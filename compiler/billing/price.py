@@ -48,7 +48,7 @@ from compiler.billing.provenance import (
     Trace,
     UsageTrace,
 )
-from compiler.model import Allowance, Package, Percentage, Tiered, UnitRate
+from compiler.model import Allowance, Package, Percentage, Tiered, UnitRate, UsageRule
 from compiler.money import minor_unit, round_exact, to_decimal
 
 ZERO = Decimal(0)
@@ -248,13 +248,20 @@ def _usage(
             found.append((piece, total, per_event(total, fees, piece.rule)))
         else:
             found.append((piece, total, price_usage(total, piece.rule)))
-    found = _with_allowance(line, found, {} if rollover is None else rollover)
+    balances = {} if rollover is None else rollover
+    # most usage lines have no free units and no unused flat: priced as they are, nothing to keep
+    if line.id.charge in balances or any(p.allowance is not None or _flat_at_zero(p.rule) for p in line.pieces):
+        found = _with_allowance(line, found, balances)
     for position, words in levels.items():
         piece, total, priced_piece = found[position]
         found[position] = (piece, total, attrs.evolve(priced_piece, prefix=words + priced_piece.prefix))
     exact = sum((Fraction(p.amount) for _, _, p in found), Fraction(0))
     quantity, unit_price = _usage_quantity(found)
     return _line(line, currency, quantity=quantity, unit_price=unit_price, exact=exact, detail=tuple(found))
+
+
+def _flat_at_zero(rule: UsageRule) -> bool:
+    return isinstance(rule, Tiered) and rule.flat_at_zero
 
 
 def _allowance(piece: UsagePiece) -> Allowance | None:
