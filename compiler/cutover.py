@@ -138,18 +138,23 @@ def check_allowances(
     end: date | None,
     sink: list[Diagnostic],
 ) -> None:
-    """E0524: included units that the old billing already counted. A charge in force across the cut-over whose
-    billing period the cut-over splits would get a fresh, whole allowance for that period's last part (the old
-    billing gave the period's); a rollover balance was built under the old billing and Avtale cannot know it."""
+    """E0524: included units, or a flat amount billed when a period is unused, that the old billing already
+    counted. A charge in force across the cut-over whose billing period the cut-over splits would get a fresh,
+    whole allowance (or an unused flat) for that period's last part; a rollover balance was built under the old
+    billing and Avtale cannot know it."""
     first_day = cutover.first_day
     if first_day <= start or (end is not None and end <= first_day):
         return
     for _, history in terms.versions:
         before = [v for v in history if v.start < first_day]
         charge = before[-1].charge if before else None
-        if charge is None or not isinstance(charge.pricing, model.UsageFee) or charge.pricing.allowance is None:
+        if charge is None or not isinstance(charge.pricing, model.UsageFee):
             continue
         allowance = charge.pricing.allowance
+        rule = charge.pricing.rule
+        flat = isinstance(rule, model.Tiered) and rule.flat_at_zero
+        if allowance is None and not flat:
+            continue
         months = charge.billing.months if charge.billing is not None else 1
         split = next(
             (
@@ -160,7 +165,7 @@ def check_allowances(
             None,
         )
         where = Label(cutover.span, "the workspace's cut-over" if cutover.from_settings else "the cut-over")
-        if allowance.rollover_max is not None:
+        if allowance is not None and allowance.rollover_max is not None:
             sink.append(
                 error(
                     "E0524",
@@ -182,11 +187,20 @@ def check_allowances(
                 error(
                     "E0524",
                     f"the cut-over after {cutover.through} falls inside a billing period ({split.start} – {last}) "
-                    f"of charge `{charge.id}`, which has included units",
+                    f"of charge `{charge.id}`, which has "
+                    + ("included units" if allowance is not None else "a flat amount billed when unused"),
                     charge.span,
-                    label=f"`included {format_decimal(allowance.units)}` per billing period",
-                    help="the old billing gave that period's included units, and Avtale would give its part a "
-                    "whole allowance again: put the cut-over on the period's boundary "
+                    label=f"`included {format_decimal(allowance.units)}` per billing period"
+                    if allowance is not None
+                    else "`unused bills flat` once per billing period",
+                    help=(
+                        "the old billing gave that period's included units, and Avtale would give its part a "
+                        "whole allowance again"
+                        if allowance is not None
+                        else "whether the period was unused depends on its usage before the cut-over too, which "
+                        "the old billing invoiced"
+                    )
+                    + ": put the cut-over on the period's boundary "
                     f"(`billed_through {before_day}` or `billed_through {last}`"
                     + (", in the contract or in avtale.toml)" if cutover.from_settings else ")"),
                     labels=(where,),

@@ -139,19 +139,23 @@ def lower(
 
 
 def carries_balance(contract: model.Contract) -> bool:
-    """True when one period's price depends on earlier periods: a prepaid credit drawn down over the contract
-    year, or free units that roll over. Such a contract is always lowered from its start (never `since`)."""
+    """True when a line's price depends on other lines: a prepaid credit drawn down over the contract year,
+    free units (shared by a period's lines, and rolled over), or a flat amount billed once in a period that
+    nothing used. Such a contract is always lowered from its start (never `since`)."""
     if contract.prepaid is not None:
         return True
     terms = contract.terms
     versions = (v for _, history in terms.versions for v in history) if terms is not None else ()
     charges = [v.charge for v in versions if v.charge is not None] or list(contract.charges)
-    return any(
-        isinstance(c.pricing, model.UsageFee)
-        and c.pricing.allowance is not None
-        and c.pricing.allowance.rollover_max is not None
-        for c in charges
-    )
+    return any(_per_period(c.pricing) for c in charges)
+
+
+def _per_period(pricing: model.Pricing) -> bool:
+    """Usage priced per billing period as a whole: free units, or a flat amount billed once when it is unused.
+    The lines of one period (a VAT change splits it) are billed on different days and share them."""
+    if not isinstance(pricing, model.UsageFee):
+        return False
+    return pricing.allowance is not None or (isinstance(pricing.rule, model.Tiered) and pricing.rule.flat_at_zero)
 
 
 def _segments(versions: tuple[Version, ...], life_end: date | None) -> Iterator[tuple[date, date, Version]]:
@@ -201,6 +205,8 @@ def _charge_lines(
     if cut is not None and not in_advance:
         cuts.append(cut)  # what is billed in arrears was billed up to the cut-over, and from it on here
     only = segments[0][2] if len(segments) == 1 else None  # most charges never change
+    # a gauge is metered month by month of the billing grid: a level times a month, summed, whatever the cycle
+    by_month = billing.months > 1 and any(_is_level(v.charge) for _, _, v in segments)
     lines: list[BillableLine] = []
     elsewhere: list[BillableLine] = []
     periods = billing_periods(contract.start, life_end, billing.months, contract.anchor_day, until, since)
@@ -209,7 +215,8 @@ def _charge_lines(
             continue  # every line of the period was billed by `since`
         fixed: dict[Tax, list[tuple[Piece, Version]]] = {}
         metered: dict[Tax, list[UsagePiece]] = {}
-        for stretch in split(period, cuts):
+        grid = _grid(period, billing.months, anchor_day) if by_month else []
+        for stretch in split(period, cuts + grid if grid else cuts):
             found = only if only is not None else next((v for s, e, v in segments if s <= stretch.start < e), None)
             if only is not None and not segments[0][0] <= stretch.start < segments[0][1]:
                 found = None
@@ -372,8 +379,19 @@ def _piece(
     )
 
 
+def _is_level(charge: model.Charge | None) -> bool:
+    return charge is not None and isinstance(charge.pricing, model.UsageFee) and charge.pricing.level
+
+
+def _grid(period: Period, cycle_months: int, anchor_day: int) -> list[date]:
+    """The month boundaries inside a cycle, on the grid proration counts months on (compiler/billing/proration.py)."""
+    base = period.cycle_start.replace(day=1)
+    return [add_months(base, step, anchor_day) for step in range(1, cycle_months)]
+
+
 def _months(cycle_months: int, period: Period, stretch: Period, anchor_day: int) -> Fraction:
-    """The months of the billing grid that a stretch covers: a whole cycle its months, part of one by days."""
+    """The months of the billing grid that a stretch covers: a whole cycle its months, part of one by days.
+    A gauge's stretches lie inside one month of the grid each (`_grid`), so this is 1 or a month's part."""
     if stretch.start == period.cycle_start and stretch.end == period.cycle_end:
         return Fraction(cycle_months)
     return prorate(stretch.start, stretch.end, period.cycle_start, 1, anchor_day).fraction
@@ -489,17 +507,18 @@ def _prepaid_lines(
 
     A year that the term's end cuts short (term 18 months: the second year has 6) is a shorter year: its
     credit is the yearly amount x its days / the whole year's days, rounded once to the currency, and its
-    period ends with the term. A termination by amendment is not known when the year is invoiced: that
-    year's credit stays whole (none of it is refunded)."""
+    period ends with the term. The term is the one known on the year's first day, when the credit is invoiced:
+    a termination by amendment, or a term an amendment signed later shortens, does not refund any of the
+    year's credit, which stays as invoiced."""
     ours: list[BillableLine] = []
     theirs: list[BillableLine] = []
-    term_end = _term_end(contract)
     year = 0
     while True:
         start = add_months(contract.start, 12 * year)
         if start >= until or (life_end is not None and start >= life_end):
             break
         whole = add_months(contract.start, 12 * (year + 1))
+        term_end = _term_end(contract, start)
         end = min(whole, term_end) if term_end is not None else whole
         amount = prepaid.amount
         if end < whole:
@@ -520,7 +539,9 @@ def _prepaid_lines(
         for usage in found:
             if not isinstance(usage, UsageLine) or usage.id.charge not in named:
                 continue
-            first, following = _contract_year(contract.start, service_start(usage), term_end)
+            first, following = _contract_year(contract.start, service_start(usage))
+            term_end = _term_end(contract, first)
+            following = min(following, term_end) if term_end is not None else following
             into.append(
                 DrawdownLine(
                     id=usage.id._replace(kind="drawdown"),
@@ -535,21 +556,29 @@ def _prepaid_lines(
     return ours, theirs
 
 
-def _contract_year(start: date, day: date, term_end: date | None = None) -> tuple[date, date]:
-    """The contract year [first, following) that `day` falls in; the last one ends with the term."""
+def _contract_year(start: date, day: date) -> tuple[date, date]:
+    """The contract year [first, following) that `day` falls in."""
     year = max(0, day.year - start.year - 1)
     while add_months(start, 12 * (year + 1)) <= day:
         year += 1
-    following = add_months(start, 12 * (year + 1))
-    return add_months(start, 12 * year), min(following, term_end) if term_end is not None else following
+    return add_months(start, 12 * year), add_months(start, 12 * (year + 1))
 
 
-def _term_end(contract: model.Contract) -> date | None:
-    """The day after the last day of a term that is not renewed, whatever an amendment's termination says."""
-    terms = contract.terms
-    if terms is None or terms.term is None or terms.renewal.kind != "none":
+def _term_end(contract: model.Contract, known_on: date) -> date | None:
+    """The day after the last day of a term that is not renewed, as the contract and the amendments signed by
+    `known_on` state it (a termination aside: it ends the contract, not the term)."""
+    term, renewal = contract.term, contract.renewal
+    for amendment in contract.amendments:
+        if amendment.signed > known_on:
+            continue
+        for change in amendment.changes:
+            if isinstance(change, model.ChangeTerm):
+                term = change.term
+            elif isinstance(change, model.ChangeRenewal):
+                renewal = change.renewal
+    if term is None or renewal.kind != "none":
         return None
-    return add_duration(contract.start, terms.term)
+    return add_duration(contract.start, term)
 
 
 def _percent(value: Decimal) -> str:

@@ -7,6 +7,7 @@ priced here, in one place, from the lines they depend on.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
@@ -130,6 +131,7 @@ def price_schedule(schedule: BillingSchedule, usage: Mapping[UsageKey, Decimal],
     blocked: list[Blocked] = []
     bases: dict[tuple[LineId, Tax], PricedLine] = {}  # the lines discounts may apply to
     rollover: dict[str, _Balance] = {}  # per charge: the free units of its current period, carried on
+    used = _periods_used(due, usage, currency)
     for line in due:
         if isinstance(line, RecurringLine):
             if line.blocked:
@@ -148,7 +150,7 @@ def price_schedule(schedule: BillingSchedule, usage: Mapping[UsageKey, Decimal],
             priced.append(_one_time(line, currency))
             bases[line.id, line.tax] = priced[-1]
         elif isinstance(line, UsageLine):
-            priced.append(_usage(line, usage, currency, rollover))
+            priced.append(_usage(line, usage, currency, rollover, used))
             bases[line.id, line.tax] = priced[-1]
     for line in due:
         if isinstance(line, DiscountLine) and (line.base, line.tax) in bases:
@@ -232,6 +234,7 @@ def _usage(
     usage: Mapping[UsageKey, Decimal],
     currency: str,
     rollover: dict[str, _Balance] | None = None,
+    periods_used: Mapping[tuple[str, date], bool] | None = None,
 ) -> PricedLine:
     """Each piece priced from its metered total, less the free units of its version (included, and carried
     in from the period before), with `unused bills flat` once per period. `rollover` holds, per charge, its
@@ -251,7 +254,7 @@ def _usage(
     balances = {} if rollover is None else rollover
     # most usage lines have no free units and no unused flat: priced as they are, nothing to keep
     if line.id.charge in balances or any(p.allowance is not None or _flat_at_zero(p.rule) for p in line.pieces):
-        found = _with_allowance(line, found, balances)
+        found = _with_allowance(line, found, balances, periods_used or {})
     for position, words in levels.items():
         piece, total, priced_piece = found[position]
         found[position] = (piece, total, attrs.evolve(priced_piece, prefix=words + priced_piece.prefix))
@@ -288,8 +291,32 @@ class _Balance:
     """A piece of the period billed `unused bills flat`."""
 
 
+def _periods_used(
+    due: Sequence[BillableLine], usage: Mapping[UsageKey, Decimal], currency: str
+) -> dict[tuple[str, date], bool]:
+    """Whether a period that a VAT change splits into several usage lines had billable units in any of them, for
+    `unused bills flat`: its first line must not bill the flat when a later one has usage. Found by pricing the
+    usage lines once beforehand, only for such periods of charges with the flat (rare)."""
+    lines = [line for line in due if isinstance(line, UsageLine)]
+    count = Counter((line.id.charge, line.id.period_start) for line in lines)
+    flat = {(ln.id.charge, ln.id.period_start) for ln in lines if any(_flat_at_zero(p.rule) for p in ln.pieces)}
+    if not any(count[key] > 1 for key in flat):
+        return {}
+    scratch: dict[str, _Balance] = {}
+    found: dict[tuple[str, date], bool] = {}
+    for line in lines:
+        _usage(line, usage, currency, scratch)
+        balance = scratch.get(line.id.charge)
+        if balance is not None:
+            found[line.id.charge, line.id.period_start] = balance.used
+    return found
+
+
 def _with_allowance(
-    line: UsageLine, found: list[tuple[UsagePiece, Decimal, RulePriced]], rollover: dict[str, _Balance]
+    line: UsageLine,
+    found: list[tuple[UsagePiece, Decimal, RulePriced]],
+    rollover: dict[str, _Balance],
+    periods_used: Mapping[tuple[str, date], bool],
 ) -> list[tuple[UsagePiece, Decimal, RulePriced]]:
     """The pieces repriced with the period's free units, which the period's lines share in date order, and
     its balance recorded in `rollover`. Units carry in only from the period just before (a charge removed
@@ -301,7 +328,9 @@ def _with_allowance(
     else:
         rolls = before is not None and before.end == line.pieces[0].start and first is not None and first.rollover_max
         carried_in = carried_out(before.free, before.last) if rolls and before is not None else ZERO
-        free, used, flat = Free(ZERO, carried_in), False, False
+        # a period with billable units in a later line (a VAT change splits it) is not unused in this one either
+        later = periods_used.get((line.id.charge, line.id.period_start), False)
+        free, used, flat = Free(ZERO, carried_in), later, False
     metered = [Metered(total, piece.rule, _allowance(piece)) for piece, total, _ in found]
     prices, free = price_pieces(metered, free)
     repriced: list[tuple[UsagePiece, Decimal, RulePriced]] = []

@@ -12,7 +12,16 @@ from fractions import Fraction
 import attrs
 
 from compiler import model
-from compiler.billing.lines import DiscountLine, DrawdownLine, LineId, Tax, UsageLine, service_end, service_start
+from compiler.billing.lines import (
+    DiscountLine,
+    DrawdownLine,
+    LineId,
+    Tax,
+    UsageLine,
+    UsagePiece,
+    service_end,
+    service_start,
+)
 from compiler.billing.lower import BillingSchedule, carries_balance, lower
 from compiler.billing.price import PricedLine, UsageKey, price_schedule, usage_requests
 from compiler.calendar import add_months
@@ -53,7 +62,7 @@ def _metered_to(schedule: BillingSchedule, window: Window) -> BillingSchedule:
     for line in schedule.lines:
         if isinstance(line, UsageLine):
             pieces = tuple(
-                attrs.evolve(piece, start=start, end=end)
+                attrs.evolve(piece, start=start, end=end, months=_part(piece.months, piece, start, end))
                 for piece in line.pieces
                 for start, end in _cut(piece.start, min(piece.end, window.end), window.start)
             )
@@ -62,6 +71,14 @@ def _metered_to(schedule: BillingSchedule, window: Window) -> BillingSchedule:
             line = attrs.evolve(line, pieces=pieces)
         lines.append(line)
     return attrs.evolve(schedule, lines=tuple(lines))
+
+
+def _part(months: Fraction | None, piece: UsagePiece, start: date, end: date) -> Fraction | None:
+    """A gauge's months for part of a piece: a piece lies inside one month of the billing grid (lowering cuts a
+    gauge's periods there), where months run in proportion to days."""
+    if months is None:
+        return None
+    return months * (end - start).days / (piece.end - piece.start).days
 
 
 def _cut(start: date, end: date, at: date) -> list[tuple[date, date]]:

@@ -277,14 +277,16 @@ def _refuse_billing_history(
     as_of: date,
     taken_over: Mapping[str, date],
 ) -> None:
-    """A new line for a period that ends before Avtale took the contract over: what the old billing invoiced,
-    come back because `billed_through` was removed or moved earlier (or the start moved earlier). Drafting it
-    would bill the customer twice: refuse, and say which.
+    """A line that would bill days before Avtale took the contract over: what the old billing invoiced, come
+    back because `billed_through` was removed or moved earlier (or the start moved earlier). Drafting it would
+    bill the customer twice: refuse, and say which.
 
-    Where Avtale took over is what the first applied run covering the contract recorded (`taken_over`);
-    for a contract without a record (a ledger from before it was kept), the first period Avtale invoiced.
-    The record is exact where the first period invoiced is not: early periods priced 0.00 (no usage, or all
-    of it free) are never invoiced, yet they are Avtale's, and late usage for them must bill."""
+    Where Avtale took over is what applied runs recorded (`taken_over`: the latest first day a run that reached
+    it saw). Any line due whose days begin before it and that would draft something is refused: a new line, and
+    a line issued already that would change (a period in arrears across the cut-over that would grow back over
+    the old billing's days). Early periods priced 0.00 (no usage, or all of it free) were never invoiced, yet
+    they are Avtale's: late usage for them bills. For a contract without a record (a ledger from before it was
+    kept, or no run reached its first day yet), the first period Avtale invoiced stands in, for new lines."""
     first: dict[str, date] = {}
     for bucket, lines in billed.items():
         contract = bucket[0].contract
@@ -293,29 +295,32 @@ def _refuse_billing_history(
         start = min(x.period_start for x in lines)
         if contract not in first or start < first[contract]:
             first[contract] = start
-    first.update((c, day) for c, day in taken_over.items() if c not in settled)
-    if not first:
+    recorded = {c: day for c, day in taken_over.items() if c not in settled}
+    if not first and not recorded:
         return
-    found = [
-        target
-        for bucket, target in wanted.items()
-        if bucket not in billed
-        and bucket[0].kind != "minimum"
-        and target.net
-        and target.billing_date <= as_of
-        and bucket[0].contract in first
-        and target.end <= first[bucket[0].contract]
-    ]
+
+    def before_takeover(bucket: Bucket, target: PricedLine) -> bool:
+        contract = bucket[0].contract
+        if bucket[0].kind == "minimum" or target.billing_date > as_of:
+            return False
+        issued = sum((x.net_amount for x in billed.get(bucket, ())), ZERO)
+        if contract in recorded:
+            return target.start < recorded[contract] and target.net != issued
+        return bucket not in billed and bool(target.net) and contract in first and target.end <= first[contract]
+
+    found = [target for bucket, target in wanted.items() if before_takeover(bucket, target)]
     if not found:
         return
     line = min(found, key=lambda t: (t.id.contract, t.start, t.id.charge, t.id.kind, t.id.discount))
+    contract = line.id.contract
     raise LedgerError(
-        f"contract {line.id.contract}: a run would invoice `{line.id.charge}` for {line.start} – "
-        f"{line.end - timedelta(days=1)}, before {first[line.id.contract]}, "
+        f"contract {contract}: a run would invoice `{line.id.charge}` for {line.start} – "
+        f"{line.end - timedelta(days=1)}, "
         + (
-            "the day Avtale took it over (recorded by its first bill run)"
-            if line.id.contract in taken_over
-            else "the first period Avtale invoiced for it"
+            ("before" if line.end <= recorded[contract] else "which begins before")
+            + f" {recorded[contract]}, where Avtale took it over (recorded by its bill runs)"
+            if contract in recorded
+            else f"before {first[contract]}, the first period Avtale invoiced for it"
         ),
         "periods before where Avtale took over are the old billing's: if `billed_through` was removed or moved "
         "earlier, set it back to the last day the old billing invoiced (docs/cutover.md); if they were never "

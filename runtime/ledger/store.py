@@ -723,24 +723,32 @@ class Ledger:
 
     @writing
     def record_takeovers(self, first_days: Mapping[str, date], as_of: date) -> None:
-        """Record the first day Avtale bills each contract from, for those with no record yet; inside
-        `locked()`, with the run. A record is never changed: it is what the first applied run agreed."""
+        """Record the first day Avtale bills each contract from, as this run sees it, where the run reaches it
+        (`as_of` on or after it) and no run recorded it as late or later; inside `locked()`, with the run.
+        Rows are never changed: a later first day is a new row, an earlier one is not recorded."""
         if not self._db.in_transaction:
             raise RuntimeError("takeovers are recorded inside Ledger.locked(), with the run")
         self._db.executemany(
-            "INSERT INTO takeovers (contract, first_day, as_of) VALUES (?, ?, ?) ON CONFLICT (contract) DO NOTHING",
-            [(contract, day.isoformat(), as_of.isoformat()) for contract, day in sorted(first_days.items())],
+            "INSERT INTO takeovers (contract, first_day, as_of) SELECT ?1, ?2, ?3 WHERE NOT EXISTS "
+            "(SELECT 1 FROM takeovers WHERE contract = ?1 AND first_day >= ?2)",
+            [
+                (contract, day.isoformat(), as_of.isoformat())
+                for contract, day in sorted(first_days.items())
+                if day <= as_of
+            ],
         )
 
     @reading
     def takeovers_between(self, low: str | None, high: str | None) -> dict[str, date]:
-        """The recorded first days of the contracts whose ids sort in [low, high) (None: unbounded); none in a
-        ledger from before version 6, read as it is (a run opens it for writing, which migrates it, first)."""
+        """Where Avtale took over each contract whose id sorts in [low, high) (None: unbounded): the latest first
+        day recorded; none in a ledger from before version 6, read as it is (a run migrates it first)."""
         if self.version < 6:
             return {}
         where, params = _contract_range(low, high)
         clause = f"WHERE {' AND '.join(where)}" if where else ""
-        found = self._db.execute(f"SELECT contract, first_day FROM takeovers {clause}", params).fetchall()
+        found = self._db.execute(
+            f"SELECT contract, max(first_day) FROM takeovers {clause} GROUP BY contract", params
+        ).fetchall()
         try:
             return {contract: rows.day(day) for contract, day in found}
         except (ValueError, TypeError) as exc:

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from compiler.billing.price import UsageKey
 from runtime.advise import advice_json, conclude, prepare, window_before
-from tests.factories.workspaces import contract, workspace
+from tests.factories.workspaces import PRELUDE, contract, workspace
 
 
 def test_a_period_across_the_window_edges_counts_by_its_days_and_one_time_charges_not_at_all() -> None:
@@ -140,3 +140,20 @@ def test_a_usage_period_across_the_windows_start_counts_the_usage_inside_priced_
         "`api` 2025-01-01 – 2025-03-31 runs across the window's edge: its usage 2025-03-01 – 2025-03-31 counted, "
         "priced as a period of its own"
     ]
+
+
+def test_a_gauge_cut_at_the_windows_edges_counts_only_its_months_inside() -> None:
+    prelude = PRELUDE + '\nmetric storage "Lagring (GB)" { events "storage.level"  time_weighted gb }\n'
+    body = '  charge storage "Lagring" {\n    usage storage\n    per_unit 0.25\n    billed quarterly in arrears\n  }'
+    checked = workspace(contract(body, start="2026-01-15"), prelude)
+    as_of = date(2026, 7, 1)
+    window = window_before(as_of, 5)  # February to June 2026
+    prepared = prepare(checked.contracts["C-1"], checked, as_of, window)
+    # 1 000 GB all the time: the metered level of any stretch is 1 000
+    totals: dict[UsageKey, Decimal] = {key: Decimal(1000) for key in prepared.requests}
+    (row,) = advice_json(conclude(prepared, totals))["candidates"]
+    # quarters from 15 January, metered by months of the grid from the 15th: inside the window 1-15 February (14 of
+    # the 31 days of 15 January - 15 February), four whole months to 15 June, and 15 June - 1 July (16 of 30 days):
+    # 451.6129032258 + 4 000 + 533.3333333333 = 4 984.9462365591 GB-months x 0.25 = 1 246.2365... = 1 246.24
+    # (each cut piece priced as its whole month would give 6 000 GB-months, 1 500.00)
+    assert row["total"] == "1246.24"

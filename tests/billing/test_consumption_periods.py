@@ -6,9 +6,13 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 from compiler.billing.price import PricedLine
+from runtime.ledger.store import Ledger
 from tests.billing.test_consumption_pricing import APR, FEB, JAN, MAR, arithmetic, of, priced
+from tests.factories.cli import run
+from tests.factories.workspaces import PRELUDE, contract
 
 D = Decimal
 MID = date(2026, 3, 16)
@@ -44,6 +48,18 @@ def test_a_period_with_billable_units_in_one_piece_is_not_unused() -> None:
     lines = priced(SPLIT, APR, {(MID, APR): 1200})
     # 1-15 March nothing; 16-31 March 1 200: 1 000 x 0.00 + 500.00 + 200 x 0.08 = 516.00, and no unused flat
     assert of(lines, "usage", MAR).net == D("516.00")
+
+
+def test_a_period_a_vat_change_splits_bills_no_unused_flat_when_its_later_line_had_usage() -> None:
+    body = SPLIT.replace("\n    }\n  }\n", "\n      vat zero\n    }\n  }\n")
+    lines = priced(body, APR, {(MID, APR): 200})
+    # 1-15 March nothing (25 % line), 16-31 March 200 calls (0 % line): the period had usage, so the first line
+    # bills no unused flat; the second bills its first tier: 200 x 0.00 + 500.00 = 500.00; 500.00 in all, as the
+    # same split without the VAT change (not 2 x 500.00)
+    assert sorted((ln.tax.category, ln.net) for ln in lines if ln.id.period_start == MAR) == [
+        ("standard", D("0.00")),
+        ("zero", D("500.00")),
+    ]
 
 
 VAT = """  charge sms "SMS" {
@@ -107,3 +123,38 @@ def test_a_period_below_zero_takes_no_free_units() -> None:
     # February: 2 500 - 1 000 included - 1 000 carried = 500 x 0.50 = 250.00
     assert arithmetic(of(lines, "usage", FEB)) == ["2500 used, 1000 included, 1000 carried in: 500 x 0.50"]
     assert of(lines, "usage", FEB).net == D("250.00")
+
+
+def test_monthly_runs_share_the_free_units_of_a_period_a_vat_change_splits(tmp_path: Path) -> None:
+    # A period from the 20th, split on 25 March by a VAT change: its first line is billed on the 25th, its second
+    # at the period's end; monthly runs on the 1st bill them in different runs. 2,000 used, 1,000 free in the
+    # period: the first line (1,000 on 22 March) is free, the second bills 1,000 x 0.50 = 500.00 at 0 %.
+    root = tmp_path / "ws"
+    (root / "usage").mkdir(parents=True)
+    (root / "avtale.toml").write_text('ledger = "ledger.sqlite"\nusage = "usage"\n', encoding="utf-8")
+    body = """  charge sms "SMS" {
+    usage calls
+    per_unit 0.50
+    included 1_000
+  }
+  amendment 1 "Ny mva" signed 2026-03-01 effective 2026-03-25 {
+    remove sms
+    charge sms "SMS" {
+      usage calls
+      per_unit 0.50
+      included 1_000
+      vat zero
+    }
+  }"""
+    (root / "case.avt").write_text(PRELUDE + contract(body, start="2026-01-20"), encoding="utf-8")
+    rows = ["id,contract,event,timestamp"]
+    rows += [f"a{i},C-1,api.call,2026-03-22T12:00:00+01:00" for i in range(1_000)]
+    rows += [f"b{i},C-1,api.call,2026-04-10T12:00:00+02:00" for i in range(1_000)]
+    (root / "usage" / "events.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    assert run(root, "ledger", "init")[0] == 0
+    for as_of in ("2026-04-01", "2026-05-01"):
+        code, out, err = run(root, "bill", "--as-of", as_of, "--apply", "--yes")
+        assert code == 0, out + err
+    with Ledger.open(root / "ledger.sqlite", read_only=True) as ledger:
+        billed = [(ln.billing_start, ln.vat_category, ln.net_amount) for ln in ledger.issued_lines() if ln.net_amount]
+    assert billed == [(date(2026, 3, 20), "zero", D("500.00"))]

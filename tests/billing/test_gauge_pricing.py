@@ -34,12 +34,31 @@ def usage_lines(
     return [p for p in price_schedule(schedule, totals, as_of).lines if p.id.kind == "usage"]
 
 
-def test_a_whole_quarter_bills_three_months_of_the_level() -> None:
+def test_a_quarter_bills_each_month_of_the_grid_at_its_own_level() -> None:
     text = contract(STORAGE + "    billed quarterly in arrears\n  }")
-    (quarter,) = usage_lines(text, date(2026, 4, 1), {(date(2026, 1, 1), date(2026, 4, 1)): "1000"})
-    # 1 000 GB held for 3 months: 3 000 GB-months x 0.25 = 750.00
+    months = [
+        (date(2026, 1, 1), date(2026, 2, 1)),
+        (date(2026, 2, 1), date(2026, 3, 1)),
+        (date(2026, 3, 1), date(2026, 4, 1)),
+    ]
+    (quarter,) = usage_lines(text, date(2026, 4, 1), dict(zip(months, ["1000", "1000", "1000"], strict=True)))
+    # 1 000 GB held for 3 months: 3 x 1 000 GB-months x 0.25 = 750.00
     assert (quarter.quantity, quarter.unit_price, quarter.net) == (D(3000), D("0.25"), D("750.00"))
-    assert [u.arithmetic for u in quarter.trace().usage] == ["level 1000 x 3 months = 3000: 3000 x 0.25"]
+    assert [u.arithmetic for u in quarter.trace().usage] == ["level 1000 x 1 month = 1000: 1000 x 0.25"] * 3
+
+
+def test_a_quarter_bills_what_its_months_would_bill_monthly() -> None:
+    # 1 000 GB in January only, 0 from 1 February: 1 000 GB-months, 250.00, billed quarterly or monthly alike (the
+    # average over the quarter's hours, 1 000 x 744/2 159, times 3 months would be 258.45)
+    months = [
+        (date(2026, 1, 1), date(2026, 2, 1)),
+        (date(2026, 2, 1), date(2026, 3, 1)),
+        (date(2026, 3, 1), date(2026, 4, 1)),
+    ]
+    levels = dict(zip(months, ["1000", "0", "0"], strict=True))
+    (quarter,) = usage_lines(contract(STORAGE + "    billed quarterly in arrears\n  }"), date(2026, 4, 1), levels)
+    monthly = usage_lines(contract(STORAGE + "  }"), date(2026, 4, 1), levels)
+    assert quarter.net == sum((line.net for line in monthly), D(0)) == D("250.00")
 
 
 def test_a_month_begun_on_the_sixteenth_bills_sixteen_thirty_firsts_of_the_level() -> None:
@@ -66,9 +85,14 @@ def test_a_price_change_mid_month_bills_each_part_of_the_month_once() -> None:
 
 def test_a_peak_is_priced_per_user_month() -> None:
     body = '  charge users "Brukere" {\n    usage users\n    per_unit 49.00\n    billed quarterly in arrears\n  }'
-    (quarter,) = usage_lines(contract(body), date(2026, 4, 1), {(date(2026, 1, 1), date(2026, 4, 1)): "12"})
-    # at most 12 users in the quarter, 3 months of them: 36 user-months x 49.00 = 1 764.00
-    assert quarter.net == D("1764.00")
+    months = [
+        (date(2026, 1, 1), date(2026, 2, 1)),
+        (date(2026, 2, 1), date(2026, 3, 1)),
+        (date(2026, 3, 1), date(2026, 4, 1)),
+    ]
+    (quarter,) = usage_lines(contract(body), date(2026, 4, 1), dict(zip(months, ["12", "10", "8"], strict=True)))
+    # at most 12, 10 and 8 users in the three months: 30 user-months x 49.00 = 1 470.00
+    assert quarter.net == D("1470.00")
 
 
 def test_included_units_of_a_gauge_count_in_unit_months() -> None:

@@ -393,6 +393,20 @@ def test_a_year_cut_short_by_the_term_has_a_prorated_credit_ending_with_the_term
     assert drawn == [(date(2027, 1, 1), D("-2000.00"), "Trekk fra forhåndsbetalt kreditt (gjenstår 2 958,90)")]
 
 
+@pytest.mark.parametrize(("signed", "second"), [("2027-02-01", "10000.00"), ("2026-12-01", "4958.90")])
+def test_a_term_shortened_by_an_amendment_prorates_only_a_year_not_invoiced_when_it_was_signed(
+    signed: str, second: str
+) -> None:
+    shorter = f'\n  amendment 1 "Kortere" signed {signed} effective {signed} {{\n    term 18 months\n  }}'
+    text = contract(API + "  prepaid 10_000.00 per contract year on api" + shorter, term="term 24 months")
+    found = priced(text, months(), date(2027, 3, 1))
+    (year,) = [(p.id.period_end, p.net) for p in found if p.id.kind == "prepaid" and p.id.period_start.year == 2027]
+    # signed 2027-02-01, after the second year's credit was invoiced on 2027-01-01 for the 24-month term: it stays
+    # whole (10,000.00 for 2027-01-01 - 2028-01-01), as a termination would leave it; signed 2026-12-01, before
+    # it: the year is cut short by the 18-month term, 10,000 x 181/365 = 4,958.90, ending 2027-07-01
+    assert year == ((date(2028, 1, 1) if second == "10000.00" else date(2027, 7, 1)), D(second))
+
+
 def _codes(text: str, through: date | None = None) -> list[tuple[str, str]]:
     """The errors of checking `text` after the prelude, with avtale.toml's `billed_through` = `through`."""
     files = []

@@ -1,6 +1,7 @@
 """Where Avtale took a contract over, as the ledger records it: the first applied run that covers a contract
-records the first day it bills (its cut-over's next day, else its start), and a later run refuses a line for a
-period before that day, but bills late usage for an early period that was priced 0.00 and so never invoiced.
+records the first day it bills (its cut-over's next day, else its start) once it reaches that day, and again when
+a later cut-over moves it later; a run refuses a line whose days begin before the latest, but bills late usage for
+an early period that was priced 0.00 and so never invoiced.
 Figures worked out by hand in the comments."""
 
 from __future__ import annotations
@@ -58,12 +59,48 @@ def test_a_start_moved_earlier_is_refused_from_the_recorded_day(ledger: Ledger) 
     apply(ws, ledger, meter(calls), date(2026, 2, 1))  # January: 1 000 over, 500.00
     moved = workspace(SMS.replace("2026-01-01", "2025-12-01"))
     # December 2025 comes before the day recorded, 2026-01-01: it was never agreed with Avtale billing it
-    with pytest.raises(LedgerError, match="invoice `sms` for 2025-12-01 – 2025-12-31, before 2026-01-01, the day"):
+    with pytest.raises(LedgerError, match="invoice `sms` for 2025-12-01 – 2025-12-31, before 2026-01-01, where"):
         plan(moved, ledger, meter({**calls, date(2025, 12, 1): 3_000}), date(2026, 2, 1))
 
 
-def test_the_record_is_kept_by_the_first_run_and_never_changed(ledger: Ledger) -> None:
-    apply(workspace(SMS), ledger, meter({}), date(2026, 2, 1))
-    later = workspace(SMS.replace("  term 12 months", "  term 12 months\n  billed_through 2026-03-31"))
-    apply(later, ledger, meter({}), date(2026, 6, 1))
-    assert ledger.takeovers_between(None, None) == {"C-1": date(2026, 1, 1)}
+def test_a_run_before_the_contracts_first_day_records_nothing(ledger: Ledger) -> None:
+    flat = contract('  charge sub "Abonnement" {\n    flat 100.00 per month\n  }', start="2026-06-01")
+    apply(workspace(flat), ledger, meter({}), date(2026, 5, 1))  # nothing due yet, and nothing recorded
+    assert ledger.takeovers_between(None, None) == {}
+    # the start corrected to 1 May before anything was invoiced: May bills, 100.00
+    earlier = workspace(flat.replace("2026-06-01", "2026-05-01"))
+    drafted = plan(earlier, ledger, meter({}), date(2026, 5, 2)).documents
+    assert [(ln.period_start, ln.net_amount) for d in drafted for ln in d.draft.lines] == [
+        (date(2026, 5, 1), D("100.00"))
+    ]
+
+
+def test_the_record_follows_a_later_cut_over_and_then_refuses_its_removal(ledger: Ledger) -> None:
+    arrears = contract('  charge sub "Abonnement" {\n    flat 100.00 per month\n    billed monthly in arrears\n  }')
+    apply(workspace(arrears), ledger, meter({}), date(2026, 1, 15))  # nothing due; records 2026-01-01
+    cut = workspace(arrears.replace("  term 12 months", "  term 12 months\n  billed_through 2026-02-28"))
+    _, issued = apply(cut, ledger, meter({}), date(2026, 4, 1))  # March, 100.00; records 2026-03-01
+    assert [(ln.period_start, ln.net_amount) for d in issued for ln in d.lines] == [(date(2026, 3, 1), D("100.00"))]
+    assert ledger.takeovers_between(None, None) == {"C-1": date(2026, 3, 1)}
+    # without the cut-over again, January and February (the old billing's) would be invoiced a second time
+    with pytest.raises(LedgerError, match="invoice `sub` for 2026-01-01 – 2026-01-31, before 2026-03-01, where"):
+        plan(workspace(arrears), ledger, meter({}), date(2026, 4, 2))
+
+
+def test_a_period_in_arrears_across_the_cut_over_cannot_grow_back_over_the_old_billing_s_days(
+    ledger: Ledger,
+) -> None:
+    quarterly = contract(
+        '  charge support "Support" {\n    flat 1_200.00 per quarter\n    billed quarterly in arrears\n  }\n'
+        "  billed_through 2026-02-28",
+        start="2026-02-01",
+        term="term 24 months",
+    )
+    # the quarter 1 February - 30 April, from 1 March on: 1 200.00 x 61/89 = 822.47
+    _, issued = apply(workspace(quarterly), ledger, meter({}), date(2026, 5, 1))
+    assert [ln.net_amount for d in issued for ln in d.lines] == [D("822.47")]
+    # without the cut-over the quarter would be corrected by 1 200.00 x 28/89 = 377.53 for February, which the old
+    # billing invoiced: refused
+    removed = workspace(quarterly.replace("  billed_through 2026-02-28", ""))
+    with pytest.raises(LedgerError, match="for 2026-02-01 – 2026-04-30, which begins before 2026-03-01, where"):
+        plan(removed, ledger, meter({}), date(2026, 5, 2))
