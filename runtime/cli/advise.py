@@ -32,7 +32,7 @@ from runtime.advise import (
     window_before,
     window_json,
 )
-from runtime.cli.options import YEARS, Context
+from runtime.cli.options import Context, as_of_option
 from runtime.cli.schedule import money
 from runtime.cli.workspace import load_checked
 from runtime.loader import Workspace
@@ -66,17 +66,7 @@ def _count(text: str, option: str, most: int, example: str) -> int:
 
 
 def _as_of(text: str | None) -> date:
-    if text is None:
-        return date.today()  # the one clock: everything below is given the date
-    try:
-        day = date.fromisoformat(text) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text) else None
-    except ValueError:
-        day = None
-    if day is None:
-        _mistake(f"--as-of `{text}` is not a date", "write it YYYY-MM-DD, such as --as-of 2026-11-01")
-    if day.year not in YEARS:
-        _mistake(f"--as-of {day} is out of range", f"give a date from {YEARS[0]} to {YEARS[-1]}")
-    return day
+    return as_of_option(text, _mistake, "2026-11-01")
 
 
 def _usage(workspace: Workspace, checked: model.Workspace) -> Usage:

@@ -8,7 +8,7 @@ from typing import Any, NoReturn
 
 import click
 
-from runtime.cli.options import Context, workspace_root
+from runtime.cli.options import Context, as_of_option, workspace_root
 from runtime.history.diff import diff as build_diff
 from runtime.history.diff import render_json, render_text
 from runtime.history.git import HistoryError
@@ -33,12 +33,7 @@ class _DiffCommand(click.Command):
 
 
 def _as_of(value: str | None) -> date:
-    if value is None:
-        return date.today()  # the one clock: the compiler is given the date
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        _fail(f"`{value}` is not a date", "write the as-of date as YYYY-MM-DD, such as --as-of 2026-03-01")
+    return as_of_option(value, _fail)
 
 
 def _months(value: str) -> int:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import NoReturn
 
 import attrs
 import click
@@ -50,3 +53,20 @@ def parse_month(text: str) -> date | None:
         return date(int(text[:4]), int(text[5:]), 1)
     except ValueError:
         return None
+
+
+def as_of_option(text: str | None, fail: Callable[[str, str], NoReturn], example: str = "2026-03-01") -> date:
+    """`--as-of`: the day given, or today (the one clock: everything below is given the date); a mistake goes to
+    `fail(message, help)`, the command's own way of refusing. YYYY-MM-DD only: `fromisoformat` alone also takes
+    week dates (2026-W10-1) and other ISO forms."""
+    if text is None:
+        return date.today()
+    try:
+        day = date.fromisoformat(text) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text) else None
+    except ValueError:
+        day = None
+    if day is None:
+        fail(f"--as-of `{text}` is not a date", f"write it YYYY-MM-DD, such as --as-of {example}")
+    if day.year not in YEARS:
+        fail(f"--as-of {day} is out of range", f"give a date from {YEARS[0]} to {YEARS[-1]}")
+    return day

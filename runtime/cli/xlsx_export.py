@@ -16,7 +16,7 @@ from compiler import model
 from compiler.calendar import add_months
 from runtime.cli.bill import ledger_path
 from runtime.cli.documents import fail, refuse_unsound
-from runtime.cli.options import YEARS, Context
+from runtime.cli.options import Context, as_of_option
 from runtime.cli.workspace import load_checked
 from runtime.ledger.documents import IssuedDocument
 from runtime.ledger.errors import LedgerError
@@ -38,18 +38,7 @@ MAX_MONTHS = 120
 
 
 def _as_of(text: str | None) -> date:
-    if text is None:
-        return date.today()  # the one clock: everything below is given the date
-    try:
-        # YYYY-MM-DD only: fromisoformat also takes week dates (2026-W10-1) and other ISO forms
-        day = date.fromisoformat(text) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text) else None
-    except ValueError:
-        day = None
-    if day is None:
-        fail(f"--as-of `{text}` is not a date", "write it YYYY-MM-DD, such as --as-of 2026-03-01")
-    if day.year not in YEARS:
-        fail(f"--as-of {day} is out of range", f"give a date from {YEARS[0]} to {YEARS[-1]}")
-    return day
+    return as_of_option(text, fail)
 
 
 def _months(text: str) -> int:

@@ -304,7 +304,7 @@ def test_a_side_that_does_not_check(history: History, tmp_path: Path) -> None:
         (("a", "b", "c"), "error: avtale diff takes at most two revisions, not 3"),
         (("--months", "0"), "error: `0` is not a number of months"),
         (("--months", "twelve"), "error: `twelve` is not a number of months"),
-        (("--as-of", "2026-02-30"), "error: `2026-02-30` is not a date"),
+        (("--as-of", "2026-02-30"), "error: --as-of `2026-02-30` is not a date"),
         (("--since", "x"), "error: No such option"),
     ],
 )
