@@ -3,6 +3,7 @@ the `quantity`/`price` changes that plan overrides and amendments both make."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 
@@ -176,3 +177,17 @@ def repriced(pricing: model.Pricing, price: Decimal) -> model.Pricing | None:
     if isinstance(pricing, model.UsageFee) and isinstance(pricing.rule, (model.UnitRate, model.Package)):
         return attrs.evolve(pricing, rule=attrs.evolve(pricing.rule, price=price))
     return None
+
+
+def term_after(
+    contract: model.Contract, amendments: Iterable[model.Amendment]
+) -> tuple[model.Duration | None, model.Renewal]:
+    """The contract's term and renewal once `amendments` (some of its own, in their order) have changed them."""
+    term, renewal = contract.term, contract.renewal
+    for amendment in amendments:
+        for change in amendment.changes:
+            if isinstance(change, model.ChangeTerm):
+                term = change.term
+            elif isinstance(change, model.ChangeRenewal):
+                renewal = change.renewal
+    return term, renewal

@@ -21,7 +21,7 @@ import attrs
 
 from compiler import model
 from compiler.calendar import MONTH_NAMES
-from compiler.terms import repriced
+from compiler.terms import repriced, term_after
 from dsl.printer import format_decimal, quote
 from dsl.span import Span
 
@@ -307,16 +307,7 @@ def _pricing_lines(old: model.Charge, new: model.Charge) -> list[str]:
 # ------------------------------------------------------------------ amendments
 def terms_before(contract: model.Contract, number: int) -> tuple[model.Duration | None, model.Renewal]:
     """The contract's term and renewal as they stood before amendment `number` (earlier ones applied)."""
-    term, renewal = contract.term, contract.renewal
-    for earlier in contract.amendments:
-        if earlier.number >= number:
-            break
-        for change in earlier.changes:
-            if isinstance(change, model.ChangeTerm):
-                term = change.term
-            elif isinstance(change, model.ChangeRenewal):
-                renewal = change.renewal
-    return term, renewal
+    return term_after(contract, (a for a in contract.amendments if a.number < number))
 
 
 def amendment_changes_text(

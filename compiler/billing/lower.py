@@ -42,6 +42,7 @@ from compiler.billing.proration import PRICE_MONTHS, prorate, unit_months, whole
 from compiler.billing.timeline import Timeline, Version, build
 from compiler.calendar import add_duration, add_months
 from compiler.money import round_exact
+from compiler.terms import term_after
 from dsl.ast import VatCategory
 from dsl.span import Span
 
@@ -567,15 +568,7 @@ def _contract_year(start: date, day: date) -> tuple[date, date]:
 def _term_end(contract: model.Contract, known_on: date) -> date | None:
     """The day after the last day of a term that is not renewed, as the contract and the amendments signed by
     `known_on` state it (a termination aside: it ends the contract, not the term)."""
-    term, renewal = contract.term, contract.renewal
-    for amendment in contract.amendments:
-        if amendment.signed > known_on:
-            continue
-        for change in amendment.changes:
-            if isinstance(change, model.ChangeTerm):
-                term = change.term
-            elif isinstance(change, model.ChangeRenewal):
-                renewal = change.renewal
+    term, renewal = term_after(contract, (a for a in contract.amendments if a.signed <= known_on))
     if term is None or renewal.kind != "none":
         return None
     return add_duration(contract.start, term)
