@@ -28,11 +28,13 @@ class Row:
     """Per month, against the current terms (negative: cheaper)."""
     assumptions: tuple[str, ...]
     reason: str | None
+    list_price: bool = False
+    """The plan version the contract follows, at its list price: the same name as the current row otherwise."""
 
     @property
     def name(self) -> str:
         what = f"{self.plan} {self.version}" if self.plan is not None else "own terms"
-        return f"{what} (current)" if self.current else what
+        return f"{what} (current)" if self.current else f"{what} (list price)" if self.list_price else what
 
 
 @attrs.frozen(kw_only=True)
@@ -76,6 +78,9 @@ def advice(
                 difference=None if per_month is None or base is None else per_month - base,
                 assumptions=c.candidate.assumptions + c.notes,
                 reason=c.reason,
+                list_price=not c.candidate.current
+                and c.candidate.plan is not None
+                and (c.candidate.plan, c.candidate.version) == (mine.candidate.plan, mine.candidate.version),
             )
         )
 

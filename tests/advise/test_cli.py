@@ -228,7 +228,7 @@ def test_the_table_says_the_window_and_each_assumption(ws: Path) -> None:
     lines = [line for line in out.splitlines() if "│" in line]
     assert lines[0].startswith(" growth 2025-06-01") and "19 975.00" in lines[0] and "-610.42" in lines[0]
     assert lines[1].startswith(" basic 2025-01-01 (current)") and "27 300.00" in lines[1]
-    assert lines[2].startswith(" basic 2025-01-01 ") and "+50.00" in lines[2]
+    assert lines[2].startswith(" basic 2025-01-01 (list price)") and "+50.00" in lines[2]
     assert "not comparable: priced in EUR; the contract is in NOK" in out
 
 
