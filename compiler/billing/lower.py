@@ -508,9 +508,9 @@ def _prepaid_lines(
 
     A year that the term's end cuts short (term 18 months: the second year has 6) is a shorter year: its
     credit is the yearly amount x its days / the whole year's days, rounded once to the currency, and its
-    period ends with the term. The term is the one known on the year's first day, when the credit is invoiced:
-    a termination by amendment, or a term an amendment signed later shortens, does not refund any of the
-    year's credit, which stays as invoiced."""
+    period ends with the term. A term an amendment signed after the year's first day (when the credit is
+    invoiced) shortens does not cut the year, nor does a termination: none of the year's credit is refunded;
+    a term such an amendment extends (a late renewal) makes the year whole (`_term_end`)."""
     ours: list[BillableLine] = []
     theirs: list[BillableLine] = []
     year = 0
@@ -521,6 +521,8 @@ def _prepaid_lines(
         whole = add_months(contract.start, 12 * (year + 1))
         term_end = _term_end(contract, start)
         end = min(whole, term_end) if term_end is not None else whole
+        if end <= start:
+            break  # the term ended: no year to buy credit for
         amount = prepaid.amount
         if end < whole:
             share = Fraction(prepaid.amount) * (end - start).days / (whole - start).days
@@ -566,12 +568,20 @@ def _contract_year(start: date, day: date) -> tuple[date, date]:
 
 
 def _term_end(contract: model.Contract, known_on: date) -> date | None:
-    """The day after the last day of a term that is not renewed, as the contract and the amendments signed by
-    `known_on` state it (a termination aside: it ends the contract, not the term)."""
-    term, renewal = term_after(contract, (a for a in contract.amendments if a.signed <= known_on))
-    if term is None or renewal.kind != "none":
-        return None
-    return add_duration(contract.start, term)
+    """The day after the last day of a term that is not renewed, for a contract year that begins on `known_on`:
+    the later of the term the contract and the amendments signed by then state, and the term in the end, so that
+    an amendment signed later may extend the year (a late renewal) but never shorten what was invoiced. None
+    when either runs on (renews), and a termination aside: it ends the contract, not the term."""
+    ends = []
+    for amendments in (
+        (a for a in contract.amendments if a.signed <= known_on),
+        contract.amendments,
+    ):
+        term, renewal = term_after(contract, amendments)
+        if term is None or renewal.kind != "none":
+            return None
+        ends.append(add_duration(contract.start, term))
+    return max(ends)
 
 
 def _percent(value: Decimal) -> str:

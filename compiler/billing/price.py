@@ -241,11 +241,9 @@ def _usage(
     `_Balance` after the usage lines priced so far, kept from one usage line to the next in billing order."""
     found: list[tuple[UsagePiece, Decimal, RulePriced]] = []
     levels: dict[int, str] = {}  # the level x months arithmetic of a gauge's pieces, by position
-    for piece in line.pieces:
-        total = usage.get((line.id.contract, piece.metric, piece.start, piece.end), ZERO)
-        if piece.months is not None:
-            level, total = total, levels_unit_months(total, piece.months)
-            levels[len(found)] = levels_note(level, piece.months, total)
+    for piece, total, words in _metered(line, usage):
+        if words:
+            levels[len(found)] = words
         if isinstance(piece.rule, Percentage) and piece.rule.per_event:
             fees = usage.get((line.id.contract, piece.metric, piece.start, piece.end, measure(piece.rule)), ZERO)
             found.append((piece, total, per_event(total, fees, piece.rule)))
@@ -261,6 +259,40 @@ def _usage(
     exact = sum((Fraction(p.amount) for _, _, p in found), Fraction(0))
     quantity, unit_price = _usage_quantity(found)
     return _line(line, currency, quantity=quantity, unit_price=unit_price, exact=exact, detail=tuple(found))
+
+
+def _metered(line: UsageLine, usage: Mapping[UsageKey, Decimal]) -> list[tuple[UsagePiece, Decimal, str]]:
+    """Each piece with its metered total. A gauge's pieces (one per month of the grid) bill their level x their
+    months, and the months of one version are joined into one piece, so that the rule prices the period's
+    unit-months once (tiers and flat amounts per period, not per month), with the arithmetic that joined them."""
+    found: list[tuple[UsagePiece, Decimal, str]] = []
+    parts: list[tuple[Decimal, Fraction]] = []
+    for piece in line.pieces:
+        total = usage.get((line.id.contract, piece.metric, piece.start, piece.end), ZERO)
+        if piece.months is None:
+            found.append((piece, total, ""))
+            continue
+        units = levels_unit_months(total, piece.months)
+        last = found[-1][0] if found else None
+        if last is not None and last.months is not None and last.end == piece.start and _same_version(last, piece):
+            parts.append((total, piece.months))
+            joined = attrs.evolve(last, end=piece.end, months=last.months + piece.months)
+            units += found[-1][1]
+        else:
+            parts = [(total, piece.months)]
+            joined = piece
+        if joined is not piece:
+            found[-1] = (joined, units, levels_note(parts, units))
+        else:
+            found.append((piece, units, levels_note(parts, units)))
+    return found
+
+
+def _same_version(a: UsagePiece, b: UsagePiece) -> bool:
+    def version(p: UsagePiece) -> tuple[object, ...]:
+        return (p.metric, p.rule, p.allowance, p.amendment, p.source)
+
+    return version(a) == version(b)
 
 
 def _flat_at_zero(rule: UsageRule) -> bool:

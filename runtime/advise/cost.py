@@ -55,16 +55,16 @@ def schedule_of(candidate: Candidate, indices: Mapping[str, model.Index], window
 
 
 def _metered_to(schedule: BillingSchedule, window: Window) -> BillingSchedule:
-    """Usage lines cut at the window's edges, as an amendment cuts a period: a piece across the window's start
-    is metered and priced in two parts, the part from the window's end on is not metered at all (nor counted),
-    and a usage line left with no piece is dropped."""
+    """Usage lines cut to the window, each part inside priced as a period of its own: what lies before the
+    window's start or from its end on is not metered at all (nor counted), and a usage line left with no
+    piece is dropped."""
     lines = []
     for line in schedule.lines:
         if isinstance(line, UsageLine):
             pieces = tuple(
                 attrs.evolve(piece, start=start, end=end, months=_part(piece.months, piece, start, end))
                 for piece in line.pieces
-                for start, end in _cut(piece.start, min(piece.end, window.end), window.start)
+                if (start := max(piece.start, window.start)) < (end := min(piece.end, window.end))
             )
             if not pieces:
                 continue
@@ -79,13 +79,6 @@ def _part(months: Fraction | None, piece: UsagePiece, start: date, end: date) ->
     if months is None:
         return None
     return months * (end - start).days / (piece.end - piece.start).days
-
-
-def _cut(start: date, end: date, at: date) -> list[tuple[date, date]]:
-    """[start, end) split at `at` if it falls inside; nothing if empty."""
-    if start >= end:
-        return []
-    return [(start, at), (at, end)] if start < at < end else [(start, end)]
 
 
 def requests(schedule: BillingSchedule | None) -> list[UsageKey]:

@@ -356,8 +356,10 @@ def apply(
             kid_length=seller.kid.length,
             revision=options.revision,
         )
-        # the first applied run that covers a contract records the day Avtale bills it from, once
-        ledger.record_takeovers({cid: _first_day(c) for cid, c in workspace.contracts.items()}, as_of)
+        # where Avtale takes each contract over: a cut-over's day is a fact about the old billing, recorded by any
+        # run; a start, once a run reaches it (one corrected before anything was due must not be locked in)
+        taken = {cid: day for cid, c in workspace.contracts.items() if (day := _first_day(c)) <= as_of or c.cutover}
+        ledger.record_takeovers(taken, as_of)
         if options.inputs is not None:  # every contract now stands settled by as_of, with these inputs
             if progress:
                 progress("recording what is settled", 0, 0)

@@ -393,14 +393,15 @@ ALTER TABLE document_line_details_v6 RENAME TO document_line_details;
 
 CREATE INDEX document_lines_by_contract ON document_lines (contract);
 
--- The first day Avtale bills each contract from (its cut-over's next day, `billed_through`, else its start), as
--- applied runs that reached that day saw it: a row when a run first sees the contract's first day, and another
--- when a later run sees it later; never earlier. The latest is where Avtale took over: a line for a period
--- before it is the old billing's (or was never agreed), and a run refuses to draft one (billing/reconcile.py).
+-- The first day Avtale bills each contract from, as applied runs saw it: the day after its `billed_through`
+-- (recorded by any run), else its start (recorded once a run reaches it); a row when a run first sees it, and
+-- another when a later run sees a later one, never an earlier one. The latest is where Avtale took over: a line
+-- for a period before it is the old billing's (or was never agreed), and a run refuses to draft one
+-- (runtime/billing/reconcile.py).
 CREATE TABLE takeovers (
     contract TEXT NOT NULL,
     first_day TEXT NOT NULL CHECK (first_day GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]'),
-    as_of TEXT NOT NULL CHECK (as_of GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]' AND as_of >= first_day),
+    as_of TEXT NOT NULL CHECK (as_of GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]'),
     PRIMARY KEY (contract, first_day)
 ) STRICT;
 

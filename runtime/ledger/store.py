@@ -723,19 +723,15 @@ class Ledger:
 
     @writing
     def record_takeovers(self, first_days: Mapping[str, date], as_of: date) -> None:
-        """Record the first day Avtale bills each contract from, as this run sees it, where the run reaches it
-        (`as_of` on or after it) and no run recorded it as late or later; inside `locked()`, with the run.
-        Rows are never changed: a later first day is a new row, an earlier one is not recorded."""
+        """Record the first day Avtale bills each contract from, as this run sees it, where no run recorded it as
+        late or later; inside `locked()`, with the run. Rows are never changed: a later first day is a new row,
+        an earlier one is not recorded. The caller decides which days are known (run.py `apply`)."""
         if not self._db.in_transaction:
             raise RuntimeError("takeovers are recorded inside Ledger.locked(), with the run")
         self._db.executemany(
             "INSERT INTO takeovers (contract, first_day, as_of) SELECT ?1, ?2, ?3 WHERE NOT EXISTS "
             "(SELECT 1 FROM takeovers WHERE contract = ?1 AND first_day >= ?2)",
-            [
-                (contract, day.isoformat(), as_of.isoformat())
-                for contract, day in sorted(first_days.items())
-                if day <= as_of
-            ],
+            [(contract, day.isoformat(), as_of.isoformat()) for contract, day in sorted(first_days.items())],
         )
 
     @reading

@@ -125,13 +125,13 @@ def test_a_usage_period_across_the_windows_start_counts_the_usage_inside_priced_
     checked = workspace(QUARTERLY_TIERS)
     as_of = date(2025, 7, 10)
     prepared = prepare(checked.contracts["C-1"], checked, as_of, window_before(as_of, 4))  # March to June
-    before, march, second = (
-        ("C-1", "calls", date(2025, 1, 1), date(2025, 3, 1)),
+    march, second = (
         ("C-1", "calls", date(2025, 3, 1), date(2025, 4, 1)),
         ("C-1", "calls", date(2025, 4, 1), date(2025, 7, 1)),
     )
-    assert sorted(prepared.requests) == [before, march, second]
-    usage: dict[UsageKey, Decimal] = {before: Decimal(100), march: Decimal(80), second: Decimal(150)}
+    # January-February, before the window, is not even metered
+    assert sorted(prepared.requests) == [march, second]
+    usage: dict[UsageKey, Decimal] = {march: Decimal(80), second: Decimal(150)}
     (row,) = advice_json(conclude(prepared, usage))["candidates"]
     # January-February is not counted; March on its own: (80 - 50) x 1.00 = 30, less 10% = 27;
     # the second quarter: (150 - 50) x 1.00 = 100, less 10% = 90; 117.00 over 4 months, 29.25 a month

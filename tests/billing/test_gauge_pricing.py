@@ -44,7 +44,32 @@ def test_a_quarter_bills_each_month_of_the_grid_at_its_own_level() -> None:
     (quarter,) = usage_lines(text, date(2026, 4, 1), dict(zip(months, ["1000", "1000", "1000"], strict=True)))
     # 1 000 GB held for 3 months: 3 x 1 000 GB-months x 0.25 = 750.00
     assert (quarter.quantity, quarter.unit_price, quarter.net) == (D(3000), D("0.25"), D("750.00"))
-    assert [u.arithmetic for u in quarter.trace().usage] == ["level 1000 x 1 month = 1000: 1000 x 0.25"] * 3
+    # the quarter's months are metered one by one and priced together, as one period's unit-months
+    assert [u.arithmetic for u in quarter.trace().usage] == [
+        "level 1000 x 1 month + level 1000 x 1 month + level 1000 x 1 month = 3000: 3000 x 0.25"
+    ]
+
+
+def test_a_quarters_tiers_and_flat_amounts_apply_once_to_its_unit_months() -> None:
+    months = [
+        (date(2026, 1, 1), date(2026, 2, 1)),
+        (date(2026, 2, 1), date(2026, 3, 1)),
+        (date(2026, 3, 1), date(2026, 4, 1)),
+    ]
+    levels = dict(zip(months, ["1000", "1000", "1000"], strict=True))
+    graduated = STORAGE.replace(
+        "    per_unit 0.25\n", "    graduated {\n      up to 500  0.50 + 100.00 flat\n      above      0.25\n    }\n"
+    )
+    (quarter,) = usage_lines(contract(graduated + "    billed quarterly in arrears\n  }"), date(2026, 4, 1), levels)
+    # 3 000 GB-months through the tiers once: 500 x 0.50 + 100.00 + 2 500 x 0.25 = 250 + 100 + 625 = 975.00
+    # (tiers per month would bill the flat three times: 3 x (250 + 100 + 125) = 1 425.00)
+    assert quarter.net == D("975.00")
+    volume = STORAGE.replace(
+        "    per_unit 0.25\n", "    volume {\n      up to 2_000  0.50\n      above        0.25\n    }\n"
+    )
+    (quarter,) = usage_lines(contract(volume + "    billed quarterly in arrears\n  }"), date(2026, 4, 1), levels)
+    # 3 000 GB-months fall in the second tier: 3 000 x 0.25 = 750.00 (month by month, 3 x 1 000 x 0.50 = 1 500.00)
+    assert quarter.net == D("750.00")
 
 
 def test_a_quarter_bills_what_its_months_would_bill_monthly() -> None:

@@ -407,6 +407,18 @@ def test_a_term_shortened_by_an_amendment_prorates_only_a_year_not_invoiced_when
     assert year == ((date(2028, 1, 1) if second == "10000.00" else date(2027, 7, 1)), D(second))
 
 
+def test_a_term_extended_by_an_amendment_signed_after_the_year_began_gives_the_whole_year() -> None:
+    longer = '\n  amendment 1 "Lengre" signed 2027-01-10 effective 2027-01-01 {\n    term 24 months\n  }'
+    text = contract(API + "  prepaid 10_000.00 per contract year on api" + longer)
+    found = priced(text, months(jan27=1_000, feb27=1_000), date(2027, 3, 1))
+    # the 12-month term ended 2027-01-01; the renewal to 24 months, signed on 10 January, gives 2027 its whole
+    # credit, 10,000.00 for 2027-01-01 - 2028-01-01, and January and February draw 2,000.00 each from it
+    years = [(p.id.period_start, p.id.period_end, p.net) for p in found if p.id.kind == "prepaid"]
+    assert years[-1] == (date(2027, 1, 1), date(2028, 1, 1), D("10000.00"))
+    drawn = [p.net for p in found if p.id.kind == "drawdown" and p.id.period_start.year == 2027]
+    assert drawn == [D("-2000.00"), D("-2000.00")]
+
+
 def _codes(text: str, through: date | None = None) -> list[tuple[str, str]]:
     """The errors of checking `text` after the prelude, with avtale.toml's `billed_through` = `through`."""
     files = []

@@ -104,3 +104,15 @@ def test_a_period_in_arrears_across_the_cut_over_cannot_grow_back_over_the_old_b
     removed = workspace(quarterly.replace("  billed_through 2026-02-28", ""))
     with pytest.raises(LedgerError, match="for 2026-02-01 – 2026-04-30, which begins before 2026-03-01, where"):
         plan(removed, ledger, meter({}), date(2026, 5, 2))
+
+
+def test_a_cut_over_still_ahead_is_recorded_by_any_run_and_its_removal_refused(ledger: Ledger) -> None:
+    flat = contract(
+        '  charge base "Base" {\n    flat 1_000.00 per month\n  }\n  billed_through 2026-03-31', start="2026-01-01"
+    )
+    apply(workspace(flat), ledger, meter({}), date(2026, 3, 20))  # nothing due before 1 April: records 2026-04-01
+    assert ledger.takeovers_between(None, None) == {"C-1": date(2026, 4, 1)}
+    # without the cut-over, January to March (the old billing's) would be invoiced with April
+    removed = workspace(flat.replace("  billed_through 2026-03-31", ""))
+    with pytest.raises(LedgerError, match="invoice `base` for 2026-01-01 – 2026-01-31, before 2026-04-01, where"):
+        plan(removed, ledger, meter({}), date(2026, 4, 5))
