@@ -154,7 +154,7 @@ def price_schedule(schedule: BillingSchedule, usage: Mapping[UsageKey, Decimal],
             bases[line.id, line.tax] = priced[-1]
     for line in due:
         if isinstance(line, DiscountLine) and (line.base, line.tax) in bases:
-            priced.append(_discount(line, _stretches(bases[line.base, line.tax]), currency))
+            priced.append(_discount(line, _stretches(bases[line.base, line.tax], usage), currency))
     priced += _drawdown(due, priced, currency)
     for line in due:
         if isinstance(line, MinimumLine):
@@ -413,14 +413,39 @@ def _usage_quantity(found: Sequence[tuple[UsagePiece, Decimal, RulePriced]]) -> 
     return sum((step.quantity for step in steps), ZERO), prices.pop()
 
 
-def _stretches(line: PricedLine) -> list[tuple[date, date, Fraction]]:
+def _stretches(line: PricedLine, usage: Mapping[UsageKey, Decimal]) -> list[tuple[date, date, Fraction]]:
     """The exact amount of each stretch of a base line, for the discounts on it."""
     base = line.line
     if isinstance(base, RecurringLine):
         return [(p.start, p.end, p.exact) for p in base.pieces]
-    if isinstance(base, UsageLine) and isinstance(line.detail, tuple):
-        return [(piece.start, piece.end, Fraction(priced.amount)) for piece, _, priced in line.detail]
+    if isinstance(base, UsageLine):
+        return usage_stretches(line, usage)
     return [(line.id.period_start, line.id.period_end, line.exact)]
+
+
+def usage_stretches(line: PricedLine, usage: Mapping[UsageKey, Decimal]) -> list[tuple[date, date, Fraction]]:
+    """Each piece a usage line was lowered into, with its part of the line's amount, exact. A gauge's months priced
+    together (`_metered`) share their amount in proportion to their unit-months (by days when they have none), so
+    that a discount, or a count over part of the period, takes the months it covers, not days of the whole."""
+    found = line.detail if isinstance(line.detail, tuple) else ()
+    lowered = line.line.pieces if isinstance(line.line, UsageLine) else ()
+    stretches: list[tuple[date, date, Fraction]] = []
+    for piece, _, priced in found:
+        amount = Fraction(priced.amount)
+        parts = [p for p in lowered if piece.start <= p.start and p.end <= piece.end] if piece.months else []
+        if len(parts) <= 1:
+            stretches.append((piece.start, piece.end, amount))
+            continue
+        weights = [
+            Fraction(levels_unit_months(usage.get((line.id.contract, p.metric, p.start, p.end), ZERO), p.months))
+            for p in parts
+            if p.months is not None
+        ]
+        if len(weights) != len(parts) or sum(weights) <= 0:
+            weights = [Fraction((p.end - p.start).days) for p in parts]
+        whole = sum(weights)
+        stretches += [(p.start, p.end, amount * w / whole) for p, w in zip(parts, weights, strict=True)]
+    return stretches
 
 
 def _discount(line: DiscountLine, base: Sequence[tuple[date, date, Fraction]], currency: str) -> PricedLine:

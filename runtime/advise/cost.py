@@ -23,7 +23,7 @@ from compiler.billing.lines import (
     service_start,
 )
 from compiler.billing.lower import BillingSchedule, carries_balance, lower
-from compiler.billing.price import PricedLine, UsageKey, price_schedule, usage_requests
+from compiler.billing.price import PricedLine, UsageKey, price_schedule, usage_requests, usage_stretches
 from compiler.calendar import add_months
 from runtime.advise.candidates import Candidate
 from runtime.advise.window import Window
@@ -46,31 +46,42 @@ def schedule_of(candidate: Candidate, indices: Mapping[str, model.Index], window
     None for a candidate not comparable."""
     if candidate.contract is None:
         return None
-    schedule = _metered_to(lower(candidate.contract, indices, window.end), window)
-    if carries_balance(candidate.contract):
+    balance = carries_balance(candidate.contract)
+    schedule = _metered_to(lower(candidate.contract, indices, window.end), window, keep_before=balance)
+    if balance:
         return schedule  # a period's price depends on every period before it
     # what the window's prices can depend on: its own lines, and a minimum's year back from its start
     keep = add_months(window.start, -12)
     return attrs.evolve(schedule, lines=tuple(ln for ln in schedule.lines if service_end(ln) > keep))
 
 
-def _metered_to(schedule: BillingSchedule, window: Window) -> BillingSchedule:
-    """Usage lines cut to the window, each part inside priced as a period of its own: what lies before the
-    window's start or from its end on is not metered at all (nor counted), and a usage line left with no
-    piece is dropped."""
+def _metered_to(schedule: BillingSchedule, window: Window, keep_before: bool = False) -> BillingSchedule:
+    """Usage lines cut to the window, each part inside priced as a period of its own: what lies from the
+    window's end on is not metered at all (nor counted), and a usage line left with no piece is dropped. What
+    lies before the window's start is dropped too, unless `keep_before`: a contract that carries a balance
+    (free units rolled over, a prepaid credit) is priced from its start, its pieces cut at the window's start,
+    so that the balance the window begins with is what the periods before it left (they are not counted)."""
     lines = []
     for line in schedule.lines:
         if isinstance(line, UsageLine):
+            low = date.min if keep_before else window.start
             pieces = tuple(
                 attrs.evolve(piece, start=start, end=end, months=_part(piece.months, piece, start, end))
                 for piece in line.pieces
-                if (start := max(piece.start, window.start)) < (end := min(piece.end, window.end))
+                for start, end in _cut(max(piece.start, low), min(piece.end, window.end), window.start)
             )
             if not pieces:
                 continue
             line = attrs.evolve(line, pieces=pieces)
         lines.append(line)
     return attrs.evolve(schedule, lines=tuple(lines))
+
+
+def _cut(start: date, end: date, at: date) -> list[tuple[date, date]]:
+    """[start, end) split at `at` if it falls inside; nothing if empty."""
+    if start >= end:
+        return []
+    return [(start, at), (at, end)] if start < at < end else [(start, end)]
 
 
 def _part(months: Fraction | None, piece: UsagePiece, start: date, end: date) -> Fraction | None:
@@ -125,7 +136,7 @@ def cost(
             total=None,
             reason=f"`{first.charge}` cannot be priced from {first.period_start}: {first.reason}",
         )
-    counted = _counted(priced.lines, window)
+    counted = _counted(priced.lines, window, usage)
     total = sum(counted.values(), Fraction(0))
     notes = [
         _usage_note(line, window, as_of)
@@ -137,7 +148,9 @@ def cost(
     return Costed(candidate=candidate, total=total, notes=tuple(notes))
 
 
-def _counted(lines: Iterable[PricedLine], window: Window) -> dict[tuple[LineId, Tax], Fraction]:
+def _counted(
+    lines: Iterable[PricedLine], window: Window, totals: Mapping[UsageKey, Decimal]
+) -> dict[tuple[LineId, Tax], Fraction]:
     """Each counted line's amount for service inside the window. A usage line counts its pieces inside the
     window (each metered and priced for its part inside, see `_metered_to`); a discount on it, the discount
     of those pieces; a drawdown of prepaid credit for it, the share its usage inside is of its usage after
@@ -145,12 +158,12 @@ def _counted(lines: Iterable[PricedLine], window: Window) -> dict[tuple[LineId, 
     true-up, counts by its days inside. One-time charges and their discounts are not counted."""
     lines = list(lines)
     usage = {(p.id, p.tax): p for p in lines if isinstance(p.line, UsageLine)}
-    metered = {key: _usage_inside(p, window) for key, p in usage.items()}
+    metered = {key: _usage_inside(p, window, totals) for key, p in usage.items()}
     inside, whole = dict(metered), {key: p.exact for key, p in usage.items()}  # after discounts
     counted: dict[tuple[LineId, Tax], Fraction] = {}
     for p in lines:
         if isinstance(p.line, DiscountLine) and (p.line.base, p.tax) in usage:
-            part = _discount_inside(p.line, usage[p.line.base, p.tax], window)
+            part = _discount_inside(p.line, usage[p.line.base, p.tax], window, totals)
             inside[p.line.base, p.tax] += part
             whole[p.line.base, p.tax] += p.exact
             counted[p.id, p.tax] = part
@@ -169,21 +182,22 @@ def _counted(lines: Iterable[PricedLine], window: Window) -> dict[tuple[LineId, 
     return counted
 
 
-def _usage_inside(line: PricedLine, window: Window) -> Fraction:
+def _usage_inside(line: PricedLine, window: Window, totals: Mapping[UsageKey, Decimal]) -> Fraction:
     """The usage line's pieces inside the window, priced (`_metered_to` has cut them at its edges)."""
-    found = line.detail if isinstance(line.detail, tuple) else ()
-    return sum((Fraction(price.amount) for piece, _, price in found if piece.start >= window.start), Fraction(0))
+    inside = (amount for start, _, amount in usage_stretches(line, totals) if start >= window.start)
+    return sum(inside, Fraction(0))
 
 
-def _discount_inside(discount: DiscountLine, base: PricedLine, window: Window) -> Fraction:
+def _discount_inside(
+    discount: DiscountLine, base: PricedLine, window: Window, totals: Mapping[UsageKey, Decimal]
+) -> Fraction:
     """-(percent of the base's pieces inside the window, each by its days inside the discount's window), as
     pricing takes a discount on a usage line."""
-    found = base.detail if isinstance(base.detail, tuple) else ()
     discounted = Fraction(0)
-    for piece, _, price in found:
-        days = (min(piece.end, discount.window_end) - max(piece.start, discount.window_start)).days
-        if piece.start >= window.start and days > 0:
-            discounted += Fraction(price.amount) * days / (piece.end - piece.start).days
+    for start, end, amount in usage_stretches(base, totals):
+        days = (min(end, discount.window_end) - max(start, discount.window_start)).days
+        if start >= window.start and days > 0:
+            discounted += amount * days / (end - start).days
     return -(discounted * Fraction(discount.percent) / 100)
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import attrs
@@ -316,9 +316,19 @@ def _refuse_after_plan(ledger: Ledger, current: BillPlan, as_of: date, options: 
                 )
 
 
-def _first_day(contract: model.Contract) -> date:
-    """The first day Avtale bills the contract: the day after its cut-over, else its start."""
-    return contract.cutover.first_day if contract.cutover is not None else contract.start
+def _takeovers(workspace: model.Workspace, as_of: date) -> dict[str, date]:
+    """Where an applied run at `as_of` records that Avtale takes each contract over. A cut-over is a fact about
+    the old billing: its next day is recorded by any run, but no later than the run's next day, so that a date
+    typed too far ahead can still be corrected down to days no run has reached. A start is recorded once a run
+    reaches it, so that one corrected before anything was due is not locked in."""
+    after = as_of + timedelta(days=1)
+    found: dict[str, date] = {}
+    for cid, contract in workspace.contracts.items():
+        if contract.cutover is not None:
+            found[cid] = min(contract.cutover.first_day, after)
+        elif contract.start <= as_of:
+            found[cid] = contract.start
+    return found
 
 
 def apply(
@@ -356,10 +366,7 @@ def apply(
             kid_length=seller.kid.length,
             revision=options.revision,
         )
-        # where Avtale takes each contract over: a cut-over's day is a fact about the old billing, recorded by any
-        # run; a start, once a run reaches it (one corrected before anything was due must not be locked in)
-        taken = {cid: day for cid, c in workspace.contracts.items() if (day := _first_day(c)) <= as_of or c.cutover}
-        ledger.record_takeovers(taken, as_of)
+        ledger.record_takeovers(_takeovers(workspace, as_of), as_of)
         if options.inputs is not None:  # every contract now stands settled by as_of, with these inputs
             if progress:
                 progress("recording what is settled", 0, 0)

@@ -157,3 +157,31 @@ def test_a_gauge_cut_at_the_windows_edges_counts_only_its_months_inside() -> Non
     # 451.6129032258 + 4 000 + 533.3333333333 = 4 984.9462365591 GB-months x 0.25 = 1 246.2365... = 1 246.24
     # (each cut piece priced as its whole month would give 6 000 GB-months, 1 500.00)
     assert row["total"] == "1246.24"
+
+
+def test_a_contract_that_carries_a_balance_begins_the_window_with_what_the_months_before_left() -> None:
+    prelude = PRELUDE.replace('{ events "api.call"  count }', '{ events "api.call"  sum n }')
+    rollover = '  charge api "API" {\n    usage calls\n    per_unit 1.00\n    included 1_000 rollover max 3_000\n  }'
+    checked = workspace(contract(rollover), prelude)
+    as_of = date(2026, 7, 1)
+    prepared = prepare(checked.contracts["C-1"], checked, as_of, window_before(as_of, 3))  # April to June
+    calls = {1: 0, 2: 0, 3: 0, 4: 2_000, 5: 2_000, 6: 2_000}
+    totals: dict[UsageKey, Decimal] = {key: Decimal(calls[key[2].month]) for key in prepared.requests}
+    (row,) = advice_json(conclude(prepared, totals))["candidates"]
+    # January to March unused: 1 000, 2 000, then 3 000 (the most) carried into April; April 2 000 against 1 000
+    # included and 3 000 carried: 0, 2 000 carried on; May 2 000 against 1 000 + 2 000: 0, 1 000 on; June 2 000
+    # against 1 000 + 1 000: 0. Nothing billable in the window (priced from the window alone, 3 000.00)
+    assert row["total"] == "0.00"
+
+
+def test_a_prepaid_credit_used_up_before_the_window_draws_nothing_in_it() -> None:
+    prelude = PRELUDE.replace('{ events "api.call"  count }', '{ events "api.call"  sum n }')
+    body = '  charge api "API" {\n    usage calls\n    per_unit 1.00\n  }\n  prepaid 1_000.00 per contract year on api'
+    checked = workspace(contract(body), prelude)
+    as_of = date(2026, 7, 1)
+    prepared = prepare(checked.contracts["C-1"], checked, as_of, window_before(as_of, 3))  # April to June
+    totals: dict[UsageKey, Decimal] = {key: Decimal(500) for key in prepared.requests}  # 500 calls every month
+    (row,) = advice_json(conclude(prepared, totals))["candidates"]
+    # the credit is used up by January and February (500.00 each); April to June bill 3 x 500.00 = 1 500.00, and
+    # the credit line counts by its days in the window, 1 000 x 91/365 = 249.315...: 1 749.32
+    assert row["total"] == "1749.32"

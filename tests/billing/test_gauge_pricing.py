@@ -125,3 +125,20 @@ def test_included_units_of_a_gauge_count_in_unit_months() -> None:
     (january,) = usage_lines(text, date(2026, 2, 1), {(date(2026, 1, 1), date(2026, 2, 1)): "800"})
     # 800 GB for the month = 800 GB-months, 500 of them included: 300 x 0.25 = 75.00
     assert january.net == D("75.00")
+
+
+def test_a_discount_on_a_quarterly_gauge_takes_the_months_it_covers() -> None:
+    months = [
+        (date(2026, 1, 1), date(2026, 2, 1)),
+        (date(2026, 2, 1), date(2026, 3, 1)),
+        (date(2026, 3, 1), date(2026, 4, 1)),
+    ]
+    levels = dict(zip(months, ["1000", "0", "0"], strict=True))
+    body = STORAGE + '    billed quarterly in arrears\n  }\n  discount "Januar" 50% on storage until 2026-02-01'
+    ws = workspace(contract(body), GAUGES)
+    schedule = lower(ws.contracts["C-1"], ws.indices, date(2027, 1, 1))
+    totals = {key: D(levels[key[2], key[3]]) for key in usage_requests(schedule, date(2026, 4, 1))}
+    lines = price_schedule(schedule, totals, date(2026, 4, 1)).lines
+    # all 1 000 GB-months are January's, inside the discount: 250.00 and -125.00, as billed monthly (by the
+    # quarter's days the discount would be 250 x 31/90 x 50 % = -43.06)
+    assert [(p.id.kind, p.net) for p in lines] == [("usage", D("250.00")), ("discount", D("-125.00"))]

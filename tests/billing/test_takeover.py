@@ -106,13 +106,28 @@ def test_a_period_in_arrears_across_the_cut_over_cannot_grow_back_over_the_old_b
         plan(removed, ledger, meter({}), date(2026, 5, 2))
 
 
-def test_a_cut_over_still_ahead_is_recorded_by_any_run_and_its_removal_refused(ledger: Ledger) -> None:
+def test_a_cut_over_still_ahead_is_recorded_up_to_the_run_and_its_removal_refused(ledger: Ledger) -> None:
     flat = contract(
         '  charge base "Base" {\n    flat 1_000.00 per month\n  }\n  billed_through 2026-03-31', start="2026-01-01"
     )
-    apply(workspace(flat), ledger, meter({}), date(2026, 3, 20))  # nothing due before 1 April: records 2026-04-01
-    assert ledger.takeovers_between(None, None) == {"C-1": date(2026, 4, 1)}
+    # nothing due before 1 April; the old billing's days run at least to the run's: 2026-03-21 is recorded
+    apply(workspace(flat), ledger, meter({}), date(2026, 3, 20))
+    assert ledger.takeovers_between(None, None) == {"C-1": date(2026, 3, 21)}
     # without the cut-over, January to March (the old billing's) would be invoiced with April
     removed = workspace(flat.replace("  billed_through 2026-03-31", ""))
-    with pytest.raises(LedgerError, match="invoice `base` for 2026-01-01 – 2026-01-31, before 2026-04-01, where"):
+    with pytest.raises(LedgerError, match="invoice `base` for 2026-01-01 – 2026-01-31, before 2026-03-21, where"):
         plan(removed, ledger, meter({}), date(2026, 4, 5))
+
+
+def test_a_cut_over_typed_too_far_ahead_can_be_corrected_to_days_no_run_reached(ledger: Ledger) -> None:
+    flat = contract(
+        '  charge sub "Abonnement" {\n    flat 100.00 per month\n  }\n  BT', start="2025-01-01", term="term 36 months"
+    )
+    apply(workspace(flat.replace("BT", "billed_through 2027-06-30")), ledger, meter({}), date(2026, 3, 1))
+    assert ledger.takeovers_between(None, None) == {"C-1": date(2026, 3, 2)}
+    # meant 2026-06-30: July 2026 on is Avtale's, 100.00 a month, July alone on 1 August
+    fixed = workspace(flat.replace("BT", "billed_through 2026-06-30"))
+    drafted = plan(fixed, ledger, meter({}), date(2026, 7, 1)).documents
+    assert [(ln.period_start, ln.net_amount) for d in drafted for ln in d.draft.lines] == [
+        (date(2026, 7, 1), D("100.00"))
+    ]
