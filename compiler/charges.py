@@ -38,6 +38,10 @@ QUANTIFIED = (model.PerUnitFee, model.TieredFee)
 LEVELS = frozenset({"time_weighted", "daily_average", "peak"})
 """Aggregations that read a gauge's level: priced per unit-month (compiler/billing/pricing/levels.py)."""
 ALLOWANCE_RULES = (model.UnitRate, model.Tiered, model.Package)
+PER_EVENT_PERCENT_DECIMALS = 8
+"""A price per event is summed exactly over events in DECIMAL(38, 20) (an amount's 10 decimals and the rate's 10,
+leaving 18 digits before the point): a percent of up to 8 decimals is a rate of up to 10."""
+PER_EVENT_AMOUNT_DECIMALS = 20
 """Usage rules that count units, so that some can be included for free."""
 PERIOD_MONTHS = {"month": 1, "quarter": 3, "year": 12}
 CYCLE_MONTHS = {"monthly": 1, "quarterly": 3, "yearly": 12}
@@ -303,7 +307,7 @@ class ChargeBuilder:
                         price.span,
                         label="usage pricing needs a metric to count",
                         help="add `usage METRIC` naming the metric whose total this prices"
-                        + ("; for tiers on the charge's quantity, write `graduated per month {`" if tiers else ""),
+                        + ("; or price a quantity: `graduated per month {`" if tiers else ""),
                     )
                 )
                 return None
@@ -404,6 +408,7 @@ class ChargeBuilder:
                         help="swap them, or drop one",
                     )
                 )
+        self._check_per_event_decimals(price)
         return model.Percentage(
             percent=price.percent,
             minimum=price.minimum,
@@ -412,6 +417,32 @@ class ChargeBuilder:
             event_minimum=price.event_minimum,
             event_maximum=price.event_maximum,
         )
+
+    def _check_per_event_decimals(self, price: ast.PercentagePrice) -> None:
+        """E0228: a price per event is computed on every event, exactly, in the usage store's decimals (an
+        amount's 10, times the rate's): a percent of at most 8 decimals, fees and limits of at most 20."""
+        if price.fee_per_event is None and price.event_minimum is None and price.event_maximum is None:
+            return
+        too_fine = [
+            (what, value, most)
+            for what, value, most in (
+                ("the percentage", price.percent, PER_EVENT_PERCENT_DECIMALS),
+                ("the fee per event", price.fee_per_event, PER_EVENT_AMOUNT_DECIMALS),
+                ("the minimum per event", price.event_minimum, PER_EVENT_AMOUNT_DECIMALS),
+                ("the maximum per event", price.event_maximum, PER_EVENT_AMOUNT_DECIMALS),
+            )
+            if value is not None and _decimals(value) > most
+        ]
+        for what, value, most in too_fine[:1]:
+            self.sink.append(
+                error(
+                    "E0228",
+                    f"{what} of a price per event has more decimals than each event's fee can be computed with",
+                    price.span,
+                    label=f"{_decimals(value)} decimals, at most {most}",
+                    help=f"write {what} with at most {most} decimals",
+                )
+            )
 
     def _consumption(
         self,
@@ -574,6 +605,11 @@ class ChargeBuilder:
                 )
             )
         return model.Vat(category=vat.category, reason=vat.reason)
+
+
+def _decimals(value: Decimal) -> int:
+    exponent = value.normalize().as_tuple().exponent
+    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
 
 
 def _months(billing: ast.BillingStmt) -> int:

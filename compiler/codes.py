@@ -47,6 +47,7 @@ CODES: dict[str, str] = {
     "E0225": "`unused` on a price without tiers",
     "E0226": "`unused bills flat` without a flat amount",
     "E0227": "price per event on a metric that sums no amount",
+    "E0228": "price per event finer than it can be computed",
     "E0301": "duplicate id",
     "E0302": "unknown reference",
     "E0303": "id does not follow the naming convention",

@@ -331,7 +331,8 @@ class ContractBuilder:
                 sink.append(
                     error(
                         "E0510",
-                        f"per-unit charge `{charge.id}` has no quantity",
+                        f"{'tiered' if isinstance(charge.pricing, model.TieredFee) else 'per-unit'} charge "
+                        f"`{charge.id}` has no quantity",
                         plan_ref.span if plan_ref and charge in (version.charges if version else ()) else charge.span,
                         label="how many units?",
                         help=f"write `{charge.id} quantity 10` in the `plan` block (or `quantity 10` in the charge)",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -26,7 +25,6 @@ MAX_QUOTE = 60
 """A `quoted` piece of source inside a message, label or help is cut to this many characters."""
 MAX_TEXT = 600
 """And a message, label or help as a whole, whatever it holds."""
-_QUOTED = re.compile(rf"`([^`]{{{MAX_QUOTE + 1},}})`")
 
 SourceLines = Callable[[str], list[str] | None]
 """Given a file name, its lines (or None when the text is not available)."""
@@ -49,7 +47,12 @@ def _shorten(text: str) -> str:
     """`text` with every overlong `quote` cut short, so a message echoing a huge token stays a line."""
     if len(text) <= MAX_QUOTE:
         return text
-    text = _QUOTED.sub(lambda m: f"`{m.group(1)[:MAX_QUOTE]}…`", text)
+    # backticks pair up from the start: the text between two quotes is not a quote
+    parts = text.split("`")
+    for i in range(1, len(parts) - 1, 2):
+        if len(parts[i]) > MAX_QUOTE:
+            parts[i] = parts[i][:MAX_QUOTE] + "…"
+    text = "`".join(parts)
     return text if len(text) <= MAX_TEXT else text[:MAX_TEXT] + "…"
 
 

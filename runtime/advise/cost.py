@@ -4,7 +4,7 @@ estimated by days; recurring lines (prices per time) count for their days inside
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
@@ -16,6 +16,7 @@ from compiler.billing.lines import (
     DiscountLine,
     DrawdownLine,
     LineId,
+    PrepaidLine,
     Tax,
     UsageLine,
     UsagePiece,
@@ -177,9 +178,27 @@ def _counted(
             key = (p.line.base, p.tax)
             share = inside[key] / whole[key] if key in whole and whole[key] > 0 else Fraction(0)
             counted[p.id, p.tax] = p.exact * share
+        elif isinstance(p.line, PrepaidLine):
+            continue  # below, once the drawdowns are counted
         elif days > 0 and (overlap := (min(p.end, window.end) - max(p.start, window.start)).days) > 0:
             counted[p.id, p.tax] = p.exact * overlap / days
+    for p in lines:
+        if isinstance(p.line, PrepaidLine):
+            counted[p.id, p.tax] = _credit_inside(p, lines, counted, window)
     return counted
+
+
+def _credit_inside(
+    credit: PricedLine, lines: Sequence[PricedLine], counted: Mapping[tuple[LineId, Tax], Fraction], window: Window
+) -> Fraction:
+    """What a contract year's prepaid credit costs inside the window: what the window's usage drew from it (the
+    usage then costs its price, as overage does), and what expired unused when its year ends inside the window.
+    What is left of a year that has not ended is not counted: it may yet be used."""
+    drawn = [p for p in lines if isinstance(p.line, DrawdownLine) and p.line.year == credit.id]
+    cost = -sum((counted.get((p.id, p.tax), Fraction(0)) for p in drawn), Fraction(0))
+    if window.start < credit.id.period_end <= window.end:
+        cost += credit.exact + sum((p.exact for p in drawn), Fraction(0))  # the balance that expired
+    return cost
 
 
 def _usage_inside(line: PricedLine, window: Window, totals: Mapping[UsageKey, Decimal]) -> Fraction:

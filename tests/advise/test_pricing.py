@@ -182,6 +182,19 @@ def test_a_prepaid_credit_used_up_before_the_window_draws_nothing_in_it() -> Non
     prepared = prepare(checked.contracts["C-1"], checked, as_of, window_before(as_of, 3))  # April to June
     totals: dict[UsageKey, Decimal] = {key: Decimal(500) for key in prepared.requests}  # 500 calls every month
     (row,) = advice_json(conclude(prepared, totals))["candidates"]
-    # the credit is used up by January and February (500.00 each); April to June bill 3 x 500.00 = 1 500.00, and
-    # the credit line counts by its days in the window, 1 000 x 91/365 = 249.315...: 1 749.32
-    assert row["total"] == "1749.32"
+    # the credit is used up by January and February (500.00 each); April to June bill 3 x 500.00 = 1 500.00 as
+    # overage, and the credit costs nothing in the window: nothing drawn from it there, and its year not over
+    assert row["total"] == "1500.00"
+
+
+def test_a_prepaid_credit_costs_what_the_window_drew_from_it() -> None:
+    prelude = PRELUDE.replace('{ events "api.call"  count }', '{ events "api.call"  sum n }')
+    body = '  charge api "API" {\n    usage calls\n    per_unit 2.00\n  }\n  prepaid 12_000.00 per contract year on api'
+    checked = workspace(contract(body, term="term 24 months"), prelude)
+    as_of = date(2026, 7, 1)
+    prepared = prepare(checked.contracts["C-1"], checked, as_of, window_before(as_of, 6))  # January to June
+    totals: dict[UsageKey, Decimal] = {key: Decimal(1_000) for key in prepared.requests}  # 1 000 calls a month
+    (row,) = advice_json(conclude(prepared, totals))["candidates"]
+    # six months of 2 000.00 of usage, all drawn from the credit: the credit costs the 12 000.00 drawn, the usage
+    # nets to nothing after its drawdowns: 12 000.00 (by the credit's days, 12 000 x 181/365, it would be 5 950.68)
+    assert row["total"] == "12000.00"
