@@ -47,9 +47,11 @@ def _shorten(text: str) -> str:
     """`text` with every overlong `quote` cut short, so a message echoing a huge token stays a line."""
     if len(text) <= MAX_QUOTE:
         return text
-    # backticks pair up from the start: the text between two quotes is not a quote
     parts = text.split("`")
-    for i in range(1, len(parts) - 1, 2):
+    # backticks pair up from the start, so the text between two quotes is not a quote; with an odd number of
+    # them a quoted token holds a backtick itself, and every long run between two is cut
+    quoted = range(1, len(parts) - 1, 2) if len(parts) % 2 else range(1, len(parts) - 1)
+    for i in quoted:
         if len(parts[i]) > MAX_QUOTE:
             parts[i] = parts[i][:MAX_QUOTE] + "…"
     text = "`".join(parts)

@@ -24,3 +24,8 @@ def test_the_prose_between_two_quotes_is_kept_whole() -> None:
 def test_an_overlong_quote_is_cut_to_sixty_characters() -> None:
     token = "x" * 100
     assert shown(f"rename `{token}` to something shorter") == f"rename `{'x' * 60}…` to something shorter"
+
+
+def test_a_quoted_token_holding_a_backtick_is_still_cut_and_the_message_kept() -> None:
+    token = "x`" + "y" * 100
+    assert shown(f"`{token}` is not an e-mail address") == f"`x`{'y' * 60}…` is not an e-mail address"

@@ -441,7 +441,7 @@ def usage_stretches(line: PricedLine, usage: Mapping[UsageKey, Decimal]) -> list
             for p in parts
             if p.months is not None
         ]
-        if len(weights) != len(parts) or sum(weights) <= 0:
+        if len(weights) != len(parts) or sum(weights) == 0:
             weights = [Fraction((p.end - p.start).days) for p in parts]
         whole = sum(weights)
         stretches += [(p.start, p.end, amount * w / whole) for p, w in zip(parts, weights, strict=True)]

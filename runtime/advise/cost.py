@@ -137,7 +137,7 @@ def cost(
             total=None,
             reason=f"`{first.charge}` cannot be priced from {first.period_start}: {first.reason}",
         )
-    counted = _counted(priced.lines, window, usage)
+    counted = _counted(priced.lines, window, usage, schedule.end)
     total = sum(counted.values(), Fraction(0))
     notes = [
         _usage_note(line, window, as_of)
@@ -150,7 +150,7 @@ def cost(
 
 
 def _counted(
-    lines: Iterable[PricedLine], window: Window, totals: Mapping[UsageKey, Decimal]
+    lines: Iterable[PricedLine], window: Window, totals: Mapping[UsageKey, Decimal], life_end: date | None = None
 ) -> dict[tuple[LineId, Tax], Fraction]:
     """Each counted line's amount for service inside the window. A usage line counts its pieces inside the
     window (each metered and priced for its part inside, see `_metered_to`); a discount on it, the discount
@@ -184,19 +184,25 @@ def _counted(
             counted[p.id, p.tax] = p.exact * overlap / days
     for p in lines:
         if isinstance(p.line, PrepaidLine):
-            counted[p.id, p.tax] = _credit_inside(p, lines, counted, window)
+            counted[p.id, p.tax] = _credit_inside(p, lines, counted, window, life_end)
     return counted
 
 
 def _credit_inside(
-    credit: PricedLine, lines: Sequence[PricedLine], counted: Mapping[tuple[LineId, Tax], Fraction], window: Window
+    credit: PricedLine,
+    lines: Sequence[PricedLine],
+    counted: Mapping[tuple[LineId, Tax], Fraction],
+    window: Window,
+    life_end: date | None,
 ) -> Fraction:
     """What a contract year's prepaid credit costs inside the window: what the window's usage drew from it (the
-    usage then costs its price, as overage does), and what expired unused when its year ends inside the window.
-    What is left of a year that has not ended is not counted: it may yet be used."""
+    usage then costs its price, as overage does), and what expired unused when its year ends inside the window
+    (or the contract, terminated inside the year). What is left of a year that has not ended is not counted: it
+    may yet be used."""
     drawn = [p for p in lines if isinstance(p.line, DrawdownLine) and p.line.year == credit.id]
     cost = -sum((counted.get((p.id, p.tax), Fraction(0)) for p in drawn), Fraction(0))
-    if window.start < credit.id.period_end <= window.end:
+    expiry = min(credit.id.period_end, life_end) if life_end is not None else credit.id.period_end
+    if window.start < expiry <= window.end:
         cost += credit.exact + sum((p.exact for p in drawn), Fraction(0))  # the balance that expired
     return cost
 

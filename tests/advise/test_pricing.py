@@ -198,3 +198,17 @@ def test_a_prepaid_credit_costs_what_the_window_drew_from_it() -> None:
     # six months of 2 000.00 of usage, all drawn from the credit: the credit costs the 12 000.00 drawn, the usage
     # nets to nothing after its drawdowns: 12 000.00 (by the credit's days, 12 000 x 181/365, it would be 5 950.68)
     assert row["total"] == "12000.00"
+
+
+def test_a_prepaid_credit_left_when_the_contract_ends_inside_the_window_counts_as_expired() -> None:
+    prelude = PRELUDE.replace('{ events "api.call"  count }', '{ events "api.call"  sum n }')
+    ended = '\n  amendment 1 "Oppsagt" signed 2026-05-10 effective 2026-07-01 {\n    terminate\n  }'
+    body = '  charge api "API" {\n    usage calls\n    per_unit 1.00\n  }\n  prepaid 12_000.00 per contract year on api'
+    checked = workspace(contract(body + ended, term="term 24 months"), prelude)
+    as_of = date(2026, 10, 1)
+    prepared = prepare(checked.contracts["C-1"], checked, as_of, window_before(as_of, 9))  # January to September
+    totals: dict[UsageKey, Decimal] = {key: Decimal(1_000) for key in prepared.requests}  # 1 000 calls a month
+    (row,) = advice_json(conclude(prepared, totals))["candidates"]
+    # January to June draw 6 x 1 000.00 from the credit of 12 000.00; the contract ends on 1 July, inside the
+    # window, so the 6 000.00 left expires there: 6 000.00 drawn + 6 000.00 expired = 12 000.00
+    assert row["total"] == "12000.00"

@@ -142,3 +142,19 @@ def test_a_discount_on_a_quarterly_gauge_takes_the_months_it_covers() -> None:
     # all 1 000 GB-months are January's, inside the discount: 250.00 and -125.00, as billed monthly (by the
     # quarter's days the discount would be 250 x 31/90 x 50 % = -43.06)
     assert [(p.id.kind, p.net) for p in lines] == [("usage", D("250.00")), ("discount", D("-125.00"))]
+
+
+def test_a_discount_on_a_gauge_below_zero_takes_the_months_it_covers_too() -> None:
+    prelude = GAUGES + '\nmetric balance "Saldo" { events "balance.level"  time_weighted gb  negative allowed }\n'
+    body = (
+        '  charge balance "Saldo" {\n    usage balance\n    per_unit 0.25\n    billed quarterly in arrears\n  }\n'
+        '  discount "Januar" 50% on balance until 2026-02-01'
+    )
+    ws = workspace(contract(body), prelude)
+    schedule = lower(ws.contracts["C-1"], ws.indices, date(2027, 1, 1))
+    levels = {1: "-1000", 2: "100", 3: "0"}
+    totals = {key: D(levels[key[2].month]) for key in usage_requests(schedule, date(2026, 4, 1))}
+    lines = price_schedule(schedule, totals, date(2026, 4, 1)).lines
+    # -1 000 + 100 + 0 = -900 GB-months x 0.25 = -225.00; January's -250.00 is inside the discount: +125.00
+    # (by the quarter's days it would be -225 x 31/90 x 50 % = +38.75)
+    assert [(p.id.kind, p.net) for p in lines] == [("usage", D("-225.00")), ("discount", D("125.00"))]
