@@ -48,11 +48,12 @@ def _shorten(text: str) -> str:
     if len(text) <= MAX_QUOTE:
         return text
     parts = text.split("`")
-    # backticks pair up from the start, so the text between two quotes is not a quote; with an odd number of
-    # them a quoted token holds a backtick itself, and every long run between two is cut
-    quoted = range(1, len(parts) - 1, 2) if len(parts) % 2 else range(1, len(parts) - 1)
-    for i in quoted:
-        if len(parts[i]) > MAX_QUOTE:
+    # Backticks pair up from the start, so the prose between two quotes is not a quote. A quoted token may hold
+    # backticks itself, which shifts the pairs: a long run between two backticks with no space in it is a piece
+    # of such a token, never prose, and is cut too.
+    quoted = set(range(1, len(parts) - 1, 2)) if len(parts) % 2 else set()
+    for i in range(1, len(parts) - 1):
+        if len(parts[i]) > MAX_QUOTE and (i in quoted or not any(c.isspace() for c in parts[i])):
             parts[i] = parts[i][:MAX_QUOTE] + "…"
     text = "`".join(parts)
     return text if len(text) <= MAX_TEXT else text[:MAX_TEXT] + "…"

@@ -29,3 +29,7 @@ def test_an_overlong_quote_is_cut_to_sixty_characters() -> None:
 def test_a_quoted_token_holding_a_backtick_is_still_cut_and_the_message_kept() -> None:
     token = "x`" + "y" * 100
     assert shown(f"`{token}` is not an e-mail address") == f"`x`{'y' * 60}…` is not an e-mail address"
+
+
+def test_a_quoted_token_holding_two_backticks_is_cut_and_the_message_kept() -> None:
+    assert shown(f"`a`{'b' * 100}`c` is not an e-mail address") == f"`a`{'b' * 60}…`c` is not an e-mail address"

@@ -441,7 +441,11 @@ def usage_stretches(line: PricedLine, usage: Mapping[UsageKey, Decimal]) -> list
             for p in parts
             if p.months is not None
         ]
-        if len(weights) != len(parts) or sum(weights) == 0:
+        linear = isinstance(piece.rule, UnitRate) and piece.allowance is None  # each month's share its own price
+        same_sign = all(w >= 0 for w in weights) or all(w <= 0 for w in weights)
+        if len(weights) != len(parts) or not (linear or same_sign):
+            weights = []  # months of both signs under tiers or free units: a share could exceed the whole
+        if sum(weights) == 0:
             weights = [Fraction((p.end - p.start).days) for p in parts]
         whole = sum(weights)
         stretches += [(p.start, p.end, amount * w / whole) for p, w in zip(parts, weights, strict=True)]

@@ -158,3 +158,21 @@ def test_a_discount_on_a_gauge_below_zero_takes_the_months_it_covers_too() -> No
     # -1 000 + 100 + 0 = -900 GB-months x 0.25 = -225.00; January's -250.00 is inside the discount: +125.00
     # (by the quarter's days it would be -225 x 31/90 x 50 % = +38.75)
     assert [(p.id.kind, p.net) for p in lines] == [("usage", D("-225.00")), ("discount", D("125.00"))]
+
+
+def test_a_discount_never_exceeds_its_share_when_months_of_both_signs_go_through_tiers() -> None:
+    prelude = GAUGES + '\nmetric balance "Saldo" { events "balance.level"  time_weighted gb  negative allowed }\n'
+    body = (
+        '  charge balance "Saldo" {\n    usage balance\n    graduated {\n      up to 500  0.50 + 100.00 flat\n'
+        "      above      0.25\n    }\n    billed quarterly in arrears\n  }\n"
+        '  discount "Januar" 50% on balance until 2026-02-01'
+    )
+    ws = workspace(contract(body), prelude)
+    schedule = lower(ws.contracts["C-1"], ws.indices, date(2027, 1, 1))
+    levels = {1: "-1000", 2: "1010", 3: "0"}
+    totals = {key: D(levels[key[2].month]) for key in usage_requests(schedule, date(2026, 4, 1))}
+    lines = price_schedule(schedule, totals, date(2026, 4, 1)).lines
+    # -1 000 + 1 010 + 0 = 10 GB-months through the tiers: 10 x 0.50 + 100.00 = 105.00. Shared by months of both
+    # signs, January's part would be 105 x -1 000/10 = -10 500 and the discount +5 250.00; shared by days instead,
+    # January is 105 x 31/90 = 36.17, and the discount -18.08
+    assert [(p.id.kind, p.net) for p in lines] == [("usage", D("105.00")), ("discount", D("-18.08"))]
