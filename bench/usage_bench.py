@@ -12,7 +12,12 @@ each run in a fresh process:
 - read:  read_usage (DuckDB reads the file, checks every row, drops duplicates,
          dates events in Europe/Oslo, builds the measures table);
 - meter: one meter() call for every contract x metric for January (5 x CONTRACTS
-         periods), returning Decimals.
+         periods), returning Decimals;
+- consumption: one meter() call for every contract's January under the three
+         gauges (`time_weighted`, `daily_average`, `peak` of storage.snapshot's
+         value, with the level carried in from before) and a price per event on
+         payment.captured (1.4% + 2.00, min 3.00, max 50.00 per event): 4 x
+         CONTRACTS requests.
 
 Medians go in a table on stdout, all samples in bench/out/usage.json. Peak memory
 is the largest high-water resident set (VmHWM) of a run's process.
@@ -30,6 +35,7 @@ import subprocess
 import sys
 import time
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
@@ -37,6 +43,7 @@ REPO = BENCH.parent
 OUT = BENCH / "out"
 sys.path.insert(0, str(REPO))
 
+from compiler.billing.pricing.base import PerEvent  # noqa: E402
 from compiler.model import Metric  # noqa: E402
 from dsl.span import Span  # noqa: E402
 from runtime.usage import read_usage  # noqa: E402
@@ -51,6 +58,11 @@ METRICS = (
     Metric(id="users", label="users", events=("login",), function="unique", field="user_id", span=SPAN),
     Metric(id="seats", label="seats", events=("seats.set",), function="latest", field="value", span=SPAN),
 )
+GAUGES = tuple(
+    Metric(id=f"storage_{f}", label=f, events=("storage.snapshot",), function=f, field="value", span=SPAN)  # type: ignore[arg-type]
+    for f in ("time_weighted", "daily_average", "peak")
+)
+CARD = PerEvent(percent=Decimal("1.4"), fee=Decimal("2.00"), minimum=Decimal("3.00"), maximum=Decimal("50.00"))
 JANUARY = (date(2026, 1, 1), date(2026, 2, 1))
 
 
@@ -115,6 +127,8 @@ def child(folder: Path, events: int, contracts: int) -> dict[str, object]:
     """One run in a fresh process, so that its peak memory is its own."""
     known = contract_ids(contracts)
     periods = [(c, m.id, *JANUARY) for c in known for m in METRICS]
+    consumption: list[tuple[object, ...]] = [(c, g.id, *JANUARY) for c in known for g in GAUGES]
+    consumption += [(c, "volume", *JANUARY, CARD) for c in known]
     started = time.perf_counter()
     with read_usage(folder, METRICS, known) as usage:
         read = time.perf_counter() - started
@@ -123,12 +137,20 @@ def child(folder: Path, events: int, contracts: int) -> dict[str, object]:
         meter = time.perf_counter() - started
         report = usage.report
     assert len(totals) == len(periods)
+    # the consumption prices read the same file again, with their own metrics, so that `read` stays comparable
+    volume = next(m for m in METRICS if m.id == "volume")
+    with read_usage(folder, (volume, *GAUGES), known) as usage:
+        started = time.perf_counter()
+        found = usage.meter(consumption)  # type: ignore[arg-type]
+        consumed = time.perf_counter() - started
+    assert len(found) == len(consumption)
     # large files are read in parallel: the rows named must still be the file's own
     assert [p.row for p in report.problems] == bad_rows(events), report.problems[:5]
     assert report.rejected == 3
     return {
         "read": read,
         "meter": meter,
+        "consumption": consumed,
         "events": report.events,
         "duplicates": report.duplicates,
         "periods": len(periods),
@@ -161,6 +183,7 @@ def main() -> None:
             sample: dict[str, object] = {
                 "read": [r["read"] for r in runs],
                 "meter": [r["meter"] for r in runs],
+                "consumption": [r["consumption"] for r in runs],
                 "peak_mib": max(r["peak_mib"] for r in runs),
                 "events": runs[0]["events"],
                 "duplicates": runs[0]["duplicates"],
@@ -187,10 +210,12 @@ def main() -> None:
 def _row(sample: dict[str, object]) -> str:
     read = statistics.median(sample["read"])  # type: ignore[arg-type]
     meter = statistics.median(sample["meter"])  # type: ignore[arg-type]
+    consumed = statistics.median(sample["consumption"])  # type: ignore[arg-type]
     return (
         f"{sample['events_generated']:>12,} events {sample['contracts']:>8,} contracts {sample['format']:<8}"
         f" {sample['mib_on_disk']:>8.0f} MiB  read {read:6.2f} s  meter {meter:6.2f} s"
-        f" ({sample['periods']:,} periods)  total {read + meter:6.2f} s  peak {sample['peak_mib']:,.0f} MiB"
+        f" ({sample['periods']:,} periods)  gauges and per event {consumed:6.2f} s"
+        f"  total {read + meter:6.2f} s  peak {sample['peak_mib']:,.0f} MiB"
     )
 
 
