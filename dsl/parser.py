@@ -13,6 +13,7 @@ from dsl import ast
 from dsl.blocks import scan
 from dsl.builder import AstBuilder
 from dsl.diagnostics import Diagnostic, error, warning
+from dsl.fastparse import FastParser, NotFast
 from dsl.span import Span
 from dsl.syntax_errors import SyntaxErrorTranslator
 
@@ -25,7 +26,8 @@ class ParseResult:
 
 
 class _Parser:
-    """A Lark LALR parser that builds the AST as it parses (no parse tree)."""
+    """A Lark LALR parser that builds the AST as it parses (no parse tree). Text goes through
+    dsl/fastparse.py's loop over the same tables first; Lark itself parses what that hands back."""
 
     def __init__(self) -> None:
         self.builder = AstBuilder()
@@ -44,8 +46,16 @@ class _Parser:
             cache=True,
         )
         self.errors = SyntaxErrorTranslator(self.lark)
+        self.fast: FastParser | None = FastParser(self.lark, self.comments.append)
 
     def run(self, text: str, path: str, line_offset: int = 0) -> tuple[list[Any], list[Token]]:
+        if self.fast is not None:
+            self.builder.reset(path, line_offset)
+            self.comments.clear()
+            try:
+                return self.fast.parse(text), list(self.comments)
+            except NotFast:
+                pass  # Lark parses it again and says what is wrong
         self.builder.reset(path, line_offset)
         self.comments.clear()
         decls = cast(list[Any], self.lark.parse(text))
