@@ -25,6 +25,7 @@ from typing import Literal, TypeAlias
 import attrs
 
 from compiler import model
+from compiler.revenue.plan import policy_of
 from compiler.wording import (
     address_text,
     amendment_changes_text,
@@ -416,6 +417,14 @@ def _seller_value(workspace: model.Workspace, field: str) -> object:
     return getattr(workspace.seller, field) if workspace.seller is not None else None
 
 
+def _policy_word(contract: model.Contract, workspace: model.Workspace) -> str:
+    """The revenue policy a contract follows, and whose it is when not its own: "ifrs15 (the seller's)"."""
+    policy, source = policy_of(contract, workspace.seller)
+    if source == "contract":
+        return policy
+    return f"{policy} (the seller's)" if source == "seller" else f"{policy} (the default)"
+
+
 def contract_lines(
     old: model.Contract, new: model.Contract, old_ws: model.Workspace, new_ws: model.Workspace
 ) -> list[str]:
@@ -442,6 +451,8 @@ def contract_lines(
             if term[0] not in inherited or (getattr(old, term[0]), getattr(new, term[0])) != inherited[term[0]]
         ],
     )
+    if old.revenue_policy != new.revenue_policy:
+        lines.append(f"revenue policy {_policy_word(old, old_ws)} -> {_policy_word(new, new_ws)}")
     from_plan_old = {c.id: c for c in version_old.charges} if version_old is not None else {}
     from_plan_new = {c.id: c for c in version_new.charges} if version_new is not None else {}
 

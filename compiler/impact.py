@@ -67,12 +67,29 @@ class Month:
 
 
 @attrs.frozen(kw_only=True)
+class TrueUp:
+    """A minimum true-up priced without usage (its contract year has no usage lines), on each side:
+    revenue needs it, since a revenue plan leaves true-ups out (variable consideration)."""
+
+    id: LineId
+    currency: str
+    before: Decimal | None
+    after: Decimal | None
+
+
+@attrs.frozen(kw_only=True)
 class ContractImpact:
     contract: str
     months: tuple[Month, ...]
     """Every month of the horizon, for each currency the contract bills in on either side."""
     earlier: tuple[Month, ...]
     """Months before the horizon whose billing differs: what the next bill run corrects."""
+    variable: tuple[LineId, ...] = ()
+    """Lines of variable consideration that differ (usage, its discounts, true-ups of years with usage,
+    a prepaid credit and its drawdowns) whose period starts before the horizon's end, billed by then or
+    not: the months whose revenue depends on usage."""
+    true_ups: tuple[TrueUp, ...] = ()
+    """Every true-up priced without usage on either side, billed before the horizon's end."""
 
     @property
     def differs(self) -> bool:
@@ -121,6 +138,8 @@ class _Side:
     usage: Mapping[Key, tuple[date, object]]
     """Usage-dependent lines: (billing month, what their amount is computed from)."""
     blocked: Mapping[date, tuple[str, ...]]
+    late: Mapping[Key, object] = attrs.field(factory=dict)
+    """Usage-dependent lines billed after the horizon whose period starts inside it: their terms."""
 
 
 def _month(day: date) -> date:
@@ -136,8 +155,13 @@ def _priced_side(contract: model.Contract, indices: Mapping[str, model.Index], h
     usage_lines = [line for line in schedule.lines if isinstance(line, UsageLine)]
     usage: dict[Key, tuple[date, object]] = {}
     kept: list[BillableLine] = []
+    late: dict[Key, object] = {}
     for line in schedule.lines:
         if line.billing_date >= horizon.end:
+            if isinstance(line, UsageLine) and line.id.period_start < horizon.end:
+                late[line.id, line.tax] = _usage_signature(line)
+            elif isinstance(line, DiscountLine) and line.base.kind == "usage" and line.id.period_start < horizon.end:
+                late[line.id, line.tax] = (line.percent, line.window_start, line.window_end)
             continue
         if isinstance(line, UsageLine):
             usage[line.id, line.tax] = (_month(line.billing_date), _usage_signature(line))
@@ -177,6 +201,7 @@ def _priced_side(contract: model.Contract, indices: Mapping[str, model.Index], h
         fixed=fixed,
         usage=usage,
         blocked={month: tuple(reasons) for month, reasons in blocked.items()},
+        late=late,
     )
 
 
@@ -185,6 +210,8 @@ def _compare(contract: str, old: _Side | None, new: _Side | None, horizon: Horiz
     starts = horizon.month_starts()
     months: list[Month] = []
     earlier: list[Month] = []
+    variable: set[LineId] = set()
+    true_ups: list[TrueUp] = []
     for currency in currencies:
         was = old if old is not None and old.currency == currency else None
         now = new if new is not None and new.currency == currency else None
@@ -196,17 +223,32 @@ def _compare(contract: str, old: _Side | None, new: _Side | None, horizon: Horiz
             for i, found in enumerate(priced):
                 if found is not None:
                     sums.setdefault(found[0], [ZERO, ZERO])[i] += found[1]
+            if key[0].kind == "minimum":
+                true_ups.append(
+                    TrueUp(
+                        id=key[0],
+                        currency=currency,
+                        before=priced[0][1] if priced[0] is not None else None,
+                        after=priced[1][1] if priced[1] is not None else None,
+                    )
+                )
             if priced[0] is None or priced[1] is None or priced[0] != priced[1]:
+                if key[0].kind in ("prepaid", "drawdown"):
+                    variable.add(key[0])
                 for found in priced:
                     if found is not None:
                         changed.setdefault(found[0], set()).add(key[0])
         for key in (was.usage.keys() if was else set()) | (now.usage.keys() if now else set()):
             terms = (was.usage.get(key) if was else None, now.usage.get(key) if now else None)
             if terms[0] is None or terms[1] is None or terms[0] != terms[1]:
+                variable.add(key[0])
                 for seen in terms:
                     if seen is not None:
                         changed.setdefault(seen[0], set()).add(key[0])
                         usage.add(seen[0])
+        for key in (was.late.keys() if was else set()) | (now.late.keys() if now else set()):
+            if (was.late.get(key) if was else None) != (now.late.get(key) if now else None):
+                variable.add(key[0])
         blocked_before = was.blocked if was else {}
         blocked_after = now.blocked if now else {}
         every = set(sums) | set(changed) | set(blocked_before) | set(blocked_after)
@@ -228,7 +270,13 @@ def _compare(contract: str, old: _Side | None, new: _Side | None, horizon: Horiz
                 months.append(entry)
             elif entry.differs:
                 earlier.append(entry)
-    return ContractImpact(contract=contract, months=tuple(months), earlier=tuple(earlier))
+    return ContractImpact(
+        contract=contract,
+        months=tuple(months),
+        earlier=tuple(earlier),
+        variable=tuple(sorted(variable)),
+        true_ups=tuple(sorted(true_ups, key=lambda t: (t.currency, t.id))),
+    )
 
 
 def money_impact(

@@ -1,4 +1,4 @@
-"""`avtale diff [REV] [REV]`: what changed in the terms, and what it does to billing."""
+"""`avtale diff [REV] [REV]`: what changed in the terms, and what it does to billing and revenue."""
 
 from __future__ import annotations
 
@@ -44,7 +44,9 @@ def _months(value: str) -> int:
 
 @click.command(cls=_DiffCommand)
 @click.argument("revs", nargs=-1, metavar="[REV] [REV]")
-@click.option("--months", "months", default="12", metavar="N", show_default=True, help="Months of billing compared.")
+@click.option(
+    "--months", "months", default="12", metavar="N", show_default=True, help="Months of billing and revenue compared."
+)
 @click.option(
     "--as-of", "as_of", metavar="YYYY-MM-DD", help="The horizon starts at this date's month (default: today)."
 )
@@ -53,7 +55,7 @@ def _months(value: str) -> int:
 def diff(ctx: Context, revs: tuple[str, ...], months: str, as_of: str | None, as_json: bool) -> Any:
     """Show what changed between two revisions of the workspace: each contract, plan version,
     customer, metric, index and the seller that changed, what changed in its terms, and what it
-    does to billing month by month.
+    does to billing and revenue month by month.
 
     \b
       avtale diff                  HEAD against the working tree
@@ -61,9 +63,10 @@ def diff(ctx: Context, revs: tuple[str, ...], months: str, as_of: str | None, as
       avtale diff OLD NEW          two revisions (commits, branches, tags)
 
     Only contracts whose inputs changed are lowered and priced on both sides, with the bill run's
-    own rules; usage lines are not priced (their months are marked `depends on usage`). With a
-    ledger, months whose changed lines were already invoiced are flagged: the next bill run
-    corrects them. Exit status: 0 no change, 2 changes, 1 error.
+    own rules, and their revenue plans made; usage is not priced (its months are marked `depends
+    on usage`). With a ledger, months whose changed lines were already invoiced are flagged (the
+    next bill run corrects them), and so are months closed for revenue whose revenue changes (a
+    catch-up in the first open month). Exit status: 0 no change, 2 changes, 1 error.
     """
     horizon = _months(months)
     day = _as_of(as_of)

@@ -3,9 +3,11 @@
 The two sides are revisions read from git (`runtime.loader.load_revision`) or the working tree
 (`runtime.loader.load`), each checked whole. `compiler.changes.compare` says what changed in the
 terms and which contracts' billing inputs changed; `compiler.impact.money_impact` lowers and
-prices only those, on both sides, over the horizon. The ledger, when there is one, is read (read
-only) to flag the months whose changed lines were already invoiced: a change there is a correction
-at the next bill run.
+prices only those, on both sides, over the horizon, and `compiler.revenue_impact.revenue_impact`
+makes their revenue plans. The ledger, when there is one, is read (read only) to flag the months
+whose changed lines were already invoiced (a change there is a correction at the next bill run)
+and the months closed for revenue whose revenue changes (posted as a catch-up in the first open
+month).
 
 The report is rendered as text (terms, then a month table per contract, then a one-line summary,
 like a terraform plan) or as JSON with the same content. Both are deterministic: sorted by
@@ -24,9 +26,11 @@ from typing import Any
 import attrs
 
 from compiler import model
+from compiler.calendar import add_months
 from compiler.changes import ObjectChange, WorkspaceChanges, compare
 from compiler.impact import ContractImpact, Horizon, Month, money_impact
 from compiler.money import minor_unit, round_money
+from compiler.revenue_impact import RevenueImpact, RevenueMonth, revenue_impact
 from compiler.settings import Settings
 from dsl.diagnostics import Diagnostic, Severity, sorted_diagnostics
 from runtime.history.git import SHORT, HistoryError, Repo
@@ -67,9 +71,20 @@ class DiffReport:
     invoiced: frozenset[tuple[str, date]]
     """(contract, month) whose changed lines were already issued."""
     ledger: bool
-    """Whether a ledger was read for the invoiced flags."""
+    """Whether a ledger was read for the invoiced and closed flags."""
     names: dict[str, str] = attrs.field(factory=dict)
     """Customer names by contract id, for the headings (the new side's, else the old side's)."""
+    revenue: tuple[RevenueImpact, ...] = ()
+    """Every affected contract's revenue on both sides, by id."""
+    closed: frozenset[tuple[str, date]] = frozenset()
+    """(contract, month) closed for revenue whose revenue changes."""
+    latest_closed: date | None = None
+    """The latest month closed for revenue (every month up to it is locked)."""
+
+    @property
+    def first_open(self) -> date | None:
+        """Where a change to closed months is posted as a catch-up."""
+        return add_months(self.latest_closed, 1) if self.latest_closed is not None else None
 
     @property
     def changed(self) -> bool:
@@ -127,6 +142,18 @@ def invoiced_months(ledger: Ledger, impacts: Iterable[ContractImpact]) -> frozen
     return frozenset(found)
 
 
+def closed_months(latest: date | None, impacts: Iterable[RevenueImpact]) -> frozenset[tuple[str, date]]:
+    """(contract, month) locked for revenue (up to the latest close) whose revenue changes."""
+    if latest is None:
+        return frozenset()
+    return frozenset(
+        (impact.contract, m.month)
+        for impact in impacts
+        for m in (*impact.earlier, *impact.months)
+        if m.month <= latest and m.differs
+    )
+
+
 def build_report(
     old: tuple[Side, model.Workspace],
     new: tuple[Side, model.Workspace],
@@ -139,14 +166,18 @@ def build_report(
     changes = compare(old[1], new[1])
     horizon = Horizon.starting(as_of, months)
     impacts = money_impact(old[1], new[1], (a.contract for a in changes.affected), horizon)
+    revenue = revenue_impact(old[1], new[1], impacts, horizon)
     warnings: list[str] = []
     invoiced: frozenset[tuple[str, date]] = frozenset()
+    latest: date | None = None
     if ledger is not None:
         try:
             invoiced = invoiced_months(ledger, impacts)
+            latest = max((c.month for c in ledger.closed_months()), default=None)
         except LedgerError as exc:
-            warnings.append(f"warning: cannot read the ledger, so invoiced months are not flagged: {exc}")
+            warnings.append(f"warning: cannot read the ledger, so invoiced and closed months are not flagged: {exc}")
             ledger = None
+            invoiced = frozenset()
     names: dict[str, str] = {}
     for side in (old[1], new[1]):  # the new side's name wins
         for impact in impacts:
@@ -163,6 +194,9 @@ def build_report(
         invoiced=invoiced,
         ledger=ledger is not None,
         names=names,
+        revenue=revenue,
+        closed=closed_months(latest, revenue),
+        latest_closed=latest,
     )
     return report, warnings
 
@@ -196,7 +230,7 @@ def _diff(root: Path, revs: Sequence[str], as_of: date, months: int) -> tuple[Di
         try:
             ledger = Ledger.open(path, create=False, read_only=True)
         except LedgerError as exc:
-            warnings.append(f"warning: cannot read the ledger, so invoiced months are not flagged: {exc}")
+            warnings.append(f"warning: cannot read the ledger, so invoiced and closed months are not flagged: {exc}")
     try:
         report, more = build_report(sides[0], sides[1], as_of, months, ledger)
     finally:
@@ -241,81 +275,124 @@ def _contracts_phrase(change: ObjectChange) -> str:
 
 
 _MARK = {"added": "+", "removed": "-", "changed": "~"}
+Row = tuple[str, str, str, str, str, str, str, str]
+"""label, billing before, after, difference, revenue before, after, difference, notes."""
 
 
-def _notes(report: DiffReport, contract: str, month: Month) -> str:
+def _usage_note(billing: bool, revenue: bool) -> str | None:
+    which = [word for word, flag in (("billing", billing), ("revenue", revenue)) if flag]
+    return f"{USAGE_NOTE}: {' and '.join(which)}" if which else None
+
+
+def _notes(report: DiffReport, contract: str, billing: Month | None, revenue: RevenueMonth | None) -> str:
     notes = []
-    if (contract, month.month) in report.invoiced:
+    month = billing.month if billing is not None else revenue.month if revenue is not None else None
+    if billing is not None and billing.differs and (contract, month) in report.invoiced:
         notes.append("invoiced")
-    if month.usage:
-        notes.append(f"usage lines changed: {USAGE_NOTE}")
-    if month.blocked_before != month.blocked_after:
+    if revenue is not None and revenue.differs and (contract, month) in report.closed:
+        notes.append("closed")
+    usage = _usage_note(billing is not None and billing.usage, revenue is not None and revenue.usage)
+    if usage:
+        notes.append(usage)
+    if billing is not None and billing.blocked_before != billing.blocked_after:
         notes.append("blocked lines differ")
     return "; ".join(notes)
 
 
-def _table(report: DiffReport, impact: ContractImpact) -> list[str]:
+def _figures(currency: str, before: Decimal, after: Decimal) -> tuple[str, str, str]:
+    return money(before, currency), money(after, currency), signed(after - before, currency)
+
+
+def _earlier_row(
+    report: DiffReport, contract: str, currency: str, billing: list[Month], revenue: list[RevenueMonth]
+) -> Row:
+    months = sorted({m.month for m in billing} | {m.month for m in revenue})
+    reach = _month(months[0])
+    if len(months) > 1:
+        reach = f"{_plural(len(months), 'month')} from {reach} to {_month(months[-1])}"
+    notes = [reach]
+    invoiced = [m for m in billing if (contract, m.month) in report.invoiced]
+    if invoiced:
+        notes.append(_plural(len(invoiced), "invoiced month"))
+    closed = [m for m in revenue if (contract, m.month) in report.closed]
+    if closed:
+        notes.append(_plural(len(closed), "closed month"))
+    usage = _usage_note(any(m.usage for m in billing), any(m.usage for m in revenue))
+    if usage:
+        notes.append(usage)
+    return (
+        "earlier",
+        *_figures(currency, sum((m.before for m in billing), ZERO), sum((m.after for m in billing), ZERO)),
+        *_figures(currency, sum((m.before for m in revenue), ZERO), sum((m.after for m in revenue), ZERO)),
+        "; ".join(notes),
+    )
+
+
+def _catch_up(report: DiffReport, contract: str, currency: str, revenue: Iterable[RevenueMonth]) -> str | None:
+    """What the change does to closed months, and where it is posted instead."""
+    closed = [m for m in revenue if m.currency == currency and (contract, m.month) in report.closed]
+    if not closed or report.first_open is None:
+        return None
+    span = _month(closed[0].month) + (f" to {_month(closed[-1].month)}" if len(closed) > 1 else "")
+    known = sum((m.difference for m in closed), ZERO)
+    usage = " and usage revenue may change" if any(m.usage for m in closed) else ""
+    where = f"{_month(report.first_open)}, the first open month"
+    return (
+        f"closed {'months' if len(closed) > 1 else 'month'} {span}: revenue {signed(known, currency)}{usage}; "
+        f"closed figures are never rewritten: the difference is posted as a catch-up in {where}"
+    )
+
+
+def _table(report: DiffReport, impact: ContractImpact, revenue: RevenueImpact | None) -> list[str]:
     lines: list[str] = []
     first, last = report.horizon.first, report.horizon.end - timedelta(days=1)
     span = f"{_month(first)} to {_month(last)}"
-    for currency in impact.currencies:
-        shown = [m for m in impact.months if m.currency == currency and m.differs]
+    revenue_months = revenue.months if revenue is not None else ()
+    revenue_earlier = revenue.earlier if revenue is not None else ()
+    for currency in sorted(set(impact.currencies) | set(revenue.currencies if revenue is not None else ())):
+        billing = {m.month: m for m in impact.months if m.currency == currency}
+        recognised = {m.month: m for m in revenue_months if m.currency == currency}
+        shown = sorted({m for m, b in billing.items() if b.differs} | {m for m, r in recognised.items() if r.differs})
         earlier = [m for m in impact.earlier if m.currency == currency]
-        if not shown and not earlier:
-            lines.append(f"billing unchanged, {span}")
+        earlier_revenue = [m for m in revenue_earlier if m.currency == currency]
+        if not shown and not earlier and not earlier_revenue:
+            lines.append(f"billing and revenue unchanged, {span}")
             continue
-        rows: list[tuple[str, str, str, str, str]] = []
-        if earlier:
-            before = sum((m.before for m in earlier), ZERO)
-            after = sum((m.after for m in earlier), ZERO)
-            flagged = [m for m in earlier if (impact.contract, m.month) in report.invoiced]
-            reach = _month(earlier[0].month)
-            if len(earlier) > 1:
-                reach = f"{_plural(len(earlier), 'month')} from {reach} to {_month(earlier[-1].month)}"
-            notes = [reach]
-            if flagged:
-                notes.append(f"{_plural(len(flagged), 'invoiced month')}")
-            if any(m.usage for m in earlier):
-                notes.append(f"usage lines changed: {USAGE_NOTE}")
+        rows: list[Row] = []
+        if earlier or earlier_revenue:
+            rows.append(_earlier_row(report, impact.contract, currency, earlier, earlier_revenue))
+        zero = (ZERO, ZERO)
+        for month in shown:
+            b, r = billing.get(month), recognised.get(month)
             rows.append(
                 (
-                    "earlier",
-                    money(before, currency),
-                    money(after, currency),
-                    signed(after - before, currency),
-                    "; ".join(notes),
+                    _month(month),
+                    *_figures(currency, *((b.before, b.after) if b is not None else zero)),
+                    *_figures(currency, *((r.before, r.after) if r is not None else zero)),
+                    _notes(report, impact.contract, b, r),
                 )
             )
-        for m in shown:
-            rows.append(
-                (
-                    _month(m.month),
-                    money(m.before, currency),
-                    money(m.after, currency),
-                    signed(m.difference, currency),
-                    _notes(report, impact.contract, m),
-                )
-            )
-        before, after = impact.total(currency)
-        rows.append(
-            (
-                f"{report.horizon.months} months",
-                money(before, currency),
-                money(after, currency),
-                signed(after - before, currency),
-                span,
-            )
-        )
-        head = (currency, "before", "after", "difference", "")
-        widths = [max(len(r[i]) for r in [head, *rows]) for i in range(4)]
+        billed = impact.total(currency)
+        earned = revenue.total(currency) if revenue is not None else zero
+        label = _plural(report.horizon.months, "month")
+        rows.append((label, *_figures(currency, *billed), *_figures(currency, *earned), span))
+        head: Row = (currency, "before", "after", "difference", "before", "after", "difference", "")
+        widths = [max(len(row[i]) for row in [head, *rows]) for i in range(7)]
+        group = 2 + widths[1] + widths[2] + widths[3] + 4
+        groups = "billing".center(group).rstrip(), "revenue".center(group)
+        lines.append((" " * widths[0] + groups[0].ljust(group) + groups[1]).rstrip())
         for row in [head, *rows]:
-            cells = [row[0].ljust(widths[0])] + [row[i].rjust(widths[i]) for i in (1, 2, 3)]
-            lines.append("  ".join(cells + ([row[4]] if row[4] else [])).rstrip())
-        for m in shown:
+            cells = [row[0].ljust(widths[0])] + [row[i].rjust(widths[i]) for i in range(1, 7)]
+            text = "  ".join(cells[:4]) + "    " + "  ".join(cells[4:])
+            lines.append(f"{text}  {row[7]}".rstrip())
+        for m in (billing[month] for month in shown if month in billing):
             for reason in m.blocked_before:
                 lines.append(f"{_month(m.month)} before, not priced: {reason}")
             for reason in m.blocked_after:
                 lines.append(f"{_month(m.month)} after, not priced: {reason}")
+        note = _catch_up(report, impact.contract, currency, (*revenue_earlier, *revenue_months))
+        if note:
+            lines.append(note)
     return lines
 
 
@@ -326,7 +403,31 @@ def _header(report: DiffReport) -> list[str]:
         f"Billing by month of billing date, {_month(first)} to {_month(last)} ({report.horizon.months} months "
         f"from the as-of date {report.as_of.isoformat()}): net amounts before VAT; usage lines are not priced "
         f"(marked `{USAGE_NOTE}`)",
+        "Revenue by calendar month as each side's revenue plan recognises it (the contract's revenue policy); "
+        f"revenue from usage is not known (marked `{USAGE_NOTE}`)",
     ]
+
+
+def _differences(months: Iterable[Month | RevenueMonth]) -> dict[str, Decimal]:
+    totals: dict[str, Decimal] = {}
+    for m in months:
+        totals[m.currency] = totals.get(m.currency, ZERO) + m.difference
+    return totals
+
+
+def _money_phrase(what: str, report: DiffReport, impacts: Sequence[ContractImpact] | Sequence[RevenueImpact]) -> str:
+    """`billing +NOK 540.00 over 3 months (+NOK 200.00 in earlier months) in 2 contracts`."""
+    months = _plural(report.horizon.months, "month")
+    amounts = [signed_total(v, c) for c, v in sorted(_differences(m for i in impacts for m in i.months).items()) if v]
+    phrase = f"{what} {' and '.join(amounts)} over {months}" if amounts else f"{what} unchanged over {months}"
+    earlier = _differences(m for i in impacts for m in i.earlier)
+    before = [signed_total(v, c) for c, v in sorted(earlier.items()) if v]
+    if before:
+        phrase += f" ({' and '.join(before)} in earlier months)"
+    moved = sum(1 for i in impacts if any(m.difference for m in (*i.months, *i.earlier)))
+    if moved:
+        phrase += f" in {_plural(moved, 'contract')}"
+    return phrase
 
 
 def summary(report: DiffReport) -> str:
@@ -343,40 +444,24 @@ def summary(report: DiffReport) -> str:
             if count:
                 one, many = nouns.get(kind, (kind, kind + "s"))
                 parts.append(f"{_plural(count, one, many)} {status}")
-    totals: dict[str, Decimal] = {}
-    earlier: dict[str, Decimal] = {}
-    moved = 0
-    usage = 0
-    for impact in report.impacts:
-        if any(m.difference for m in impact.months) or any(m.difference for m in impact.earlier):
-            moved += 1
-        if any(m.usage for m in (*impact.months, *impact.earlier)):
-            usage += 1
-        for m in impact.months:
-            totals[m.currency] = totals.get(m.currency, ZERO) + m.difference
-        for m in impact.earlier:
-            earlier[m.currency] = earlier.get(m.currency, ZERO) + m.difference
-    amounts = [signed_total(v, c) for c, v in sorted(totals.items()) if v]
-    months = _plural(report.horizon.months, "month")
-    billing = f"billing {' and '.join(amounts)} over {months}" if amounts else f"billing unchanged over {months}"
-    before = [signed_total(v, c) for c, v in sorted(earlier.items()) if v]
-    if before:
-        billing += f" ({' and '.join(before)} in earlier months)"
-    if moved:
-        billing += f" in {_plural(moved, 'contract')}"
-    parts.append(billing)
+    parts.append(_money_phrase("billing", report, report.impacts))
+    parts.append(_money_phrase("revenue", report, report.revenue))
+    usage = {i.contract for i in report.impacts if any(m.usage for m in (*i.months, *i.earlier))}
+    usage |= {r.contract for r in report.revenue if any(m.usage for m in (*r.months, *r.earlier))}
     if usage:
-        parts.append(f"usage lines changed in {_plural(usage, 'contract')} ({USAGE_NOTE})")
+        parts.append(f"usage lines changed in {_plural(len(usage), 'contract')} ({USAGE_NOTE})")
     if report.ledger:
         parts.append(f"{_plural(len(report.invoiced), 'invoiced month')} affected")
+        parts.append(f"{_plural(len(report.closed), 'closed month')} affected")
     else:
-        parts.append("no ledger, so no invoiced month checked")
+        parts.append("no ledger, so no invoiced or closed month checked")
     return ", ".join(parts) + "."
 
 
 def render_text(report: DiffReport) -> str:
     out = _header(report)
     impacts = {i.contract: i for i in report.impacts}
+    revenue = {r.contract: r for r in report.revenue}
     contract_changes = {c.id: c for c in report.changes.changes if c.kind == "contract"}
     reasons = {a.contract: a.reasons for a in report.changes.affected}
     for change in report.changes.changes:
@@ -389,7 +474,8 @@ def render_text(report: DiffReport) -> str:
         out += [f"    {line}" for line in change.terms]
         if change.kind != "seller":
             out.append(f"    {_contracts_phrase(change)}")
-    for cid in sorted(contract_changes.keys() | {i.contract for i in report.impacts if i.differs}):
+    moved = {i.contract for i in report.impacts if i.differs} | {r.contract for r in report.revenue if r.differs}
+    for cid in sorted(contract_changes.keys() | moved):
         own = contract_changes.get(cid)
         mark = _MARK[own.status] if own is not None else "~"
         name = report.names.get(cid)
@@ -402,7 +488,7 @@ def render_text(report: DiffReport) -> str:
         out += [f"    {reason}" for reason in inherited]
         impact = impacts.get(cid)
         if impact is not None:
-            out += [f"    {line}" for line in _table(report, impact)]
+            out += [f"    {line}" for line in _table(report, impact, revenue.get(cid))]
     out.append("")
     out.append(summary(report))
     return "\n".join(out) + "\n"
@@ -416,9 +502,9 @@ def _side_json(side: Side) -> dict[str, Any]:
 def _month_json(report: DiffReport, contract: str, m: Month) -> dict[str, Any]:
     return {
         "month": _month(m.month),
-        "before": f"{m.before:f}",
-        "after": f"{m.after:f}",
-        "difference": f"{m.difference:f}",
+        "before": _exact(m.before, m.currency),
+        "after": _exact(m.after, m.currency),
+        "difference": _exact(m.difference, m.currency),
         "invoiced": (contract, m.month) in report.invoiced,
         "depends_on_usage": m.usage,
         "changed_lines": [
@@ -445,18 +531,72 @@ def _impact_json(report: DiffReport, impact: ContractImpact) -> list[dict[str, A
                 "currency": currency,
                 "months": [_month_json(report, impact.contract, m) for m in impact.months if m.currency == currency],
                 "earlier": [_month_json(report, impact.contract, m) for m in impact.earlier if m.currency == currency],
-                "total": {"before": f"{before:f}", "after": f"{after:f}", "difference": f"{after - before:f}"},
+                "total": {
+                    "before": _exact(before, currency),
+                    "after": _exact(after, currency),
+                    "difference": _exact(after - before, currency),
+                },
             }
         )
     return billing
 
 
+def _exact(value: Decimal, currency: str) -> str:
+    """An amount as an exact decimal string at the currency's minor unit (`0.00`, not `0`)."""
+    return f"{round_money(value, currency):f}"
+
+
+def _revenue_month_json(report: DiffReport, contract: str, m: RevenueMonth) -> dict[str, Any]:
+    return {
+        "month": _month(m.month),
+        "before": _exact(m.before, m.currency),
+        "after": _exact(m.after, m.currency),
+        "difference": _exact(m.difference, m.currency),
+        "closed": (contract, m.month) in report.closed,
+        "depends_on_usage": m.usage,
+    }
+
+
+def _revenue_json(report: DiffReport, impact: RevenueImpact) -> list[dict[str, Any]]:
+    revenue = []
+    for currency in impact.currencies:
+        before, after = impact.total(currency)
+        every = [m for m in (*impact.earlier, *impact.months) if m.currency == currency]
+        closed = [m for m in every if (impact.contract, m.month) in report.closed]
+        revenue.append(
+            {
+                "currency": currency,
+                "months": [
+                    _revenue_month_json(report, impact.contract, m) for m in impact.months if m.currency == currency
+                ],
+                "earlier": [
+                    _revenue_month_json(report, impact.contract, m) for m in impact.earlier if m.currency == currency
+                ],
+                "total": {
+                    "before": _exact(before, currency),
+                    "after": _exact(after, currency),
+                    "difference": _exact(after - before, currency),
+                },
+                "catch_up": {
+                    "closed_months": [_month(m.month) for m in closed],
+                    "amount": _exact(sum((m.difference for m in closed), ZERO), currency),
+                    "depends_on_usage": any(m.usage for m in closed),
+                    "posted_in": _month(report.first_open) if report.first_open is not None else None,
+                }
+                if closed
+                else None,
+            }
+        )
+    return revenue
+
+
+def _amounts(totals: dict[str, Decimal]) -> dict[str, str]:
+    return {c: _exact(v, c) for c, v in sorted(totals.items())}
+
+
 def render_json(report: DiffReport) -> str:
     impacts = {i.contract: i for i in report.impacts}
-    totals: dict[str, Decimal] = {}
-    for impact in report.impacts:
-        for m in impact.months:
-            totals[m.currency] = totals.get(m.currency, ZERO) + m.difference
+    revenue = {r.contract: r for r in report.revenue}
     data = {
         "old": _side_json(report.old),
         "new": _side_json(report.new),
@@ -466,7 +606,8 @@ def render_json(report: DiffReport) -> str:
             "to": _month(report.horizon.end - timedelta(days=1)),
             "months": report.horizon.months,
         },
-        "usage": "usage lines are not priced; a month whose usage-dependent lines differ has depends_on_usage",
+        "usage": "usage lines are not priced and usage revenue is not known; a month where they differ has "
+        "depends_on_usage",
         "changed": report.changed,
         "changes": [
             {
@@ -487,15 +628,29 @@ def render_json(report: DiffReport) -> str:
                 "reasons": list(a.reasons),
                 "billing_differs": impacts[a.contract].differs if a.contract in impacts else False,
                 "billing": _impact_json(report, impacts[a.contract]) if a.contract in impacts else [],
+                "revenue_policy": {
+                    "before": revenue[a.contract].policy_before if a.contract in revenue else None,
+                    "after": revenue[a.contract].policy_after if a.contract in revenue else None,
+                },
+                "revenue_differs": revenue[a.contract].differs if a.contract in revenue else False,
+                "revenue": _revenue_json(report, revenue[a.contract]) if a.contract in revenue else [],
             }
             for a in report.changes.affected
         ],
         "summary": {
             "text": summary(report),
-            "billing_difference": {c: f"{v:f}" for c, v in sorted(totals.items())},
+            "billing_difference": _amounts(_differences(m for i in report.impacts for m in i.months)),
+            "billing_earlier_difference": _amounts(_differences(m for i in report.impacts for m in i.earlier)),
+            "revenue_difference": _amounts(_differences(m for r in report.revenue for m in r.months)),
+            "revenue_earlier_difference": _amounts(_differences(m for r in report.revenue for m in r.earlier)),
             "invoiced_months": [
                 {"contract": contract, "month": _month(month)} for contract, month in sorted(report.invoiced)
             ],
+            "closed_months": [
+                {"contract": contract, "month": _month(month)} for contract, month in sorted(report.closed)
+            ],
+            "latest_closed": _month(report.latest_closed) if report.latest_closed is not None else None,
+            "first_open": _month(report.first_open) if report.first_open is not None else None,
             "ledger": report.ledger,
         },
     }

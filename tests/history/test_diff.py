@@ -127,18 +127,36 @@ def test_plan_price_change_figures(history: History) -> None:
     assert "~ plan team 2026-01-01" in lines
     assert "    seats price 149.00 -> 159.00" in lines
     assert "    3 contracts follow it: C-1, C-2, C-3" in lines
-    # C-1: 2,490.00 a month (1,000.00 + 10 x 149.00) -> 2,590.00, over 12 months 29,880.00 -> 31,080.00
-    assert "    12 months  29,880.00  31,080.00   +1,200.00  2026-04 to 2027-03" in lines
-    assert "    2026-04     2,490.00   2,590.00     +100.00" in lines
+    # C-1: 2,490.00 a month (1,000.00 + 10 x 149.00) -> 2,590.00, over 12 months 29,880.00 -> 31,080.00.
+    # Revenue, ratably daily (the default): the year 2026 is 29,880.00 over 365 days, and so is its renewal in
+    # 2027, so April to December 2026 (275 days) and January to March 2027 (90 days) make 29,880.00 too.
+    total = "    12 months  29,880.00  31,080.00   +1,200.00    29,880.00  31,080.00   +1,200.00  2026-04 to 2027-03"
+    assert total in lines
+    # April 2026, each obligation rounded cumulatively: through March platform 12,000.00 x 90/365 = 2,958.90 and
+    # seats 17,880.00 x 90/365 = 4,408.77 (7,367.67), through April x 120/365 = 3,945.21 + 5,878.36 = 9,823.57:
+    # 2,455.90. After: seats 19,080.00 x 90/365 = 4,704.66 (7,663.56), x 120/365 = 6,272.88 (10,218.09): 2,554.53
+    assert "    2026-04     2,490.00   2,590.00     +100.00     2,455.90   2,554.53      +98.63" in lines
     # January to March, invoiced or not, bill 100.00 more a month too
-    assert "    earlier     7,470.00   7,770.00     +300.00  3 months from 2026-01 to 2026-03" in lines
-    # C-2 (from February): 3,980.00 -> 4,180.00; C-3 (from 15 March): 1,745.00 -> 1,795.00
-    assert "    12 months  47,760.00  50,160.00   +2,400.00  2026-04 to 2027-03" in lines
-    assert "    12 months  20,940.00  21,540.00     +600.00  2026-04 to 2027-03" in lines
+    assert (
+        "    earlier     7,470.00   7,770.00     +300.00     7,367.67   7,663.56     +295.89  "
+        "3 months from 2026-01 to 2026-03"
+    ) in lines
+    # C-2 (from February): 3,980.00 -> 4,180.00 a month, 47,760.00 a year, revenue by days over its own year
+    assert (
+        "    12 months  47,760.00  50,160.00   +2,400.00    47,760.00  50,160.00   +2,400.00  2026-04 to 2027-03"
+        in (lines)
+    )
+    # C-3 (from 15 March): 1,745.00 -> 1,795.00; its revenue year is 15 March to 15 March, and the renewal from
+    # 15 March 2027 has 366 days (29 February 2028), so 12 months of revenue are a little under 12 x 1,745.00
+    assert (
+        "    12 months  20,940.00  21,540.00     +600.00    20,937.35  21,537.26     +599.91  2026-04 to 2027-03"
+        in (lines)
+    )
     # 1,200.00 + 2,400.00 + 600.00; earlier 300.00 + 400.00 + 50.00
     assert lines[-1] == (
         "1 plan version changed, billing +NOK 4,200.00 over 12 months (+NOK 750.00 in earlier months) "
-        "in 3 contracts, no ledger, so no invoiced month checked."
+        "in 3 contracts, revenue +NOK 4,199.91 over 12 months (+NOK 711.79 in earlier months) in 3 contracts, "
+        "no ledger, so no invoiced or closed month checked."
     )
 
 
@@ -171,6 +189,15 @@ def test_plan_price_change_as_json(history: History) -> None:
     # 3 months x (100.00 + 200.00 + 50.00)
     assert data["summary"]["billing_difference"] == {"NOK": "1050.00"}
     assert data["summary"]["ledger"] is False and data["summary"]["invoiced_months"] == []
+    # the text's revenue columns, in JSON: C-1's April as in test_plan_price_change_figures
+    c1 = by_id["C-1"]["revenue"][0]
+    assert (c1["months"][0]["month"], c1["months"][0]["before"], c1["months"][0]["after"]) == (
+        "2026-04",
+        "2455.90",
+        "2554.53",
+    )
+    assert by_id["C-1"]["revenue_policy"] == {"before": "ifrs15", "after": "ifrs15"}
+    assert data["summary"]["closed_months"] == [] and data["summary"]["latest_closed"] is None
 
 
 def test_an_added_amendment(history: History) -> None:
@@ -180,13 +207,17 @@ def test_an_added_amendment(history: History) -> None:
     assert "~ contract C-1 (Acme AS)\n" in text
     assert '    amendment 1 added ("Flere brukere", signed 2026-04-20, effective 2026-05-01)\n' in text
     assert "      seats quantity 10 -> 25 from 2026-05-01\n" in text
-    # 15 seats x 159.00 = 2,385.00 more in May and in June; April as it was
-    assert "    2026-05   2,590.00   4,975.00   +2,385.00\n" in text
+    # 15 seats x 159.00 = 2,385.00 more in May and in June; April as it was. Revenue (prospective, by days):
+    # the 15 seats' 2,385.00 a month from May to December add 19,080.00 over the 245 days left, 19,080.00 x
+    # 31/245 = 2,414.20 in May, give or take the øre of rounding each obligation's cumulative figure
+    assert "    2026-05   2,590.00   4,975.00   +2,385.00    2,639.66   5,053.87   +2,414.21\n" in text
     assert "    2026-04" not in text
-    assert "    3 months  7,770.00  12,540.00   +4,770.00  2026-04 to 2026-06\n" in text
+    assert (
+        "    3 months  7,770.00  12,540.00   +4,770.00    7,748.71  12,499.25   +4,750.54  2026-04 to 2026-06\n" in text
+    )
     assert text.endswith(
-        "1 contract changed, billing +NOK 4,770.00 over 3 months in 1 contract, "
-        "no ledger, so no invoiced month checked.\n"
+        "1 contract changed, billing +NOK 4,770.00 over 3 months in 1 contract, revenue +NOK 4,750.54 over 3 months "
+        "in 1 contract, no ledger, so no invoiced or closed month checked.\n"
     )
 
 
@@ -197,7 +228,10 @@ def test_a_renamed_file_is_not_a_removal_and_an_addition(history: History) -> No
     assert "~ contract C-2 (Acme AS)\n    seats quantity 20 -> 22\n" in text
     assert "+ contract" not in text and "- contract" not in text and "added" not in text and "removed" not in text
     # 2 seats x 159.00 = 318.00 a month
-    assert "    3 months  12,540.00  13,494.00     +954.00  2026-04 to 2026-06\n" in text
+    assert (
+        "    3 months  12,540.00  13,494.00     +954.00    12,505.64  13,457.03     +951.39  2026-04 to 2026-06\n"
+        in text
+    )
 
 
 def test_only_a_rename_changes_nothing(history: History, tmp_path: Path) -> None:
@@ -229,13 +263,19 @@ def test_a_back_dated_amendment_touches_invoiced_months(history: History, tmp_pa
     text = result.stdout
     assert text.startswith(f"Comparing HEAD ({clone.git('rev-parse', 'HEAD').strip()[:12]}) with the working tree\n")
     assert "      base price 500.00 -> 600.00 from 2026-03-01\n" in text
-    # March and April were invoiced by the run of 1 April at 500.00; May not yet
-    assert "    earlier     500.00    600.00     +100.00  2026-03; 1 invoiced month\n" in text
-    assert "    2026-04     500.00    600.00     +100.00  invoiced\n" in text
-    assert "    2026-05     500.00    600.00     +100.00\n" in text
+    # March and April were invoiced by the run of 1 April at 500.00; May not yet. Revenue by days (6,000.00
+    # over 365 days): 969.86 by 1 March; then 1,000.00 + 10 x 600.00 - 969.86 = 6,030.14 over the 306 days
+    # left: March 6,030.14 x 31/306 = 610.90, April x 61/306 = 1,202.09 -> 591.19. Nothing is closed.
+    assert (
+        "    earlier     500.00    600.00     +100.00      509.59    610.90     +101.31  2026-03; 1 invoiced month\n"
+        in text
+    )
+    assert "    2026-04     500.00    600.00     +100.00      493.15    591.19      +98.04  invoiced\n" in text
+    assert "    2026-05     500.00    600.00     +100.00      509.59    610.89     +101.30\n" in text
     assert text.endswith(
         "1 contract changed, billing +NOK 200.00 over 2 months (+NOK 100.00 in earlier months) in 1 contract, "
-        "2 invoiced months affected.\n"
+        "revenue +NOK 199.34 over 2 months (+NOK 101.31 in earlier months) in 1 contract, "
+        "2 invoiced months affected, 0 closed months affected.\n"
     )
     data = json.loads(diff(clone.path, "--as-of", "2026-04-05", "--months", "2", "--json").stdout)
     assert data["summary"]["invoiced_months"] == [
@@ -262,8 +302,13 @@ def test_usage_lines_are_marked_not_priced(history: History, tmp_path: Path) -> 
         ("2026-04", "0.00", True),
         ("2026-05", "0.00", True),
     ]
+    assert [(m["month"], m["difference"], m["depends_on_usage"]) for m in c4["revenue"][0]["months"]] == [
+        ("2026-04", "0.00", True),
+        ("2026-05", "0.00", True),
+    ]
     text = diff(clone.path, "--as-of", "2026-04-05", "--months", "2").stdout
-    assert "    2026-04     500.00    500.00        0.00  usage lines changed: depends on usage\n" in text
+    row = "    2026-04     500.00    500.00        0.00      493.15    493.15        0.00  "
+    assert f"{row}depends on usage: billing and revenue\n" in text
     assert "usage lines changed in 1 contract (depends on usage)" in text
 
 
@@ -334,7 +379,7 @@ def documented_output() -> str:
     section = text[text.index("## `avtale diff`") :]
     example = section[section.index("### A runnable example") :]
     blocks = re.findall(r"```text\n(.*?)```", example, re.DOTALL)
-    return blocks[0]
+    return str(blocks[0])
 
 
 def test_the_documented_example_prints_what_the_docs_say(tmp_path: Path) -> None:
@@ -348,7 +393,11 @@ def test_the_documented_example_prints_what_the_docs_say(tmp_path: Path) -> None
         author="Kari Nordmann",
         email="kari@skarvtind.example",
     )
-    for args in (("ledger", "init"), ("bill", "--as-of", "2026-03-01", "--apply")):
+    for args in (
+        ("ledger", "init"),
+        ("bill", "--as-of", "2026-03-01", "--apply"),
+        ("close", "2026-02", "--with-earlier", "--as-of", "2026-03-01"),
+    ):
         done = avtale(root, *args)
         assert done.exit_code == 0, done.output
     team = root / "plans" / "team.avt"
