@@ -59,8 +59,10 @@ class FastParser:
                     raise NotImplementedError(f"the literal {t.pattern.value!r} is also a {sorted(matched)}")
             alternatives.append(f"(?P<{t.name}>{t.pattern.to_regexp()})")
         space = lark.get_terminal("WS").pattern.to_regexp()
-        self.space = re.compile(f"(?:{space})*")
-        self.pattern = re.compile(f"(?:{space})*(?:{'|'.join(alternatives)})")
+        # Possessive (`*+`): whitespace is taken whole or not at all. A plain `*` around WS's own `+` lets the
+        # engine try every split of a run when no token follows it (a file's end), which doubles per character.
+        self.space = re.compile(f"(?:{space})*+")
+        self.pattern = re.compile(f"(?:{space})*+(?:{'|'.join(alternatives)})")
         self.term_callbacks = {k: v for k, v in callbacks.items() if isinstance(k, str)}
         # Per state: token type -> (shift target, None) or (None, (size, callback or None, origin)).
         self.actions: list[dict[str, tuple[Any, Any]]] = [{} for _ in range(max(table.states) + 1)]

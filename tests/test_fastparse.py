@@ -8,9 +8,13 @@ accept what Lark rejects, nor read what Lark accepts differently.
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -42,6 +46,17 @@ FILES = sorted(
 )
 
 
+def _deep(value: Any) -> Any:
+    """`value` with every attrs field compared, spans too (the AST's `==` leaves them out on purpose)."""
+    if attrs.has(type(value)):
+        return (type(value).__name__, *(_deep(getattr(value, f.name)) for f in attrs.fields(type(value))))
+    if isinstance(value, (list, tuple)):
+        return tuple(_deep(v) for v in value)
+    if isinstance(value, Decimal):
+        return ("Decimal", str(value))  # 1.0 and 1.00 are equal Decimals, but print differently
+    return value
+
+
 def _comments(tokens: list[Token]) -> list[tuple[str, int, int, int, int]]:
     return [(str(t), t.line, t.column, t.end_line, t.end_column) for t in tokens]  # type: ignore[misc]
 
@@ -55,10 +70,10 @@ def _lark(text: str) -> tuple[Any, ...] | None:
         decls = parser.lark.parse(text)
     except UnexpectedInput:
         return None
-    return decls, _comments(parser.comments), list(parser.builder.diagnostics)
+    return _deep(decls), _comments(parser.comments), _deep(list(parser.builder.diagnostics))
 
 
-def _fast(text: str) -> tuple[Any, ...] | None:
+def _fast_raw(text: str) -> tuple[Any, list[Token], list[Any]] | None:
     """The fast path alone, or None where it hands the text back."""
     from dsl.fastparse import NotFast
 
@@ -70,7 +85,15 @@ def _fast(text: str) -> tuple[Any, ...] | None:
         decls = parser.fast.parse(text)
     except NotFast:
         return None
-    return decls, _comments(parser.comments), list(parser.builder.diagnostics)
+    return decls, list(parser.comments), list(parser.builder.diagnostics)
+
+
+def _fast(text: str) -> tuple[Any, ...] | None:
+    raw = _fast_raw(text)
+    if raw is None:
+        return None
+    decls, comments, diagnostics = raw
+    return _deep(decls), _comments(comments), _deep(diagnostics)
 
 
 def _agree(text: str) -> bool:
@@ -132,7 +155,7 @@ def test_corner_cases_agree_with_lark(text: str) -> None:
 
 
 def test_a_keyword_where_a_name_stands_is_a_name() -> None:
-    fast = _fast('customer start { name "x" }')
+    fast = _fast_raw('customer start { name "x" }')
     assert fast is not None
     (customer,) = fast[0]
     assert customer.id.name == "start"
@@ -140,19 +163,40 @@ def test_a_keyword_where_a_name_stands_is_a_name() -> None:
 
 def test_positions_count_lines_and_columns_as_lark_does() -> None:
     text = '\n\n   customer   acme {\n\tname "x"   # note\n}\n'
-    fast = _fast(text)
+    fast = _fast_raw(text)
     assert fast is not None
     (customer,) = fast[0]
     # line 3, column 4 (three spaces), to the closing brace on line 5, column 2
     assert (customer.span.line, customer.span.column, customer.span.end_line, customer.span.end_column) == (3, 4, 5, 2)
     # the comment: a tab and `name "x"   ` are 12 characters, so `#` is column 13, and 6 long
-    assert fast[1] == [("# note", 4, 13, 4, 19)]
+    assert _comments(fast[1]) == [("# note", 4, 13, 4, 19)]
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(source_files)
 def test_generated_files_parse_as_lark_parses_them(file: Any) -> None:
     text = format_source(file)
+    assert _agree(text)
+
+
+@st.composite
+def respaced(draw: st.DrawFn) -> str:
+    """A generated file with its spaces and line breaks replaced by other whitespace, and comments at line ends
+    (outside strings: the printer's lines hold at most their quoted text)."""
+    text = format_source(draw(source_files))
+    out: list[str] = []
+    for line in text.split("\n"):
+        pieces = line.split('"')
+        for i in range(0, len(pieces), 2):  # even pieces lie outside quotes
+            pieces[i] = pieces[i].replace(" ", draw(st.sampled_from([" ", "\t", "  ", " \f", "\ufeff "])))
+        comment = draw(st.sampled_from(["", "", " # note", "\t#"]))
+        out.append('"'.join(pieces) + comment)
+    return draw(st.sampled_from(["\n", "\r\n", "\n\n"])).join(out)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(respaced())
+def test_generated_files_with_other_whitespace_and_comments_parse_as_lark_parses_them(text: str) -> None:
     assert _agree(text)
 
 
@@ -176,3 +220,17 @@ def damaged(draw: st.DrawFn) -> str:
 @given(damaged())
 def test_damaged_files_are_read_as_lark_reads_them_or_handed_back(text: str) -> None:
     _agree(text)
+
+
+def test_long_runs_of_whitespace_cost_what_they_are_long() -> None:
+    # Whitespace before nothing (a file's end, or a character no token starts with) once made the token pattern
+    # try every split of the run: 22 characters took seconds, 40 would take days. A child process, so that a
+    # regression fails on the timeout instead of hanging the suite.
+    code = (
+        "from dsl.parser import parse\n"
+        "r = parse('customer a { name \"x\" }' + ' ' * 10_000 + '\\r\\n' * 5_000)\n"
+        "assert r.file is not None\n"
+        "r = parse('customer a {\\n' + ' ' * 10_000 + '\u00f8\\n}\\n')\n"
+        "assert r.file is None\n"
+    )
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, timeout=60)
