@@ -20,6 +20,7 @@ CODES: dict[str, str] = {
     "E0107": "unclosed block",
     "E0108": "unmatched closing brace",
     "E0109": "file cannot be read",
+    "E0110": "index month and value run together",
     "E0201": "conflicting pricing rules",
     "E0202": "missing pricing rule",
     "E0203": "tier bounds must increase",

@@ -316,7 +316,19 @@ class AstBuilder(Transformer[Token, Any]):
         return ast.NegativeStmt(span=self.sp(c))
 
     def index_value(self, c: list[Child]) -> ast.IndexValue:
-        return ast.IndexValue(month=self.year_month(c[0]), value=self.decimal(c[1]), span=self.sp(c))
+        month, value = c[0], c[1]
+        if value.line == month.end_line and value.column == month.end_column:
+            # `2026-01-05` lexes as the month 2026-01 and the value -05: no space, so no value was meant
+            self.diagnostics.append(
+                error(
+                    "E0110",
+                    f"`{month}{value}` is not a month and a value",
+                    self.sp(c),
+                    label="a month (YYYY-MM) and its value need a space between them",
+                    help=f"write the month and its value apart: `{month} {str(value).lstrip('-')}`",
+                )
+            )
+        return ast.IndexValue(month=self.year_month(month), value=self.decimal(value), span=self.sp(c))
 
     # ------------------------------------------------------------ pricing
     def flat_price(self, c: list[Child]) -> ast.FlatPrice:

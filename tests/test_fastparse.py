@@ -113,8 +113,9 @@ def test_the_fast_path_is_on() -> None:
 def test_every_file_of_the_project_parses_as_lark_parses_it(path: Path) -> None:
     text = path.read_text("utf-8").removeprefix("\ufeff")
     read = _agree(text)
-    if _lark(text) is not None:
-        assert read, "the fast path handed back a file Lark reads: every valid file should take the fast path"
+    if "/bad/" not in path.as_posix():
+        # mistakes may be handed back (`2026-02-119.2` in an index lexes as a date first), valid files never
+        assert read, "the fast path handed back a valid file: it should take the fast path"
 
 
 def test_the_files_cover_good_and_bad_input() -> None:
