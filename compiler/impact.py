@@ -10,6 +10,13 @@ depend on usage the workspace's history does not hold (and, for the months ahead
 happened yet). They are left out of the amounts, and a month whose usage-dependent lines differ
 between the sides (another rule, metric, period or minimum) is marked as depending on usage.
 
+For revenue (compiler/revenue_impact.py) the impact also holds what billing knows of variable
+consideration up to a `reach` (the horizon's end, or later when months closed for revenue lie beyond
+it), whenever it is billed: the true-ups priced without usage and the prepaid credits, and the
+variable lines that differ. A true-up is billed when its contract year ends, after the horizon
+maybe, while its revenue lands inside it: a contract with a minimum is lowered to the end of the
+contract year running at the reach.
+
 Pure: the horizon's first month comes in as an argument, never from a clock.
 """
 
@@ -26,11 +33,14 @@ from compiler import model
 from compiler.billing.lines import (
     BillableLine,
     DiscountLine,
+    DrawdownLine,
     LineId,
     MinimumLine,
+    PrepaidLine,
     RecurringLine,
     Tax,
     UsageLine,
+    service_end,
     service_start,
 )
 from compiler.billing.lower import lower
@@ -67,14 +77,30 @@ class Month:
 
 
 @attrs.frozen(kw_only=True)
-class TrueUp:
-    """A minimum true-up priced without usage (its contract year has no usage lines), on each side:
-    revenue needs it, since a revenue plan leaves true-ups out (variable consideration)."""
+class Known:
+    """A line of variable consideration whose amount billing knows without usage, on each side: a minimum
+    true-up of a contract year without usage lines, or a prepaid credit. Revenue needs them, since a
+    revenue plan leaves them out (variable consideration, known when billed)."""
 
     id: LineId
     currency: str
     before: Decimal | None
     after: Decimal | None
+
+
+@attrs.frozen(kw_only=True)
+class VariableLine:
+    """A line of variable consideration whose revenue may differ between the sides: usage, a discount on
+    it, a true-up of a year with usage, a prepaid credit or a drawdown from one."""
+
+    id: LineId
+    year: tuple[date, date] | None = None
+    """A drawdown's contract year: its prepaid credit's period."""
+    served: date | None = None
+    """A drawdown's usage: the day after its last day of service."""
+
+    def sort_key(self) -> tuple[LineId, tuple[date, date], date]:
+        return (self.id, self.year or (date.min, date.min), self.served or date.min)
 
 
 @attrs.frozen(kw_only=True)
@@ -84,12 +110,16 @@ class ContractImpact:
     """Every month of the horizon, for each currency the contract bills in on either side."""
     earlier: tuple[Month, ...]
     """Months before the horizon whose billing differs: what the next bill run corrects."""
-    variable: tuple[LineId, ...] = ()
+    variable: tuple[VariableLine, ...] = ()
     """Lines of variable consideration that differ (usage, its discounts, true-ups of years with usage,
-    a prepaid credit and its drawdowns) whose period starts before the horizon's end, billed by then or
-    not: the months whose revenue depends on usage."""
-    true_ups: tuple[TrueUp, ...] = ()
-    """Every true-up priced without usage on either side, billed before the horizon's end."""
+    a prepaid credit and its drawdowns) whose period starts before the reach, billed by then or not:
+    the months whose revenue depends on usage."""
+    known: tuple[Known, ...] = ()
+    """Every true-up priced without usage and every prepaid credit on either side whose period starts
+    before the reach, billed by then or not."""
+    ends: tuple[date | None, date | None] = (None, None)
+    """The day after the contract's last day on each side, when it ends (a term without renewal, or a
+    termination): a prepaid credit expires with it."""
 
     @property
     def differs(self) -> bool:
@@ -138,8 +168,12 @@ class _Side:
     usage: Mapping[Key, tuple[date, object]]
     """Usage-dependent lines: (billing month, what their amount is computed from)."""
     blocked: Mapping[date, tuple[str, ...]]
-    late: Mapping[Key, object] = attrs.field(factory=dict)
-    """Usage-dependent lines billed after the horizon whose period starts inside it: their terms."""
+    dependent: Mapping[Key, tuple[VariableLine, object]] = attrs.field(factory=dict)
+    """Usage-dependent lines whose period starts before the reach, billed when they may: their terms."""
+    known: Mapping[Key, Decimal] = attrs.field(factory=dict)
+    """True-ups priced without usage and prepaid credits whose period starts before the reach: net."""
+    end: date | None = None
+    """The schedule's end: the day after the contract's last day, if it ends."""
 
 
 def _month(day: date) -> date:
@@ -150,47 +184,68 @@ def _usage_signature(line: UsageLine) -> object:
     return tuple((p.start, p.end, p.metric, p.rule) for p in line.pieces)
 
 
-def _priced_side(contract: model.Contract, indices: Mapping[str, model.Index], horizon: Horizon) -> _Side:
-    schedule = lower(contract, indices, horizon.end)
-    usage_lines = [line for line in schedule.lines if isinstance(line, UsageLine)]
+def _priced_side(
+    contract: model.Contract, indices: Mapping[str, model.Index], horizon: Horizon, reach: date, until: date
+) -> _Side:
+    """One side's lines, lowered before `until` (at or after the reach) and priced as a bill run on the
+    day before it prices them: billing's figures are the lines billed in the horizon, revenue's what
+    starts before the reach."""
+    schedule = lower(contract, indices, until)
+    usage_lines = {line.id: line for line in schedule.lines if isinstance(line, UsageLine)}
+    credits = {line.id: line.amount for line in schedule.lines if isinstance(line, PrepaidLine)}
     usage: dict[Key, tuple[date, object]] = {}
+    dependent: dict[Key, tuple[VariableLine, object]] = {}
     kept: list[BillableLine] = []
-    late: dict[Key, object] = {}
+
+    def depends(line: BillableLine, terms: object) -> None:
+        """A usage-dependent line: for billing if billed in the horizon, for revenue if it starts before the reach."""
+        key = (line.id, line.tax)
+        if line.billing_date < horizon.end:
+            usage[key] = (_month(line.billing_date), terms)
+        if line.id.period_start < reach:
+            dependent[key] = (VariableLine(id=line.id), terms)
+
     for line in schedule.lines:
-        if line.billing_date >= horizon.end:
-            if isinstance(line, UsageLine) and line.id.period_start < horizon.end:
-                late[line.id, line.tax] = _usage_signature(line)
-            elif isinstance(line, DiscountLine) and line.base.kind == "usage" and line.id.period_start < horizon.end:
-                late[line.id, line.tax] = (line.percent, line.window_start, line.window_end)
-            continue
         if isinstance(line, UsageLine):
-            usage[line.id, line.tax] = (_month(line.billing_date), _usage_signature(line))
+            depends(line, _usage_signature(line))
         elif isinstance(line, DiscountLine) and line.base.kind == "usage":
-            usage[line.id, line.tax] = (_month(line.billing_date), (line.percent, line.window_start, line.window_end))
+            depends(line, (line.percent, line.window_start, line.window_end))
+        elif isinstance(line, DrawdownLine):
+            base = usage_lines.get(line.base)
+            if line.id.period_start < reach and base is not None:
+                served = service_end(base)
+                year = (line.year.period_start, line.year.period_end)
+                terms = (_usage_signature(base), line.year, credits.get(line.year))
+                dependent[line.id, line.tax] = (VariableLine(id=line.id, year=year, served=served), terms)
+            kept.append(line)
         else:
             kept.append(line)
     # Usage-dependent lines are never priced (there is no usage to price them with): the rest are
     # priced as the bill run prices them.
-    priced = price_schedule(attrs.evolve(schedule, lines=tuple(kept)), {}, horizon.end - timedelta(days=1))
+    priced = price_schedule(attrs.evolve(schedule, lines=tuple(kept)), {}, until - timedelta(days=1))
     lines: dict[Key, BillableLine] = {(line.id, line.tax): line for line in kept}
     fixed: dict[Key, tuple[date, Decimal]] = {}
+    known: dict[Key, Decimal] = {}
     exact_fixed: list[tuple[date, Fraction]] = []  # (first billed day, exact amount) of the lines usage never moves
-    dependent: list[tuple[Key, MinimumLine]] = []
+    minimums: list[MinimumLine] = []
     for found in priced.lines:
         key = (found.id, found.tax)
         line = lines[key]
         if isinstance(line, MinimumLine) and any(
-            line.id.period_start <= service_start(u) < line.id.period_end for u in usage_lines
+            line.id.period_start <= service_start(u) < line.id.period_end for u in usage_lines.values()
         ):
-            dependent.append((key, line))
+            minimums.append(line)
             continue
-        fixed[key] = (_month(line.billing_date), found.net)
+        if line.billing_date < horizon.end:
+            fixed[key] = (_month(line.billing_date), found.net)
+        if isinstance(line, MinimumLine | PrepaidLine) and line.id.period_start < reach:
+            known[key] = found.net
         if not isinstance(line, MinimumLine):
             exact_fixed.append((found.start, found.exact))
-    for key, minimum in dependent:  # a true-up over a year with usage: its terms and the year's fixed lines
+    for minimum in minimums:  # a true-up over a year with usage: its terms and the year's fixed lines
         start, end = minimum.id.period_start, minimum.id.period_end
         in_year = sum((amount for day, amount in exact_fixed if start <= day < end), Fraction(0))
-        usage[key] = (_month(minimum.billing_date), (minimum.minimum, in_year))
+        depends(minimum, (minimum.minimum, in_year))
     blocked: dict[date, list[str]] = {}
     for line in schedule.lines:
         if isinstance(line, RecurringLine) and line.blocked and line.billing_date < horizon.end:
@@ -201,7 +256,17 @@ def _priced_side(contract: model.Contract, indices: Mapping[str, model.Index], h
         fixed=fixed,
         usage=usage,
         blocked={month: tuple(reasons) for month, reasons in blocked.items()},
-        late=late,
+        dependent=dependent,
+        known=known,
+        end=schedule.end,
+    )
+
+
+def _pair(old: _Side | None, new: _Side | None, currency: str) -> tuple[_Side | None, _Side | None]:
+    """Each side, if it bills in `currency`."""
+    return (
+        old if old is not None and old.currency == currency else None,
+        new if new is not None and new.currency == currency else None,
     )
 
 
@@ -210,11 +275,10 @@ def _compare(contract: str, old: _Side | None, new: _Side | None, horizon: Horiz
     starts = horizon.month_starts()
     months: list[Month] = []
     earlier: list[Month] = []
-    variable: set[LineId] = set()
-    true_ups: list[TrueUp] = []
+    variable: dict[tuple[LineId, tuple[date, date], date], VariableLine] = {}
+    known: list[Known] = []
     for currency in currencies:
-        was = old if old is not None and old.currency == currency else None
-        now = new if new is not None and new.currency == currency else None
+        was, now = _pair(old, new, currency)
         sums: dict[date, list[Decimal]] = {}
         changed: dict[date, set[LineId]] = {}
         usage: set[date] = set()
@@ -223,32 +287,28 @@ def _compare(contract: str, old: _Side | None, new: _Side | None, horizon: Horiz
             for i, found in enumerate(priced):
                 if found is not None:
                     sums.setdefault(found[0], [ZERO, ZERO])[i] += found[1]
-            if key[0].kind == "minimum":
-                true_ups.append(
-                    TrueUp(
-                        id=key[0],
-                        currency=currency,
-                        before=priced[0][1] if priced[0] is not None else None,
-                        after=priced[1][1] if priced[1] is not None else None,
-                    )
-                )
             if priced[0] is None or priced[1] is None or priced[0] != priced[1]:
-                if key[0].kind in ("prepaid", "drawdown"):
-                    variable.add(key[0])
                 for found in priced:
                     if found is not None:
                         changed.setdefault(found[0], set()).add(key[0])
         for key in (was.usage.keys() if was else set()) | (now.usage.keys() if now else set()):
             terms = (was.usage.get(key) if was else None, now.usage.get(key) if now else None)
             if terms[0] is None or terms[1] is None or terms[0] != terms[1]:
-                variable.add(key[0])
                 for seen in terms:
                     if seen is not None:
                         changed.setdefault(seen[0], set()).add(key[0])
                         usage.add(seen[0])
-        for key in (was.late.keys() if was else set()) | (now.late.keys() if now else set()):
-            if (was.late.get(key) if was else None) != (now.late.get(key) if now else None):
-                variable.add(key[0])
+        for key in (was.dependent.keys() if was else set()) | (now.dependent.keys() if now else set()):
+            lines = (was.dependent.get(key) if was else None, now.dependent.get(key) if now else None)
+            if lines[0] is None or lines[1] is None or lines[0][1] != lines[1][1]:
+                for line in lines:
+                    if line is not None:
+                        variable[line[0].sort_key()] = line[0]
+        for key in (was.known.keys() if was else set()) | (now.known.keys() if now else set()):
+            net = (was.known.get(key) if was else None, now.known.get(key) if now else None)
+            known.append(Known(id=key[0], currency=currency, before=net[0], after=net[1]))
+            if key[0].kind == "prepaid" and net[0] != net[1]:  # the breakage, or the drawdowns, move with it
+                variable[VariableLine(id=key[0]).sort_key()] = VariableLine(id=key[0])
         blocked_before = was.blocked if was else {}
         blocked_after = now.blocked if now else {}
         every = set(sums) | set(changed) | set(blocked_before) | set(blocked_after)
@@ -274,20 +334,39 @@ def _compare(contract: str, old: _Side | None, new: _Side | None, horizon: Horiz
         contract=contract,
         months=tuple(months),
         earlier=tuple(earlier),
-        variable=tuple(sorted(variable)),
-        true_ups=tuple(sorted(true_ups, key=lambda t: (t.currency, t.id))),
+        variable=tuple(variable[k] for k in sorted(variable)),
+        known=tuple(sorted(known, key=lambda k: (k.currency, k.id))),
+        ends=(old.end if old is not None else None, new.end if new is not None else None),
     )
 
 
+def _until(contract: model.Contract, reach: date) -> date:
+    """Where to lower a contract to: the reach, or, with a minimum, the end of the contract year running
+    at it (its true-up is billed then), plus the day a bill run on that day lowers to."""
+    if contract.minimum is None:
+        return reach
+    year = 1
+    while add_months(contract.start, 12 * year) < reach:
+        year += 1
+    return max(reach, add_months(contract.start, 12 * year) + timedelta(days=1))
+
+
 def money_impact(
-    old: model.Workspace, new: model.Workspace, contracts: Iterable[str], horizon: Horizon
+    old: model.Workspace,
+    new: model.Workspace,
+    contracts: Iterable[str],
+    horizon: Horizon,
+    reach: date | None = None,
 ) -> tuple[ContractImpact, ...]:
     """Each contract's billing before and after, by month: the horizon's months, and earlier months
-    whose billing differs. Only the contracts named are lowered (those whose inputs changed)."""
+    whose billing differs; and its variable consideration up to `reach` (the horizon's end unless
+    later), for revenue. Only the contracts named are lowered (those whose inputs changed)."""
+    reach = max(reach or horizon.end, horizon.end)
     impacts = []
     for cid in sorted(set(contracts)):
         was, now = old.contracts.get(cid), new.contracts.get(cid)
-        before = _priced_side(was, old.indices, horizon) if was is not None else None
-        after = _priced_side(now, new.indices, horizon) if now is not None else None
+        until = max([reach, *(_until(c, reach) for c in (was, now) if c is not None)])
+        before = _priced_side(was, old.indices, horizon, reach, until) if was is not None else None
+        after = _priced_side(now, new.indices, horizon, reach, until) if now is not None else None
         impacts.append(_compare(cid, before, after, horizon))
     return tuple(impacts)

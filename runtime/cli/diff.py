@@ -66,7 +66,8 @@ def diff(ctx: Context, revs: tuple[str, ...], months: str, as_of: str | None, as
     own rules, and their revenue plans made; usage is not priced (its months are marked `depends
     on usage`). With a ledger, months whose changed lines were already invoiced are flagged (the
     next bill run corrects them), and so are months closed for revenue whose revenue changes (a
-    catch-up in the first open month). Exit status: 0 no change, 2 changes, 1 error.
+    catch-up in the first open month; revenue is compared up to it, also past the horizon).
+    Exit status: 0 no change, 2 changes, 1 error.
     """
     horizon = _months(months)
     day = _as_of(as_of)

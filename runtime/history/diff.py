@@ -149,7 +149,7 @@ def closed_months(latest: date | None, impacts: Iterable[RevenueImpact]) -> froz
     return frozenset(
         (impact.contract, m.month)
         for impact in impacts
-        for m in (*impact.earlier, *impact.months)
+        for m in (*impact.earlier, *impact.months, *impact.later)
         if m.month <= latest and m.differs
     )
 
@@ -165,19 +165,27 @@ def build_report(
     months already invoiced when there is a ledger. The report, and warnings to print."""
     changes = compare(old[1], new[1])
     horizon = Horizon.starting(as_of, months)
-    impacts = money_impact(old[1], new[1], (a.contract for a in changes.affected), horizon)
-    revenue = revenue_impact(old[1], new[1], impacts, horizon)
     warnings: list[str] = []
     invoiced: frozenset[tuple[str, date]] = frozenset()
     latest: date | None = None
     if ledger is not None:
         try:
-            invoiced = invoiced_months(ledger, impacts)
             latest = max((c.month for c in ledger.closed_months()), default=None)
         except LedgerError as exc:
             warnings.append(f"warning: cannot read the ledger, so invoiced and closed months are not flagged: {exc}")
             ledger = None
-            invoiced = frozenset()
+    # revenue is compared up to the first open month at least: a closed month beyond the horizon that
+    # the change touches is part of the catch-up
+    reach = max(horizon.end, add_months(latest, 1)) if latest is not None else horizon.end
+    impacts = money_impact(old[1], new[1], (a.contract for a in changes.affected), horizon, reach)
+    revenue = revenue_impact(old[1], new[1], impacts, horizon, reach)
+    if ledger is not None:
+        try:
+            invoiced = invoiced_months(ledger, impacts)
+        except LedgerError as exc:
+            warnings.append(f"warning: cannot read the ledger, so invoiced and closed months are not flagged: {exc}")
+            ledger = None
+            latest = None
     names: dict[str, str] = {}
     for side in (old[1], new[1]):  # the new side's name wins
         for impact in impacts:
@@ -337,9 +345,27 @@ def _catch_up(report: DiffReport, contract: str, currency: str, revenue: Iterabl
     known = sum((m.difference for m in closed), ZERO)
     usage = " and usage revenue may change" if any(m.usage for m in closed) else ""
     where = f"{_month(report.first_open)}, the first open month"
+    beyond = _beyond(report, closed, currency)
     return (
         f"closed {'months' if len(closed) > 1 else 'month'} {span}: revenue {signed(known, currency)}{usage}; "
-        f"closed figures are never rewritten: the difference is posted as a catch-up in {where}"
+        f"{beyond}closed figures are never rewritten: the difference is posted as a catch-up in {where}"
+    )
+
+
+def _beyond(report: DiffReport, closed: list[RevenueMonth], currency: str) -> str:
+    """The closed months after the horizon, which its table does not show: `2026-03 lies beyond the horizon
+    (revenue 1,019.17 -> 1,529.65, +510.48); `."""
+    later = [m for m in closed if m.month >= report.horizon.end]
+    if not later:
+        return ""
+    names = ", ".join(_month(m.month) for m in later)
+    before = sum((m.before for m in later), ZERO)
+    after = sum((m.after for m in later), ZERO)
+    usage = ", and usage revenue may change" if any(m.usage for m in later) else ""
+    verb = "lies" if len(later) == 1 else "lie"
+    return (
+        f"{names} {verb} beyond the horizon (revenue {money(before, currency)} -> {money(after, currency)}, "
+        f"{signed(after - before, currency)}{usage}); "
     )
 
 
@@ -349,13 +375,15 @@ def _table(report: DiffReport, impact: ContractImpact, revenue: RevenueImpact | 
     span = f"{_month(first)} to {_month(last)}"
     revenue_months = revenue.months if revenue is not None else ()
     revenue_earlier = revenue.earlier if revenue is not None else ()
+    revenue_later = revenue.later if revenue is not None else ()
     for currency in sorted(set(impact.currencies) | set(revenue.currencies if revenue is not None else ())):
         billing = {m.month: m for m in impact.months if m.currency == currency}
         recognised = {m.month: m for m in revenue_months if m.currency == currency}
         shown = sorted({m for m, b in billing.items() if b.differs} | {m for m, r in recognised.items() if r.differs})
         earlier = [m for m in impact.earlier if m.currency == currency]
         earlier_revenue = [m for m in revenue_earlier if m.currency == currency]
-        if not shown and not earlier and not earlier_revenue:
+        later_revenue = [m for m in revenue_later if m.currency == currency]
+        if not shown and not earlier and not earlier_revenue and not later_revenue:
             lines.append(f"billing and revenue unchanged, {span}")
             continue
         rows: list[Row] = []
@@ -390,7 +418,7 @@ def _table(report: DiffReport, impact: ContractImpact, revenue: RevenueImpact | 
                 lines.append(f"{_month(m.month)} before, not priced: {reason}")
             for reason in m.blocked_after:
                 lines.append(f"{_month(m.month)} after, not priced: {reason}")
-        note = _catch_up(report, impact.contract, currency, (*revenue_earlier, *revenue_months))
+        note = _catch_up(report, impact.contract, currency, (*revenue_earlier, *revenue_months, *revenue_later))
         if note:
             lines.append(note)
     return lines
@@ -415,16 +443,49 @@ def _differences(months: Iterable[Month | RevenueMonth]) -> dict[str, Decimal]:
     return totals
 
 
+def _every(impact: ContractImpact | RevenueImpact) -> tuple[Month | RevenueMonth, ...]:
+    later = impact.later if isinstance(impact, RevenueImpact) else ()
+    return (*impact.earlier, *impact.months, *later)
+
+
+VARIABLE_KINDS = (
+    ("usage lines", ("usage", "discount")),
+    ("prepaid credits", ("prepaid", "drawdown")),
+    ("minimum true-ups", ("minimum",)),
+)
+"""What the summary calls each kind of variable line that differs."""
+
+
+def _variable_phrase(report: DiffReport) -> str | None:
+    """`usage lines changed in 2 contracts, prepaid credits changed in 1 contract (depends on usage)`: what
+    differs among the lines whose amounts depend on usage, in the contracts where a month is marked."""
+    marked = {i.contract for i in report.impacts if any(m.usage for m in _every(i))}
+    marked |= {r.contract for r in report.revenue if any(m.usage for m in _every(r))}
+    parts = []
+    for words, kinds in VARIABLE_KINDS:
+        count = sum(
+            1 for i in report.impacts if i.contract in marked and any(line.id.kind in kinds for line in i.variable)
+        )
+        if count:
+            parts.append(f"{words} changed in {_plural(count, 'contract')}")
+    return f"{', '.join(parts)} ({USAGE_NOTE})" if parts else None
+
+
 def _money_phrase(what: str, report: DiffReport, impacts: Sequence[ContractImpact] | Sequence[RevenueImpact]) -> str:
     """`billing +NOK 540.00 over 3 months (+NOK 200.00 in earlier months) in 2 contracts`."""
     months = _plural(report.horizon.months, "month")
     amounts = [signed_total(v, c) for c, v in sorted(_differences(m for i in impacts for m in i.months).items()) if v]
     phrase = f"{what} {' and '.join(amounts)} over {months}" if amounts else f"{what} unchanged over {months}"
     earlier = _differences(m for i in impacts for m in i.earlier)
-    before = [signed_total(v, c) for c, v in sorted(earlier.items()) if v]
-    if before:
-        phrase += f" ({' and '.join(before)} in earlier months)"
-    moved = sum(1 for i in impacts if any(m.difference for m in (*i.months, *i.earlier)))
+    later = _differences(m for i in impacts if isinstance(i, RevenueImpact) for m in i.later)
+    aside = []
+    for where, totals in (("earlier months", earlier), ("closed months after the horizon", later)):
+        moves = [signed_total(v, c) for c, v in sorted(totals.items()) if v]
+        if moves:
+            aside.append(f"{' and '.join(moves)} in {where}")
+    if aside:
+        phrase += f" ({', '.join(aside)})"
+    moved = sum(1 for i in impacts if any(m.difference for m in _every(i)))
     if moved:
         phrase += f" in {_plural(moved, 'contract')}"
     return phrase
@@ -446,10 +507,9 @@ def summary(report: DiffReport) -> str:
                 parts.append(f"{_plural(count, one, many)} {status}")
     parts.append(_money_phrase("billing", report, report.impacts))
     parts.append(_money_phrase("revenue", report, report.revenue))
-    usage = {i.contract for i in report.impacts if any(m.usage for m in (*i.months, *i.earlier))}
-    usage |= {r.contract for r in report.revenue if any(m.usage for m in (*r.months, *r.earlier))}
-    if usage:
-        parts.append(f"usage lines changed in {_plural(len(usage), 'contract')} ({USAGE_NOTE})")
+    variable = _variable_phrase(report)
+    if variable:
+        parts.append(variable)
     if report.ledger:
         parts.append(f"{_plural(len(report.invoiced), 'invoiced month')} affected")
         parts.append(f"{_plural(len(report.closed), 'closed month')} affected")
@@ -561,7 +621,7 @@ def _revenue_json(report: DiffReport, impact: RevenueImpact) -> list[dict[str, A
     revenue = []
     for currency in impact.currencies:
         before, after = impact.total(currency)
-        every = [m for m in (*impact.earlier, *impact.months) if m.currency == currency]
+        every = [m for m in _every(impact) if m.currency == currency]
         closed = [m for m in every if (impact.contract, m.month) in report.closed]
         revenue.append(
             {
@@ -571,6 +631,9 @@ def _revenue_json(report: DiffReport, impact: RevenueImpact) -> list[dict[str, A
                 ],
                 "earlier": [
                     _revenue_month_json(report, impact.contract, m) for m in impact.earlier if m.currency == currency
+                ],
+                "later": [
+                    _revenue_month_json(report, impact.contract, m) for m in impact.later if m.currency == currency
                 ],
                 "total": {
                     "before": _exact(before, currency),
@@ -582,6 +645,7 @@ def _revenue_json(report: DiffReport, impact: RevenueImpact) -> list[dict[str, A
                     "amount": _exact(sum((m.difference for m in closed), ZERO), currency),
                     "depends_on_usage": any(m.usage for m in closed),
                     "posted_in": _month(report.first_open) if report.first_open is not None else None,
+                    "beyond_horizon": [_month(m.month) for m in closed if m.month >= report.horizon.end],
                 }
                 if closed
                 else None,
@@ -591,7 +655,8 @@ def _revenue_json(report: DiffReport, impact: RevenueImpact) -> list[dict[str, A
 
 
 def _amounts(totals: dict[str, Decimal]) -> dict[str, str]:
-    return {c: _exact(v, c) for c, v in sorted(totals.items())}
+    """The currencies whose total moves: none when the text says `unchanged`."""
+    return {c: _exact(v, c) for c, v in sorted(totals.items()) if v}
 
 
 def render_json(report: DiffReport) -> str:
@@ -643,6 +708,7 @@ def render_json(report: DiffReport) -> str:
             "billing_earlier_difference": _amounts(_differences(m for i in report.impacts for m in i.earlier)),
             "revenue_difference": _amounts(_differences(m for r in report.revenue for m in r.months)),
             "revenue_earlier_difference": _amounts(_differences(m for r in report.revenue for m in r.earlier)),
+            "revenue_later_difference": _amounts(_differences(m for r in report.revenue for m in r.later)),
             "invoiced_months": [
                 {"contract": contract, "month": _month(month)} for contract, month in sorted(report.invoiced)
             ],

@@ -31,6 +31,7 @@ from compiler.revenue.consideration import whole
 from compiler.revenue.methods import first_of_month, months_between, next_month, spread_daily
 from compiler.revenue.plan import plan_and_schedule, policy_of
 from compiler.revenue.records import RevenuePlan
+from compiler.revenue.variable import landing
 from dsl.ast import Aggregation
 from runtime.ledger.documents import IssuedDocument
 from runtime.revenue.cutover import BilledBefore, billed_before
@@ -198,18 +199,21 @@ def _variable(
             split = _usage_months(line, usage, functions)
             weights[line.id, line.tax] = split
             _spread(found, line.id.charge, priced.net, split, end, currency)
-        elif isinstance(line, MinimumLine) and priced.net:
-            month = first_of_month(line.id.period_end - timedelta(days=1))
-            if month < end:
-                _add(found, ("minimum", month, "scheduled"), priced.net)
-        elif isinstance(line, PrepaidLine | DrawdownLine) and priced.net:
-            year = line.id if isinstance(line, PrepaidLine) else line.year
-            expiry = min(year.period_end, life_end) if life_end is not None else year.period_end
-            # a drawdown whose usage period runs past the year's expiry: in the month that usage period ends
-            served = priced.end if isinstance(line, DrawdownLine) else expiry
-            month = first_of_month(max(expiry, served) - timedelta(days=1))
-            if month < end:
-                _add(found, (PREPAID_OBLIGATION, month, "scheduled"), priced.net)
+        elif isinstance(line, MinimumLine | PrepaidLine | DrawdownLine) and priced.net:
+            year = line.year if isinstance(line, DrawdownLine) else line.id
+            where = landing(
+                line.id.kind,
+                line.id.period_start,
+                line.id.period_end,
+                "ifrs15",
+                life_end=life_end,
+                year=(year.period_start, year.period_end),
+                served=priced.end if isinstance(line, DrawdownLine) else None,
+            )
+            obligation = "minimum" if isinstance(line, MinimumLine) else PREPAID_OBLIGATION
+            for month, amount in where.spread(priced.net, currency):
+                if month < end:
+                    _add(found, (obligation, month, "scheduled"), amount)
     for priced in lines:
         line = priced.line
         if isinstance(line, DiscountLine) and (line.base, line.tax) in weights:
@@ -278,12 +282,9 @@ def _invoiced(
         sign = -1 if document.kind == "credit_note" else 1
         for line in document.lines:
             amount = sign * line.net_amount
-            stop = line.period_end
-            obligation = line.charge
-            if line.kind == "prepaid":
-                obligation = PREPAID_OBLIGATION
-                stop = min(stop, last) if last is not None and last > line.period_start else stop
-            for month, part in spread_daily(amount, line.period_start, stop, document.currency):
+            obligation = PREPAID_OBLIGATION if line.kind == "prepaid" else line.charge
+            where = landing(line.kind, line.period_start, line.period_end, "invoiced", life_end=last)
+            for month, part in where.spread(amount, document.currency):
                 if month < end:
                     _add(found, (obligation, month, "scheduled"), part)
     return found

@@ -51,6 +51,20 @@ contract M-1 {{
   }}
 }}
 """
+QUARTERLY = """
+contract Q-1 {{
+  customer acme
+  signed 2025-12-15
+  start 2026-01-01
+  term 12 months
+  no renewal
+  revenue_policy invoiced
+  charge service "Drift" {{
+    flat 3_000.00 per quarter
+    billed quarterly in advance
+  }}
+{more}}}
+"""
 USAGE = """
 metric calls "API-kall" { events "api.call"  count }
 
@@ -209,6 +223,7 @@ def test_a_change_to_closed_months_is_flagged_and_its_catch_up_placed(tmp_path: 
         "amount": "998.26",
         "depends_on_usage": False,
         "posted_in": "2026-04",
+        "beyond_horizon": [],
     }
     summary = data["summary"]
     assert summary["closed_months"] == [
@@ -264,21 +279,27 @@ def test_a_change_of_revenue_policy_is_said_and_follows_the_invoice_lines(tmp_pa
     assert contract["billing_differs"] is False and contract["revenue_differs"] is True
 
 
-def test_an_invoiced_contract_revenue_follows_its_price(tmp_path: Path) -> None:
-    """Under `invoiced`, 1,000.00 a month raised to 1,200.00 from 1 March by an amendment: each monthly
-    invoice line is revenue over its own month, so revenue moves exactly as billing does, +200.00 a month."""
-    amended = MONTHLY.format(policy="  revenue_policy invoiced\n").replace(
-        "  }\n}\n",
-        '  }\n  amendment 1 "Ny pris" signed 2026-02-20 effective 2026-03-01 {\n    service price 1_200.00\n  }\n}\n',
+def test_an_invoiced_contract_revenue_follows_its_invoice_lines(tmp_path: Path) -> None:
+    """Under `invoiced`, 3,000.00 a quarter billed quarterly in advance, raised to 3,600.00 from 1 April by
+    an amendment: each quarter's line is revenue over its own quarter by days, cumulatively rounded, so
+    revenue is not billing's month by month. April to June has 91 days: before 3,000.00 x 30/91 = 989.01,
+    x 61/91 = 2,010.99 (May 1,021.98), June 3,000.00 - 2,010.99 = 989.01; after 3,600.00 x 30/91 =
+    1,186.81, x 61/91 = 2,413.19 (May 1,226.38), June 1,186.81. January to March as before: 3,000.00."""
+    contract = QUARTERLY.format(more="")
+    amended = QUARTERLY.format(
+        more='  amendment 1 "Ny pris" signed 2026-02-20 effective 2026-04-01 {\n    service price 3_600.00\n  }\n'
     )
-    git = repo(tmp_path, MONTHLY.format(policy="  revenue_policy invoiced\n"))
+    git = repo(tmp_path, contract)
     git.write({"contracts/contract.avt": amended})
-    result = avtale(git.path, "diff", "--as-of", "2026-02-01", "--months", "3")
+    result = avtale(git.path, "diff", "--as-of", "2026-03-01", "--months", "4")
     assert result.exit_code == 2, result.output
     lines = result.stdout.splitlines()
-    assert "    2026-03   1,000.00  1,200.00     +200.00    1,000.00  1,200.00     +200.00" in lines
-    assert "    2026-04   1,000.00  1,200.00     +200.00    1,000.00  1,200.00     +200.00" in lines
-    assert "    3 months  3,000.00  3,400.00     +400.00    3,000.00  3,400.00     +400.00  2026-02 to 2026-04" in lines
+    assert "    2026-04   3,000.00  3,600.00     +600.00      989.01  1,186.81     +197.80" in lines
+    assert "    2026-05       0.00      0.00        0.00    1,021.98  1,226.38     +204.40" in lines
+    assert "    2026-06       0.00      0.00        0.00      989.01  1,186.81     +197.80" in lines
+    assert not any(line.startswith("    2026-03") for line in lines)  # March: 1,000.00 x 31/90 rounded, both sides
+    # March's part of the first quarter: 3,000.00 - 3,000.00 x 59/90 (1,966.67) = 1,033.33
+    assert "    4 months  3,000.00  3,600.00     +600.00    4,033.33  4,633.33     +600.00  2026-03 to 2026-06" in lines
 
 
 def test_usage_revenue_depends_on_usage(tmp_path: Path) -> None:
@@ -316,3 +337,168 @@ def test_usage_revenue_depends_on_usage(tmp_path: Path) -> None:
         ("2026-02", True),
         ("2026-03", True),
     ]
+
+
+def test_usage_revenue_is_marked_in_the_months_of_use_and_nowhere_else(tmp_path: Path) -> None:
+    """An amendment doubles the usage price from 1 May. Usage is billed monthly in arrears (June bills May's
+    usage): billing depends on usage from June, revenue (in the month of use) from May. March and April
+    depend on usage in neither: their usage lines are the same on both sides."""
+    amended = USAGE.replace(
+        "  }\n}\n",
+        '  }\n  amendment 1 "Ny pris" signed 2026-02-20 effective 2026-05-01 {\n    api price 0.02\n  }\n}\n',
+    )
+    git = repo(tmp_path, USAGE)
+    git.write({"contracts/contract.avt": amended})
+    data = diff_json(git.path, "--as-of", "2026-03-05", "--months", "6")
+    (contract,) = data["contracts"]
+    billing, revenue = contract["billing"][0], contract["revenue"][0]
+    assert [m["month"] for m in billing["months"] if m["depends_on_usage"]] == ["2026-06", "2026-07", "2026-08"]
+    assert [m["month"] for m in revenue["months"] if m["depends_on_usage"]] == [
+        "2026-05",
+        "2026-06",
+        "2026-07",
+        "2026-08",
+    ]
+    assert billing["earlier"] == [] and revenue["earlier"] == []
+    assert data["summary"]["text"].startswith(
+        "1 contract changed, billing unchanged over 6 months, revenue unchanged over 6 months, "
+        "usage lines changed in 1 contract (depends on usage)"
+    )
+
+
+MONTHLY_BACK = """  amendment 1 "Ny pris" signed 2026-04-05 effective 2026-02-01 {
+    service price 1_500.00
+  }
+"""
+
+
+def closed_repo(tmp_path: Path) -> Path:
+    """M-1 (1,000.00 a month, IFRS 15 ratably daily over 2026's 365 days) billed through 31 March and
+    closed through March; then, in the working tree, an amendment raises the price to 1,500.00 from
+    1 February (prospective). Before: January 12,000.00 x 31/365 = 1,019.18, February x 59/365 =
+    1,939.73 (920.55), March x 90/365 = 2,958.90 (1,019.17). After: 1,019.18 recognised by 1 February;
+    the rest of 1,000.00 + 11 x 1,500.00 = 17,500.00, 16,480.82, over the 334 days from February:
+    February 16,480.82 x 28/334 = 1,381.63, March x 59/334 = 2,911.28 (1,529.65), April x 89/334 =
+    4,391.60 (1,480.32). February +461.08, March +510.48: 971.56 over the closed months."""
+    git = repo(tmp_path, MONTHLY.format(policy=""))
+    for args in (
+        ("ledger", "init"),
+        ("bill", "--as-of", "2026-03-31", "--apply"),
+        ("close", "2026-03", "--with-earlier", "--as-of", "2026-04-01"),
+    ):
+        done = avtale(git.path, *args)
+        assert done.exit_code == 0, done.output
+    git.write({"contracts/contract.avt": MONTHLY.format(policy="").replace("  }\n}\n", "  }\n" + MONTHLY_BACK + "}\n")})
+    return git.path
+
+
+def test_closed_months_beyond_the_horizon_are_compared_and_said(tmp_path: Path) -> None:
+    """The horizon (January and February) ends before the latest close (March): March is closed too, its
+    revenue changes, and the catch-up posted in April is February's and March's, 971.56."""
+    root = closed_repo(tmp_path)
+    result = avtale(root, "diff", "--as-of", "2026-01-10", "--months", "2")
+    assert result.exit_code == 2, result.output
+    lines = result.stdout.splitlines()
+    assert "    2026-02   1,000.00  1,500.00     +500.00      920.55  1,381.63     +461.08  invoiced; closed" in lines
+    # the horizon's totals are January's and February's: 1,019.18 + 920.55 = 1,939.73; + 461.08
+    assert "    2 months  2,000.00  2,500.00     +500.00    1,939.73  2,400.81     +461.08  2026-01 to 2026-02" in lines
+    assert (
+        "    closed months 2026-02 to 2026-03: revenue +971.56; 2026-03 lies beyond the horizon "
+        "(revenue 1,019.17 -> 1,529.65, +510.48); closed figures are never rewritten: the difference is "
+        "posted as a catch-up in 2026-04, the first open month"
+    ) in lines
+    assert lines[-1].endswith("1 invoiced month affected, 2 closed months affected.")
+    assert "(+NOK 510.48 in closed months after the horizon)" in lines[-1]
+    data = diff_json(root, "--as-of", "2026-01-10", "--months", "2")
+    revenue = data["contracts"][0]["revenue"][0]
+    assert [(m["month"], m["before"], m["after"], m["closed"]) for m in revenue["later"]] == [
+        ("2026-03", "1019.17", "1529.65", True)
+    ]
+    assert revenue["catch_up"] == {
+        "closed_months": ["2026-02", "2026-03"],
+        "amount": "971.56",
+        "depends_on_usage": False,
+        "posted_in": "2026-04",
+        "beyond_horizon": ["2026-03"],
+    }
+    assert data["summary"]["revenue_later_difference"] == {"NOK": "510.48"}
+    assert data["summary"]["closed_months"] == [
+        {"contract": "M-1", "month": "2026-02"},
+        {"contract": "M-1", "month": "2026-03"},
+    ]
+
+
+def test_closed_months_inside_the_horizon(tmp_path: Path) -> None:
+    """The same change seen from February, three months: February and March are closed and inside the
+    horizon; April is open: 12,000.00 x 120/365 = 3,945.21 less 2,958.90 = 986.31 before, 1,480.32 after
+    (see closed_repo), +494.01."""
+    root = closed_repo(tmp_path)
+    result = avtale(root, "diff", "--as-of", "2026-02-10", "--months", "3")
+    assert result.exit_code == 2, result.output
+    lines = result.stdout.splitlines()
+    assert "    2026-02   1,000.00  1,500.00     +500.00      920.55  1,381.63     +461.08  invoiced; closed" in lines
+    assert "    2026-03   1,000.00  1,500.00     +500.00    1,019.17  1,529.65     +510.48  invoiced; closed" in lines
+    assert "    2026-04   1,000.00  1,500.00     +500.00      986.31  1,480.32     +494.01" in lines
+    assert (
+        "    closed months 2026-02 to 2026-03: revenue +971.56; closed figures are never rewritten: "
+        "the difference is posted as a catch-up in 2026-04, the first open month"
+    ) in lines
+    assert lines[-1].endswith("2 invoiced months affected, 2 closed months affected.")
+    data = diff_json(root, "--as-of", "2026-02-10", "--months", "3")
+    revenue = data["contracts"][0]["revenue"][0]
+    assert revenue["later"] == [] and revenue["catch_up"]["beyond_horizon"] == []
+
+
+def test_revenue_in_another_currency(tmp_path: Path) -> None:
+    """A contract in EUR, 1,000.00 a month raised to 1,200.00 from the start: both sides planned ratably
+    daily over 2026. Before, April to June: 12,000.00 x 181/365 = 5,950.68 less x 90/365 = 2,958.90:
+    2,991.78. After: 14,400.00 x 181/365 = 7,140.82 less x 90/365 = 3,550.68: 3,590.14; +598.36.
+    January to March: 3,550.68 - 2,958.90 = +591.78. Figures and totals are in EUR, never NOK."""
+    contract = MONTHLY.format(policy="  currency EUR\n")
+    git = repo(tmp_path, contract)
+    git.write({"contracts/contract.avt": contract.replace("flat 1_000.00", "flat 1_200.00")})
+    data = diff_json(git.path, "--as-of", "2026-04-10", "--months", "3")
+    (contract_data,) = data["contracts"]
+    (revenue,) = contract_data["revenue"]
+    assert revenue["currency"] == "EUR"
+    assert revenue["total"] == {"before": "2991.78", "after": "3590.14", "difference": "598.36"}
+    # April: 14,400.00 x 120/365 = 4,734.25 less 3,550.68
+    assert revenue["months"][0] == {
+        "month": "2026-04",
+        "before": "986.31",
+        "after": "1183.57",
+        "difference": "197.26",
+        "closed": False,
+        "depends_on_usage": False,
+    }
+    assert data["summary"]["revenue_difference"] == {"EUR": "598.36"}
+    assert data["summary"]["revenue_earlier_difference"] == {"EUR": "591.78"}
+    assert "revenue +EUR 598.36 over 3 months (+EUR 591.78 in earlier months) in 1 contract" in data["summary"]["text"]
+
+
+def test_a_change_of_the_seller_policy_moves_the_contracts_that_take_it(tmp_path: Path) -> None:
+    """The seller's policy becomes `invoiced`: M-1, which takes it, moves from IFRS 15 (ratably daily) to
+    its monthly invoice lines; OWN-1, which says `revenue_policy ifrs15` itself, does not move.
+    M-1, April to June: 986.31 + 1,019.17 + 986.30 = 2,991.78 -> 3,000.00 (+8.22); January to March
+    2,958.90 -> 3,000.00 (+41.10)."""
+    own = MONTHLY.format(policy="  revenue_policy ifrs15\n").replace("M-1", "OWN-1")
+    git = GitRepo(tmp_path / "repo")
+    git.commit(
+        "The workspace",
+        {
+            "seller.avt": SELLER,
+            "customers.avt": CUSTOMERS,
+            "avtale.toml": "",
+            "contracts/contract.avt": MONTHLY.format(policy=""),
+            "contracts/own.avt": own,
+        },
+        date="2025-12-20T10:00:00+01:00",
+    )
+    git.write({"seller.avt": SELLER.replace("  mva\n", "  mva\n  revenue_policy invoiced\n")})
+    data = diff_json(git.path, "--as-of", "2026-04-10", "--months", "3")
+    contracts = {c["contract"]: c for c in data["contracts"]}
+    assert contracts["M-1"]["revenue_policy"] == {"before": "ifrs15", "after": "invoiced"}
+    assert contracts["M-1"]["revenue"][0]["total"] == {"before": "2991.78", "after": "3000.00", "difference": "8.22"}
+    assert "OWN-1" not in contracts or contracts["OWN-1"]["revenue_differs"] is False
+    assert data["summary"]["revenue_difference"] == {"NOK": "8.22"}
+    assert data["summary"]["revenue_earlier_difference"] == {"NOK": "41.10"}
