@@ -27,7 +27,7 @@ line is revenue over its own service period, by days.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
@@ -93,10 +93,31 @@ def plan_and_schedule(
     The lowering is None when an amendment takes effect on or after the horizon."""
     policy, source = policy_of(contract, workspace.seller)
     if policy == "invoiced":
-        return _invoiced(contract, workspace, horizon, source), None
+        return _invoiced(contract, workspace.indices, horizon, source), None
     planner = _Planner(contract, workspace, horizon, source)
     plan = planner.plan()
     return plan, planner.schedule()
+
+
+def known_plan(contract: model.Contract, workspace: model.Workspace, horizon: date, known: date) -> RevenuePlan:
+    """The plan of the terms known at the end of the day `known`: `revenue_plan` to `horizon`, with the
+    amendments signed by then that take effect on or after the horizon as well (a termination too), and
+    none signed later that takes effect then. What the remaining schedule and the remaining performance
+    obligations (IFRS 15 ¶120) are read from: an amendment signed is an approved modification (¶18)."""
+    upto = known_amendments(contract, horizon, known)
+    policy, source = policy_of(contract, workspace.seller)
+    if policy == "invoiced":
+        agreed = as_agreed(contract, upto)  # an adjustment from the horizon on is not known: priced unchanged
+        return _invoiced(agreed, as_known(agreed, workspace.indices, horizon), horizon, source)
+    return _Planner(contract, workspace, horizon, source, known=upto).plan()
+
+
+def known_amendments(contract: model.Contract, horizon: date, known: date) -> int | None:
+    """The last amendment `known_plan` holds: one in force before `horizon` (whenever it was signed, as
+    every plan to `horizon` holds it) or signed on or before `known`, with every one before it, since
+    amendments apply in order. None when there is none."""
+    held = [a.number for a in contract.amendments if a.effective < horizon or a.signed <= known]
+    return max(held, default=None)
 
 
 # ------------------------------------------------------------------ IFRS 15
@@ -115,10 +136,18 @@ class _Open:
 
 
 class _Planner:
-    def __init__(self, contract: model.Contract, workspace: model.Workspace, horizon: date, source: str) -> None:
+    def __init__(
+        self,
+        contract: model.Contract,
+        workspace: model.Workspace,
+        horizon: date,
+        source: str,
+        known: int | None = None,
+    ) -> None:
         self.contract = contract
         self.workspace = workspace
         self.horizon = horizon
+        self.known = known or 0  # amendments numbered up to this are planned even from the horizon on
         self.source = source
         self.currency = contract.currency
         self.open: dict[tuple[str, str], _Open] = {}
@@ -143,7 +172,7 @@ class _Planner:
             while adjustments and adjustments[0] <= day:  # known to the view in force since `day`
                 adjustments.pop(0)
             renewal = end if self._renews(current.contract, end) else None
-            amendment = amendments[0] if amendments and amendments[0].effective < horizon else None
+            amendment = amendments[0] if amendments and self._planned(amendments[0]) else None
             adjusted = adjustments[0] if adjustments and adjustments[0] < min(horizon, end) else None
             candidates = [d for d in (renewal, adjusted, amendment.effective if amendment else None) if d is not None]
             if not candidates:
@@ -166,6 +195,9 @@ class _Planner:
                 self._modify(day, current, nxt, amendment)
             current = nxt
         return self._finish(current)
+
+    def _planned(self, amendment: model.Amendment) -> bool:
+        return amendment.effective < self.horizon or amendment.number <= self.known
 
     def schedule(self) -> BillingSchedule | None:
         """The lowering the last view was made from, when it reaches the horizon with the terms in force."""
@@ -570,9 +602,11 @@ def _money(value: Decimal) -> str:
 
 
 # ----------------------------------------------------------------- invoiced
-def _invoiced(contract: model.Contract, workspace: model.Workspace, horizon: date, source: str) -> RevenuePlan:
-    """Each fixed line billing will bill, recognised over its own service period by days."""
-    schedule = lower(whole(contract), workspace.indices, horizon)
+def _invoiced(contract: model.Contract, indices: Mapping[str, model.Index], horizon: date, source: str) -> RevenuePlan:
+    """Each fixed line billing will bill over the committed term in force at the horizon (renewals once
+    begun, as under IFRS 15), recognised over its own service period by days."""
+    until = max(horizon, committed_end(contract, horizon, horizon))
+    schedule = lower(whole(contract), indices, until)
     priced = price_schedule(schedule, {}, date.max)
     per: dict[str, dict[date, Decimal]] = {}
     windows: dict[str, tuple[date, date]] = {}

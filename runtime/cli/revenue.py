@@ -112,7 +112,7 @@ def _engine(
 def _schedule(model_: Model, through: date, made: list[Recognised] | None = None) -> list[Recognised]:
     """What the contracts as they stand will recognise in the months after `through`'s last ended one
     (`made`: as `_engine` found it)."""
-    return made if made is not None else remaining_schedule(model_, cutoff(through))
+    return made if made is not None else remaining_schedule(model_, cutoff(through), known=through)
 
 
 def _through(as_of: date, closed: Sequence[ClosedMonth]) -> date:

@@ -58,8 +58,9 @@ def recognise_with_schedule(
     workers: int | None = None,
     chunk_size: int | None = None,
 ) -> tuple[list[Recognised], list[Recognised]]:
-    """`recognise(...)` and, with `schedule`, `remaining_schedule(workspace, cutoff(through))`, each
-    contract planned once. `workers`: processes to use (default: by the number of contracts)."""
+    """`recognise(...)` and, with `schedule`, `remaining_schedule(workspace, cutoff(through), known=through)`,
+    each contract planned once (again only when an amendment signed by `through` takes effect after the
+    months recognised). `workers`: processes to use (default: by the number of contracts)."""
     issued = issued_by_contract(ledger_documents)
     cids = sorted(workspace.contracts)
     end = cutoff(through)
@@ -72,7 +73,7 @@ def recognise_with_schedule(
             found, plan = contract_records(contract, workspace, issued.get(cid, ()), usage_totals_by_month, through)
             engine += found
             if schedule:
-                later += contract_schedule(contract, workspace, end, plan)
+                later += contract_schedule(contract, workspace, end, plan, known=through)
         return engine, later
 
     def rows(part: Sequence[str]) -> tuple[list[Row], list[Row]]:
