@@ -322,6 +322,20 @@ class AmendmentChecker:
                     labels=(Label(previous.span, f"amendment {previous.number}"),) if previous else (),
                 )
             )
+        if previous is not None and amendment.signed < previous.signed:
+            # what was known on a day (the revenue reports' remaining obligations) is read as a prefix of the
+            # numbers: a later number signed earlier would make amendment 1 known before it was signed
+            self.sink.append(
+                error(
+                    "E0608",
+                    f"amendment {amendment.number} is signed before amendment {previous.number}",
+                    amendment.span,
+                    label=f"signed {amendment.signed}",
+                    help="number amendments in the order they were signed: swap the numbers (and their places in the"
+                    " file), or correct the signing date",
+                    labels=(Label(previous.span, f"signed {previous.signed}"),),
+                )
+            )
         if previous is not None and amendment.effective < previous.effective:
             self.sink.append(
                 error(

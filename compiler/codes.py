@@ -99,6 +99,7 @@ CODES: dict[str, str] = {
     "E0605": "amendment signed before the contract",
     "E0606": "amendment after termination",
     "E0607": "`prorate none` off a period boundary",
+    "E0608": "amendments signed out of order",
     "E0701": "no seller in the workspace",
     "E0702": "more than one seller",
     "E0703": "invalid avtale.toml",
