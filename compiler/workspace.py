@@ -21,6 +21,7 @@ from compiler.memo import Change, Entry, Memo, Reads
 from compiler.names import check_lower_id, did_you_mean, duplicate, register
 from compiler.settings import SETTINGS_FILE
 from compiler.statements import Statements
+from compiler.summary import ContentMemo, DeclStub, FileStub, Tables
 from dsl import ast
 from dsl.diagnostics import Diagnostic, Label, error, sorted_diagnostics
 from dsl.span import Span
@@ -38,12 +39,13 @@ class CheckResult:
         return not any(d.is_error for d in self.diagnostics)
 
 
-def _by_kind(files: Iterable[ast.SourceFile]) -> dict[type, list[Any]]:
-    """Every file's declarations grouped by kind, in file order: one pass over them all."""
+def _by_kind(files: Iterable[ast.SourceFile | FileStub]) -> dict[type, list[Any]]:
+    """Every file's declarations grouped by kind, in file order: one pass over them all (a stub by the kind
+    it stands for)."""
     found: dict[type, list[Any]] = {}
     for f in files:
         for d in f.decls:
-            found.setdefault(type(d), []).append(d)
+            found.setdefault(d.kind if type(d) is DeclStub else type(d), []).append(d)
     return found
 
 
@@ -337,17 +339,18 @@ class _Tables:
 
     tables: tuple[Mapping[str, Any], ...]
     changes: tuple[Change, ...] | None
+    roles: tuple[str, ...] = ()
 
     @staticmethod
-    def of(memo: Memo | None, **tables: Mapping[str, Any]) -> _Tables:
-        if memo is None:
-            return _Tables(tuple(tables.values()), None)
+    def of(memo: Memo | ContentMemo | None, **tables: Mapping[str, Any]) -> _Tables:
+        if not isinstance(memo, Memo):  # a content memo compares each name's token instead
+            return _Tables(tuple(tables.values()), None, tuple(tables))
         changes = tuple(memo.change(role, table) for role, table in tables.items())
-        return _Tables(tuple(tables.values()), None if all(c.quiet for c in changes) else changes)
+        return _Tables(tuple(tables.values()), None if all(c.quiet for c in changes) else changes, tuple(tables))
 
 
 def _remember(
-    memo: Memo | None,
+    memo: Memo | ContentMemo | None,
     previous: dict[tuple[str, str], Entry],
     key: tuple[str, str],
     decls: tuple[object, ...],
@@ -360,6 +363,8 @@ def _remember(
     (a check from scratch, as `avtale check` makes), nothing is recorded: that costs a third of the check."""
     if memo is None:
         return build(sink, tables.tables)
+    if isinstance(memo, ContentMemo):
+        return typing.cast(R, memo.remember(key, decls, context, Tables(tables.roles, tables.tables), build, sink))
     entry = previous.get(key)
     if entry is not None and entry.valid(decls, context, tables.changes):
         memo.entries[key] = entry
@@ -377,31 +382,40 @@ def _remember(
     return result
 
 
+def _itself(decl: Any) -> Any:
+    return decl
+
+
 def check_workspace(
-    files: Sequence[ast.SourceFile], *, cutover: model.Cutover | None = None, memo: Memo | None = None
+    files: Sequence[ast.SourceFile | FileStub],
+    *,
+    cutover: model.Cutover | None = None,
+    memo: Memo | ContentMemo | None = None,
 ) -> CheckResult:
     """Resolve and check a workspace's parsed files. Every problem is a diagnostic. `cutover` is
     avtale.toml's `billed_through` (compiler/cutover.py `workspace_cutover`). With `memo`, the results of
-    the previous check with it are reused where nothing they depend on changed (compiler/memo.py)."""
-    previous = memo.begin() if memo is not None else {}
+    the previous check with it are reused where nothing they depend on changed (compiler/memo.py). Only a
+    `ContentMemo` takes `FileStub`s, the files it does not need loaded (compiler/summary.py)."""
+    previous = memo.begin() if isinstance(memo, Memo) else {}
+    real: Callable[[Any], Any] = memo.real if isinstance(memo, ContentMemo) else _itself
     sink: list[Diagnostic] = []
     kinds = _by_kind(files)
-    seller = _seller(kinds.get(ast.Seller, []), sink)
+    seller = _seller([real(d) for d in kinds.get(ast.Seller, [])], sink)
 
     customer_decls = register("customer", kinds.get(ast.Customer, []), sink)
     customers: dict[str, model.Customer] = {}
     for name, decl in customer_decls.items():
 
         def customer(own: list[Diagnostic], _: tuple[Mapping[str, Any], ...], d: ast.Customer = decl) -> Any:
-            return _customer(d, own)
+            return _customer(real(d), own)
 
         built = _remember(memo, previous, ("customer", name), (decl,), (), _Tables((), None), customer, sink)
         if built is not None:
             customers[name] = built
     metric_decls = register("metric", kinds.get(ast.Metric, []), sink)
-    metrics = {k: m for k, d in metric_decls.items() if (m := _metric(d, sink)) is not None}
+    metrics = {k: m for k, d in metric_decls.items() if (m := _metric(real(d), sink)) is not None}
     index_decls = register("index", kinds.get(ast.Index, []), sink)
-    indices = {k: _index(d, sink) for k, d in index_decls.items()}
+    indices = {k: _index(real(d), sink) for k, d in index_decls.items()}
 
     currency = seller.currency if seller else "NOK"
     mva = seller.mva if seller else True
@@ -413,7 +427,7 @@ def check_workspace(
     for plan_id in sorted(by_plan):
 
         def versions(own: list[Diagnostic], views: tuple[Mapping[str, Any], ...], p: str = plan_id) -> Any:
-            return _plan_versions(p, by_plan[p], ChargeBuilder(views[0], mva, own), currency, own)
+            return _plan_versions(p, [real(d) for d in by_plan[p]], ChargeBuilder(views[0], mva, own), currency, own)
 
         plans[plan_id] = _remember(
             memo, previous, ("plan", plan_id), tuple(by_plan[plan_id]), (currency, mva), metric_tables, versions, sink
@@ -425,10 +439,10 @@ def check_workspace(
     # the metrics' change was taken with the plans' (taking it again would find none): reuse it
     quiet = tables.changes is None and metric_tables.changes is None
     changes = (*(tables.changes or (Change.none(),) * 3), *(metric_tables.changes or (Change.none(),)))
-    tables = _Tables((*tables.tables, metric_decls), None if quiet else changes)
+    tables = _Tables((*tables.tables, metric_decls), None if quiet else changes, (*tables.roles, "metrics"))
     contracts: dict[str, model.Contract] = {}
     context: tuple[object, ...] = (currency, due_days, mva, cutover)
-    if memo is not None:
+    if isinstance(memo, Memo):
         context = memo.same("contracts", context)
     for name, decl in contract_decls.items():
 
@@ -443,7 +457,7 @@ def check_workspace(
                 sink=own,
                 cutover=cutover,
             )
-            return ContractBuilder(ctx).build(d)
+            return ContractBuilder(ctx).build(real(d))
 
         built_contract = _remember(
             memo,

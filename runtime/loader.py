@@ -14,9 +14,11 @@ unpickled: a cache file someone else wrote is never loaded (docs/architecture.md
 
 from __future__ import annotations
 
+import copyreg
 import hashlib
 import hmac
 import multiprocessing
+import operator
 import os
 import pickle
 import secrets
@@ -25,12 +27,12 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import attrs
 
 from compiler.settings import SETTINGS_FILE, Settings, parse_settings, setting_span
-from dsl.diagnostics import Diagnostic, error, note, warning
+from dsl.diagnostics import Diagnostic, Label, error, note, warning
 from dsl.span import Span
 from runtime.memory import no_cyclic_gc
 
@@ -49,10 +51,12 @@ whole, then parsing it, would take gigabytes."""
 
 
 def _code_version() -> str:
-    """A hash of the parser and compiler code, so a new version never reads an old cache."""
+    """A hash of the parser and compiler code, and of the loader's and the check summary's, so a new
+    version never reads an old cache."""
     digest = hashlib.sha256()
     base = Path(__file__).resolve().parent.parent
-    sources = [*(base / "dsl").rglob("*"), *(base / "compiler").rglob("*"), Path(__file__).resolve()]
+    here = Path(__file__).resolve()
+    sources = [*(base / "dsl").rglob("*"), *(base / "compiler").rglob("*"), here, here.with_name("check_cache.py")]
     for path in sorted(sources):
         if path.suffix in (".py", ".lark"):
             digest.update(path.relative_to(base).as_posix().encode())
@@ -61,6 +65,10 @@ def _code_version() -> str:
 
 
 CODE_VERSION = _code_version()
+
+
+FLAT_DIAGNOSTICS: tuple[type, ...] = (Diagnostic, Span, Label)
+"""What a check's cache holds most of, pickled as tuples (`Cache.write`)."""
 
 
 class WorkspaceError(Exception):
@@ -326,6 +334,29 @@ class _MacWriter:
         return self.handle.write(data)
 
 
+def _by_fields(cls: type) -> Callable[[Any], tuple[Any, ...]]:
+    """How an attrs class with slots is pickled as its fields' tuple: attrs' own `__getstate__` builds a dict
+    per object, which made writing a check's ten thousand diagnostics five times slower; its
+    `__setstate__` takes the tuple as well."""
+    names = [a.name for a in attrs.fields(cls)]
+    new = copyreg.__newobj__  # type: ignore[attr-defined]
+    if len(names) == 1:
+        name = names[0]
+        return lambda value: (new, (cls,), (getattr(value, name),))
+    get = operator.attrgetter(*names)
+    return lambda value: (new, (cls,), get(value))
+
+
+_FLAT: dict[tuple[type, ...], dict[type, Callable[[Any], tuple[Any, ...]]]] = {}
+
+
+def _flat_dispatch(classes: tuple[type, ...]) -> dict[type, Callable[[Any], tuple[Any, ...]]]:
+    table = _FLAT.get(classes)
+    if table is None:
+        table = _FLAT[classes] = {cls: _by_fields(cls) for cls in classes}
+    return table
+
+
 class Cache:
     """Pickled parse results, check results and the checked model, each signed with this user's key.
 
@@ -380,7 +411,8 @@ class Cache:
         except Exception:
             return None
 
-    def write(self, name: str, value: object) -> None:
+    def write(self, name: str, value: object, *, flat: tuple[type, ...] = ()) -> None:
+        """Store `value` under `name`; the attrs classes in `flat` are pickled as tuples (`_by_fields`)."""
         path = self._path(name)
         if path is None:
             return
@@ -399,7 +431,10 @@ class Cache:
             with os.fdopen(fd, "wb") as handle:
                 mac = self._mac(name)
                 handle.write(_MAGIC)
-                pickle.dump(value, _MacWriter(handle, mac), protocol=pickle.HIGHEST_PROTOCOL)
+                pickler = pickle.Pickler(_MacWriter(handle, mac), protocol=pickle.HIGHEST_PROTOCOL)
+                if flat:
+                    pickler.dispatch_table = _flat_dispatch(flat)
+                pickler.dump(value)
                 handle.write(mac.digest())
             temporary.replace(path)
         except OSError:
@@ -464,6 +499,9 @@ class _Inputs:
     """Each source's stat when it was opened (files on disk only)."""
     read_at: int = 0
     """When reading began (ns since the epoch): a file changed later than this, less `RACY_NS`, is not vouched for."""
+    known: dict[str, str] = attrs.Factory(dict)
+    """The digests of the files not read, because their stat matched the one recorded with the digest
+    (`read_files` with `known`); they are in `paths` but not in `sources`."""
 
 
 def read_settings(root: Path) -> tuple[str, Settings, list[Diagnostic]]:
@@ -480,15 +518,44 @@ def read_settings(root: Path) -> tuple[str, Settings, list[Diagnostic]]:
     return settings_text, settings, diagnostics
 
 
-def read_files(root: Path) -> _Inputs:
-    """The workspace's inputs as they are on disk."""
+StatEntries = Mapping[str, tuple[tuple[int, int, int, int], str]]
+"""Each source's stat as it was read, with the digest of what was read (the "stat" cache)."""
+
+
+@attrs.frozen
+class Scan:
+    """What `_unchanged` found before it gave up: the stat cache, and the sources found under the
+    settings of that text, so that the check that follows need not read or walk them again."""
+
+    entries: StatEntries
+    settings_text: str
+    found: tuple[list[str], list[str]]
+
+
+def read_files(root: Path, known: StatEntries | None = None, scan: Scan | None = None) -> _Inputs:
+    """The workspace's inputs as they are on disk; with `known`, a file whose stat is the one recorded
+    there is not read, and its recorded digest goes in `_Inputs.known`. `scan` is `_unchanged`'s walk."""
     settings_text, settings, diagnostics = read_settings(root)
     sources: dict[str, bytes] = {SETTINGS_FILE: settings_text.encode()}
-    candidates, linked = find_sources(root, settings)
+    same = scan is not None and scan.settings_text == settings_text
+    candidates, linked = scan.found if scan is not None and same else find_sources(root, settings)
     paths: list[str] = []
     stats: dict[str, tuple[int, int, int, int]] = {}
+    vouched: dict[str, str] = {}
     read_at = time.time_ns()
+    prefix = os.path.join(root, "")
     for path in candidates:
+        entry = known.get(path) if known else None
+        if entry is not None:
+            try:
+                found = os.stat(prefix + path)
+            except OSError:
+                found = None
+            if found is not None and stat.S_ISREG(found.st_mode) and _stat_key(found) == entry[0]:
+                vouched[path] = entry[1]
+                stats[path] = entry[0]
+                paths.append(path)
+                continue
         try:
             sources[path], opened = read_regular_stat(root / path, MAX_SOURCE_BYTES)
             stats[path] = _stat_key(opened)
@@ -521,6 +588,7 @@ def read_files(root: Path) -> _Inputs:
         diagnostics=diagnostics,
         stats=stats,
         read_at=read_at,
+        known=vouched,
     )
 
 
@@ -615,8 +683,14 @@ def _load(
     progress: Callable[[str], None] | None,
 ) -> Workspace:
     root = root.resolve()
-    if use_cache and not need_model and (answered := _unchanged(root)) is not None:
+    seen: list[Scan] = []
+    if use_cache and not need_model and (answered := _unchanged(root, seen)) is not None:
         return answered
+    if use_cache and not need_model:
+        from runtime.check_cache import check_incremental
+
+        if (answered := check_incremental(root, seen[0] if seen else None, progress)) is not None:
+            return answered
     inputs = read_files(root)
     if not use_cache:  # --no-cache: what is recorded of the files is not to be trusted either
         Cache.for_workspace(root, inputs.settings).write("stat", {})
@@ -640,6 +714,9 @@ def _load_revision(
     return workspace
 
 
+PARSED_HERE = 256
+"""A revision load that shares the last one's checks parses up to this many changed files itself, rather
+than reading and rewriting the whole parse cache for them."""
 REVISION_SLOT = "-rev"
 """The suffix of the check and model cache files of a revision load, followed by a hash of the
 revision's inputs: kept apart from the working tree's, so that checking a past revision never evicts
@@ -677,15 +754,18 @@ def _remember_stats(cache: Cache, inputs: _Inputs, digests: dict[str, str]) -> N
     cache.write("stat", entries)
 
 
-def _unchanged(root: Path) -> Workspace | None:
+def _unchanged(root: Path, seen: list[Scan] | None = None) -> Workspace | None:
     """An unchanged workspace's check, answered from the stat and check caches without reading a source; None
-    when any source's stat differs from the one recorded with its digest (then every file is read)."""
+    when any source's stat differs from the one recorded with its digest (then every file is read). What it
+    read and walked is appended to `seen`, for the check that follows."""
     settings_text, settings, diagnostics = read_settings(root)
     cache = Cache.for_workspace(root, settings)
     entries = cache.read("stat")
     if not isinstance(entries, dict) or not entries:
         return None
     candidates, linked = find_sources(root, settings)
+    if seen is not None:
+        seen.append(Scan(entries, settings_text, (candidates, linked)))
     digests: dict[str, str] = {}
     for path in candidates:
         entry = entries.get(path)
@@ -763,9 +843,24 @@ def _check(
             everything = list(diagnostics) + list(found_before)
             return Workspace(root, settings, sources, everything, checked, counts, cached=True)
 
-    parsed = _load_parses(paths, sources, digests, cache, settings, progress, keep_others=bool(slot))
-    parse_diagnostics = [d for r in parsed for d in r.diagnostics]
+    # A revision's model, or the working tree's after one (`avtale diff`), is checked with what the last such
+    # load in this process found, by content: only what the changed files touch is checked again.
     result: CheckResult | None = None
+    if need_model and (bool(slot) or root in _shared_roots()):
+        from compiler.cutover import workspace_cutover
+        from runtime.check_cache import shared_check
+
+        def parse(few: list[str]) -> list[ParseResult]:
+            """A few files parsed here, leaving the parse cache as it is; many through it."""
+            if len(few) > PARSED_HERE:
+                return _load_parses(few, sources, digests, cache, settings, progress, keep_others=True)
+            return [pickle.loads(blob) for blob in _parse_all([(path, sources[path]) for path in few], settings.jobs)]
+
+        cutover = workspace_cutover(settings.billed_through, setting_span(settings_text, "billed_through"))
+        parse_diagnostics, result = shared_check(root, digests, sources, cache, parse, cutover)
+    else:
+        parsed = _load_parses(paths, sources, digests, cache, settings, progress, keep_others=bool(slot))
+        parse_diagnostics = [d for r in parsed for d in r.diagnostics]
     if any(d.is_error for d in parse_diagnostics):
         semantic: list[Diagnostic] = [
             note(
@@ -781,8 +876,9 @@ def _check(
         from compiler.cutover import workspace_cutover
         from compiler.workspace import check_workspace
 
-        cutover = workspace_cutover(settings.billed_through, setting_span(settings_text, "billed_through"))
-        result = check_workspace([r.file for r in parsed if r.file is not None], cutover=cutover)
+        if result is None:
+            cutover = workspace_cutover(settings.billed_through, setting_span(settings_text, "billed_through"))
+            result = check_workspace([r.file for r in parsed if r.file is not None], cutover=cutover)
         semantic = list(result.diagnostics)
     found = parse_diagnostics + semantic
     stats = {"files": len(paths)}
@@ -793,7 +889,7 @@ def _check(
             plans=len(model.plans),
             contracts=len(model.contracts),
         )
-    cache.write("check" + slot, (check_key, tuple(found), stats))
+    cache.write("check" + slot, (check_key, tuple(found), stats), flat=FLAT_DIAGNOSTICS)
     if need_model and result is not None and result.ok:
         # What bill runs load: one pickle of the model instead of every file's AST
         # plus the whole check, and compact in memory, since no AST was built around it.
@@ -802,6 +898,14 @@ def _check(
         for name in ("check", "model"):
             cache.prune(f"{name}{REVISION_SLOT}-", REVISION_SLOTS)
     return Workspace(root, settings, sources, list(diagnostics) + found, result, stats)
+
+
+def _shared_roots() -> Iterable[Path]:
+    """The workspaces a revision load of this process left its checks for (runtime/check_cache.py)."""
+    import sys
+
+    module = sys.modules.get("runtime.check_cache")
+    return getattr(module, "SHARED", {}).keys() if module is not None else ()
 
 
 def parse_inputs(root: Path, inputs: _Inputs) -> dict[str, ParseResult]:
