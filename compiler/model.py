@@ -14,6 +14,7 @@ from typing import Literal, TypeAlias
 import attrs
 
 from dsl.ast import Aggregation, Cycle, DurationUnit, Period, RevenueMethod, Timing, VatCategory, YearMonth
+from dsl.pickling import pickle_as_tuples
 from dsl.span import Span
 
 
@@ -480,3 +481,6 @@ class Workspace:
     plans: dict[str, tuple[PlanVersion, ...]]
     """Each plan's versions, oldest first."""
     contracts: dict[str, Contract]
+
+
+pickle_as_tuples(globals())

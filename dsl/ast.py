@@ -15,6 +15,7 @@ from typing import Literal, TypeAlias
 
 import attrs
 
+from dsl.pickling import pickle_as_tuples
 from dsl.span import NO_SPAN, Span
 
 
@@ -709,3 +710,6 @@ class SourceFile:
     path: str
     decls: tuple[Decl, ...]
     comments: tuple[Comment, ...] = ()
+
+
+pickle_as_tuples(globals())

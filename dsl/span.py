@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import attrs
 
+from dsl.pickling import pickle_as_tuples
+
 
 @attrs.frozen(order=True)
 class Span:
@@ -22,3 +24,6 @@ class Span:
 
 NO_SPAN = Span("<generated>", 0, 0, 0, 0)
 """The span of nodes built by code rather than parsed (tests, generators)."""
+
+
+pickle_as_tuples(globals())
