@@ -14,6 +14,8 @@ unpickled: a cache file someone else wrote is never loaded (docs/architecture.md
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import copyreg
 import hashlib
 import hmac
@@ -357,6 +359,23 @@ def _flat_dispatch(classes: tuple[type, ...]) -> dict[type, Callable[[Any], tupl
     return table
 
 
+_WRITERS: dict[Path, int] = {}
+"""The children `Cache.write_behind` forked that have not been waited for, by the file each writes."""
+
+
+def _wait_for(path: Path) -> None:
+    pid = _WRITERS.pop(path, None)
+    if pid is not None:
+        with contextlib.suppress(ChildProcessError):  # already reaped
+            os.waitpid(pid, 0)
+
+
+def wait_for_writes() -> None:
+    """Wait for every cache write still running in a child (`Cache.write_behind`)."""
+    for path in list(_WRITERS):
+        _wait_for(path)
+
+
 class Cache:
     """Pickled parse results, check results and the checked model, each signed with this user's key.
 
@@ -395,6 +414,7 @@ class Cache:
         path = self._path(name)
         if path is None:
             return None
+        _wait_for(path)
         try:
             data = memoryview(read_regular(path, limit=None, follow_links=False))  # ours are never links
         except (OSError, Skipped):
@@ -439,6 +459,34 @@ class Cache:
             temporary.replace(path)
         except OSError:
             pass  # no writable cache folder: run without a cache
+
+    def write_behind(self, name: str, value: object, *, prune: tuple[str, int] | None = None) -> None:
+        """`write` (then `prune`), in a forked child, while this process goes on: for a revision's model
+        (`avtale diff`, `--rev`), whose pickling would otherwise hold up the next revision's load and the
+        report. A `read` of the same name in this process waits for the child first, and
+        `wait_for_writes` (also at exit) for all of them, so a command ends with its caches written."""
+        path = self._path(name)
+        if path is None:
+            return
+        _wait_for(path)
+        try:
+            pid = os.fork()
+        except OSError:
+            pid = -1
+        if pid <= 0:  # the child, or no child: write here
+            code = 0
+            try:
+                self.write(name, value)
+                if prune is not None:
+                    self.prune(*prune)
+            except BaseException:
+                code = 1
+            if pid == 0:
+                os._exit(code)  # without running the parent's exit handlers or flushing its buffers
+            return
+        if not _WRITERS:
+            atexit.register(wait_for_writes)
+        _WRITERS[path] = pid
 
     def prune(self, prefix: str, keep: int) -> None:
         """Delete all but the `keep` most recently written files whose names start with `prefix`."""
@@ -893,7 +941,11 @@ def _check(
     if need_model and result is not None and result.ok:
         # What bill runs load: one pickle of the model instead of every file's AST
         # plus the whole check, and compact in memory, since no AST was built around it.
-        cache.write("model" + slot, (check_key, tuple(found), stats, result))
+        if slot:  # a revision's: the diff or the report goes on while it is written
+            prune = (f"model{REVISION_SLOT}-", REVISION_SLOTS)  # again once written: the parent's ran before
+            cache.write_behind("model" + slot, (check_key, tuple(found), stats, result), prune=prune)
+        else:
+            cache.write("model" + slot, (check_key, tuple(found), stats, result))
     if slot:
         for name in ("check", "model"):
             cache.prune(f"{name}{REVISION_SLOT}-", REVISION_SLOTS)

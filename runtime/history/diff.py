@@ -36,7 +36,7 @@ from dsl.diagnostics import Diagnostic, Severity, sorted_diagnostics
 from runtime.history.git import SHORT, HistoryError, Repo
 from runtime.ledger.errors import LedgerError
 from runtime.ledger.store import Ledger
-from runtime.loader import Workspace, WorkspaceError, load, load_revision, read_settings
+from runtime.loader import Workspace, WorkspaceError, load, load_revision, read_settings, wait_for_writes
 from runtime.memory import no_cyclic_gc
 
 ZERO = Decimal(0)
@@ -212,7 +212,10 @@ def build_report(
 def diff(root: Path, revs: Sequence[str], as_of: date, months: int) -> tuple[DiffReport, list[str]]:
     """The report for `avtale diff [REV] [REV]` on the workspace at `root`, and warnings to print."""
     with no_cyclic_gc():  # two whole models in memory: the collector's scans of them would free nothing
-        return _diff(root, revs, as_of, months)
+        try:
+            return _diff(root, revs, as_of, months)
+        finally:
+            wait_for_writes()  # the revisions' caches, written while the report was made
 
 
 def _diff(root: Path, revs: Sequence[str], as_of: date, months: int) -> tuple[DiffReport, list[str]]:
