@@ -58,3 +58,17 @@ def test_example_files_and_model_survive_pickling_field_for_field() -> None:
         pass
     else:
         raise AssertionError("an unpickled model object must stay frozen")
+
+
+def test_a_cache_written_behind_is_there_for_the_next_read(tmp_path: Path) -> None:
+    from runtime import loader
+
+    cache = loader.Cache(tmp_path / "cache", b"k" * 32, tmp_path)
+    value = {"rows": [Span("a.avt", i, 1, i, 2) for i in range(50_000)]}
+    cache.write_behind("model-rev-x", value, prune=("model-rev-", 4))
+    assert loader._WRITERS  # a child is writing
+    assert cache.read("model-rev-x") == value  # waits for that child, then reads what it wrote
+    cache.write_behind("model-rev-y", value)
+    loader.wait_for_writes()
+    assert not loader._WRITERS
+    assert cache.read("model-rev-y") == value
