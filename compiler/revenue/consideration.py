@@ -13,7 +13,7 @@ discounts, term changes and terminations that amendment N and later ones made.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
 
@@ -23,9 +23,10 @@ from compiler import model
 from compiler.billing.lines import DiscountLine, DrawdownLine, MinimumLine, PrepaidLine, UsageLine
 from compiler.billing.lower import BillingSchedule, lower
 from compiler.billing.price import PricedLine, price_schedule
-from compiler.calendar import add_duration
+from compiler.calendar import add_duration, subtract_duration
 from compiler.money import round_exact
 
+ONE_MONTH = model.Duration(count=1, unit="month")
 ZERO = Decimal(0)  # a sum of rounded line amounts is exact at the minor unit: round_exact only converts
 
 
@@ -119,6 +120,26 @@ def committed_end(contract: model.Contract, day: date, horizon: date) -> date:
     if terms.terminated is not None:
         end = min(end, terms.terminated)
     return max(end, contract.start)
+
+
+def bound_until(contract: model.Contract, known: date) -> date:
+    """The end of the term the customer is bound to at the end of the day `known` (¶11: the enforceable
+    term), for the remaining performance obligations (¶120). A renewal can no longer be refused once its
+    notice deadline, its start less the notice, has passed: one on or before `known` is committed. An
+    evergreen contract runs at least one notice period from a termination signed the day after `known`.
+    A termination is not applied here (`committed_end` applies it)."""
+    terms = contract.terms
+    assert terms is not None
+    renewal = terms.renewal
+    if terms.term is None:
+        step = renewal.notice if renewal.notice is not None and renewal.notice.count > 0 else ONE_MONTH
+        return add_duration(known + timedelta(days=1), step)
+    end = add_duration(contract.start, terms.term)
+    length = renewal.length
+    if renewal.kind == "renew" and length is not None and length.count > 0:
+        while (subtract_duration(end, renewal.notice) if renewal.notice else end) <= known:
+            end = add_duration(end, length)
+    return end
 
 
 @attrs.frozen

@@ -46,6 +46,7 @@ from compiler.revenue.consideration import (
     Lowered,
     View,
     as_agreed,
+    bound_until,
     committed_end,
     priced_lines,
     view,
@@ -101,22 +102,23 @@ def plan_and_schedule(
 
 def known_plan(contract: model.Contract, workspace: model.Workspace, horizon: date, known: date) -> RevenuePlan:
     """The plan of the terms known at the end of the day `known`: `revenue_plan` to `horizon`, with the
-    amendments signed by then that take effect on or after the horizon as well (a termination too), and
+    amendments signed by then that take effect after the horizon as well (a termination too), and
     none signed later that takes effect then. What the remaining schedule and the remaining performance
     obligations (IFRS 15 ¶120) are read from: an amendment signed is an approved modification (¶18)."""
     upto = known_amendments(contract, horizon, known)
     policy, source = policy_of(contract, workspace.seller)
     if policy == "invoiced":
         agreed = as_agreed(contract, upto)  # an adjustment from the horizon on is not known: priced unchanged
-        return _invoiced(agreed, as_known(agreed, workspace.indices, horizon), horizon, source)
-    return _Planner(contract, workspace, horizon, source, known=upto).plan()
+        reach = max(horizon, bound_until(agreed, known))
+        return _invoiced(agreed, as_known(agreed, workspace.indices, horizon), horizon, source, reach)
+    return _Planner(contract, workspace, horizon, source, known=upto, bound=known).plan()
 
 
 def known_amendments(contract: model.Contract, horizon: date, known: date) -> int | None:
-    """The last amendment `known_plan` holds: one in force before `horizon` (whenever it was signed, as
-    every plan to `horizon` holds it) or signed on or before `known`, with every one before it, since
+    """The last amendment `known_plan` holds: one in force by `horizon` (whenever it was signed, as every
+    plan to `horizon` holds it) or signed on or before `known`, with every one before it, since
     amendments apply in order. None when there is none."""
-    held = [a.number for a in contract.amendments if a.effective < horizon or a.signed <= known]
+    held = [a.number for a in contract.amendments if a.effective <= horizon or a.signed <= known]
     return max(held, default=None)
 
 
@@ -143,11 +145,13 @@ class _Planner:
         horizon: date,
         source: str,
         known: int | None = None,
+        bound: date | None = None,
     ) -> None:
         self.contract = contract
         self.workspace = workspace
         self.horizon = horizon
         self.known = known or 0  # amendments numbered up to this are planned even from the horizon on
+        self.bound = bound  # renewals the customer is bound to at the end of this day are planned too
         self.source = source
         self.currency = contract.currency
         self.open: dict[tuple[str, str], _Open] = {}
@@ -197,7 +201,8 @@ class _Planner:
         return self._finish(current)
 
     def _planned(self, amendment: model.Amendment) -> bool:
-        return amendment.effective < self.horizon or amendment.number <= self.known
+        # one effective on the horizon too: a termination then ends the service the day before (`_prospective`)
+        return amendment.effective <= self.horizon or amendment.number <= self.known
 
     def schedule(self) -> BillingSchedule | None:
         """The lowering the last view was made from, when it reaches the horizon with the terms in force."""
@@ -212,8 +217,17 @@ class _Planner:
         term committed on `day`; with `since`, what remains of it from then on."""
         agreed = as_agreed(self.contract, upto)
         cut = next((d for d in self._adjustments if d > day), None)
-        end = committed_end(agreed, day, self.horizon)
+        reach = self._reach(agreed)
+        end = committed_end(agreed, day, reach)
+        if reach > self.horizon and agreed.terms is not None and agreed.terms.term is None:
+            # evergreen: bound to `reach`, not to the end of the notice period it falls in; never less than planned
+            end = max(committed_end(agreed, day, self.horizon), min(end, reach))
         return view(agreed, self._lines(agreed, (upto, cut), end), end, since=since)
+
+    def _reach(self, agreed: model.Contract) -> date:
+        """How far renewals are planned: to the horizon, and in a plan of known terms (`known_plan`) to the end
+        of the term the customer is bound to (`bound_until`)."""
+        return self.horizon if self.bound is None else max(self.horizon, bound_until(agreed, self.bound))
 
     def _lines(self, agreed: model.Contract, key: tuple[int | None, date | None], end: date) -> Lowered:
         """The priced lines of a view up to `end` at least. Lowering is most of a plan's cost, so each
@@ -236,7 +250,7 @@ class _Planner:
     def _renews(self, agreed: model.Contract, end: date) -> bool:
         terms = agreed.terms
         assert terms is not None
-        if end >= self.horizon or (terms.terminated is not None and terms.terminated <= end):
+        if end >= self._reach(agreed) or (terms.terminated is not None and terms.terminated <= end):
             return False
         if terms.term is None:
             return True  # evergreen: the next notice period
@@ -308,14 +322,21 @@ class _Planner:
             key = (terms.charge.id, "")
             touched.add(key)
             start = max(d, terms.start)
+            reason = f"{_money(share)} of {_money(remaining)} still to recognise, by the SSP of what remains"
+            since = d
+            if terms.start < d and terms.end <= d:
+                # Its service ended by d (a termination on d): progress was complete at the end of its last
+                # day (¶39), so what is left is recognised then, in that day's month, not in d's (¶31).
+                since = start = d - timedelta(days=1)
+                reason += f", on {since}, the last day of service" if share else ""
             stage = Stage(
-                since=d,
+                since=since,
                 base=done.get(key, ZERO),
                 amount=share,
                 start=start,
-                end=max(terms.end, start),
+                end=max(terms.end, start) if since == d else start,
                 ssp=_round(weight, self.currency),
-                why=f"{_money(share)} of {_money(remaining)} still to recognise, by the SSP of what remains",
+                why=reason,
             )
             item = self.open.get(key)
             if item is None:
@@ -602,10 +623,19 @@ def _money(value: Decimal) -> str:
 
 
 # ----------------------------------------------------------------- invoiced
-def _invoiced(contract: model.Contract, indices: Mapping[str, model.Index], horizon: date, source: str) -> RevenuePlan:
+def _invoiced(
+    contract: model.Contract,
+    indices: Mapping[str, model.Index],
+    horizon: date,
+    source: str,
+    reach: date | None = None,
+) -> RevenuePlan:
     """Each fixed line billing will bill over the committed term in force at the horizon (renewals once
-    begun, as under IFRS 15), recognised over its own service period by days."""
+    begun, as under IFRS 15, or up to `reach` once the customer is bound to them), recognised over its own
+    service period by days."""
     until = max(horizon, committed_end(contract, horizon, horizon))
+    if reach is not None and reach > until:  # bound past it: to the term end that is `reach` (evergreen: at most)
+        until = max(until, min(committed_end(contract, reach - timedelta(days=1), reach), reach))
     schedule = lower(whole(contract), indices, until)
     priced = price_schedule(schedule, {}, date.max)
     per: dict[str, dict[date, Decimal]] = {}

@@ -24,7 +24,9 @@ class Stage:
 
     since: date
     base: Decimal
-    """Recognised before `since`, carried over (0 for the first stage and a catch-up)."""
+    """Recognised before the modification's effective date, carried over (0 for the first stage and a
+    catch-up). That is `since`, except for an obligation whose service ended by then: its stage is in
+    force from its last day of service, the day before, so that what is left is recognised on that day."""
     amount: Decimal
     """Allocated in this stage, recognised over [start, end)."""
     start: date

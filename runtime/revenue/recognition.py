@@ -33,7 +33,7 @@ from compiler.revenue.plan import plan_and_schedule, policy_of
 from compiler.revenue.records import RevenuePlan
 from compiler.revenue.variable import landing
 from dsl.ast import Aggregation
-from runtime.ledger.documents import IssuedDocument
+from runtime.ledger.documents import DraftLine, IssuedDocument
 from runtime.revenue.cutover import BilledBefore, billed_before
 from runtime.revenue.records import Recognised, RecognitionKind
 
@@ -278,16 +278,32 @@ def _invoiced(
         for month, part in spread_daily(old.net, old.start, old.end, old.currency):
             if month < end:
                 _add(found, (old.charge, month, "scheduled"), part)
-    for document in documents:
+    for line, amount in billed_lines(documents):
+        obligation = PREPAID_OBLIGATION if line.kind == "prepaid" else line.charge
+        where = landing(line.kind, line.period_start, line.period_end, "invoiced", life_end=last)
+        for month, part in where.spread(amount, contract.currency):
+            if month < end:
+                _add(found, (obligation, month, "scheduled"), part)
+    return found
+
+
+def billed_lines(documents: Iterable[IssuedDocument]) -> list[tuple[DraftLine, Decimal]]:
+    """Each billed line with its corrections folded in: per line identity and VAT group (what a bill run
+    reconciles), the net of its invoice lines less its credit-note lines, with the latest line's service
+    period. A correction carries the period the terms now give the line (docs/billing.md, "Bill runs"):
+    a termination's credit the days kept, a raised price the whole period. So revenue is what the line now
+    bills over the days it now bills, the same to the øre as a line issued so in the first place; a
+    correction spread over its own period would put a back-dated termination's credit on the days kept."""
+    folded: dict[tuple[object, ...], tuple[DraftLine, Decimal]] = {}
+    ordered = sorted(documents, key=lambda doc: (doc.issued_at_run, doc.series == "credit_note", doc.number))
+    for document in ordered:
         sign = -1 if document.kind == "credit_note" else 1
         for line in document.lines:
-            amount = sign * line.net_amount
-            obligation = PREPAID_OBLIGATION if line.kind == "prepaid" else line.charge
-            where = landing(line.kind, line.period_start, line.period_end, "invoiced", life_end=last)
-            for month, part in where.spread(amount, document.currency):
-                if month < end:
-                    _add(found, (obligation, month, "scheduled"), part)
-    return found
+            key: tuple[object, ...] = (line.kind, line.charge, line.discount, line.billing_start, line.billing_end)
+            key += (line.vat_category, line.vat_rate)
+            net = folded.get(key, (line, ZERO))[1] + sign * line.net_amount
+            folded[key] = (line, net)  # the latest line's period
+    return [(line, net) for line, net in folded.values() if net]
 
 
 # ------------------------------------------------------------------ helpers

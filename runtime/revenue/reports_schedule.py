@@ -2,7 +2,9 @@
 
 The recognition engine (recognition.py) gives the months that have ended. What comes after is
 read from the same revenue plans (compiler/revenue), planned up to the cut-off with the terms known
-then (`known_plan`): the committed term in force, renewals only once they have begun, and every
+then (`known_plan`): the committed term in force, renewals once begun or once the customer can no longer
+refuse them (their notice deadline passed by the as-of date; an evergreen contract's notice period from
+it), and every
 amendment signed by the as-of date, also one that takes effect later (a termination ends the
 schedule there); an amendment signed after it is not known yet, unless the months recognised already
 hold it. So the schedule is what is contracted (the remaining performance obligations, IFRS 15
@@ -11,7 +13,7 @@ has billed) recognise from the cut-off on. Usage is variable consideration and i
 is revenue only once it has been used.
 
 The engine plans to the same horizon (its own cut-off), so a plan it made is the one the
-schedule would make unless an amendment signed by the as-of date takes effect on or after the
+schedule would make unless an amendment signed by the as-of date takes effect after the
 cut-off: passed in `plans`, it is read instead of planned again.
 """
 
@@ -23,7 +25,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from compiler import model
-from compiler.revenue.plan import known_plan
+from compiler.revenue.consideration import as_agreed, bound_until, committed_end
+from compiler.revenue.plan import known_amendments, known_plan
 from compiler.revenue.records import RevenuePlan
 from runtime.revenue.records import Recognised
 
@@ -54,12 +57,18 @@ def contract_schedule(
     known: date | None = None,
 ) -> list[Recognised]:
     """One contract's part of `remaining_schedule`, from `plan` when it was made up to `cutoff` and no
-    amendment known by `known` takes effect on or after it. A cumulative catch-up (¶21(b)) that a known
+    amendment known by `known` takes effect after it. A cumulative catch-up (¶21(b)) that a known
     amendment will post in a scheduled month is a `catch_up` record with its reason, as the engine
     gives it once the month has ended."""
     known = known if known is not None else cutoff - timedelta(days=1)
-    later = any(a.effective >= cutoff and a.signed <= known for a in contract.amendments)
-    if plan is None or later or plan.horizon != cutoff or plan.contract != contract.id:
+    later = any(a.effective > cutoff and a.signed <= known for a in contract.amendments)
+    if (
+        plan is None
+        or later
+        or plan.horizon != cutoff
+        or plan.contract != contract.id
+        or _bound(contract, cutoff, known)
+    ):
         plan = known_plan(contract, workspace, cutoff, known)
     default = workspace.seller.accounts.revenue if workspace.seller else DEFAULT_REVENUE_ACCOUNT
     accounts: dict[str, int] = {}
@@ -84,6 +93,16 @@ def contract_schedule(
     ]
     records += [_record(contract, plan, key, amount, why) for key, (amount, why) in sorted(catch_ups.items())]
     return sorted((r for r in records if r.amount), key=lambda r: (r.obligation, r.month, r.kind))
+
+
+def _bound(contract: model.Contract, cutoff: date, known: date) -> bool:
+    """Whether the customer is bound on `known` past the term the engine plans to `cutoff`: a renewal whose
+    notice deadline has passed, or an evergreen contract's notice period from `known` (IFRS 15 ¶11)."""
+    agreed = as_agreed(contract, known_amendments(contract, cutoff, known))  # the terms known_plan plans
+    terms = agreed.terms
+    if terms is None or terms.renewal.kind == "none":
+        return False
+    return bound_until(agreed, known) > committed_end(agreed, cutoff, cutoff)
 
 
 def _record(

@@ -301,8 +301,8 @@ def test_separate_refused_for_a_reduction_is_prospective() -> None:
 
 def test_mid_term_termination() -> None:
     # billed January to March and 15 of April's 30 days: 3,500. Recognised before 16 April:
-    # 12,000 x 105/365 = 3,452.05; the 47.95 left is recognised on the termination date, so April is
-    # 3,500 - 12,000 x 90/365 (2,958.90) = 541.10
+    # 12,000 x 105/365 = 3,452.05; the 47.95 left is recognised on the last day of service, 15 April, so
+    # April is 3,500 - 12,000 x 90/365 (2,958.90) = 541.10
     plan = plan_of(
         contract(
             """
@@ -322,6 +322,44 @@ def test_mid_term_termination() -> None:
         "2026-03": D("1019.17"),
         "2026-04": D("541.10"),
     }
+
+
+TERMINATED_ON_THE_1ST = """
+  amendment 1 "Oppsagt" signed 2026-05-15 effective 2026-09-01 {
+    terminate
+  }
+"""
+
+
+def test_a_termination_on_the_1st_leaves_nothing_in_a_month_without_service() -> None:
+    # 1,200.00 a month, billed January to August: 8 x 1,200.00 = 9,600.00. Recognised before 1 September by days:
+    # 14,400 x 243/365 = 9,586.85; the 13.15 left is recognised on 31 August, the last day of service (¶39), so
+    # August is 9,600.00 - 14,400 x 212/365 (8,363.84) = 1,236.16 and September has nothing (it had 13.15).
+    plan = plan_of(
+        contract('  no renewal\n  charge base "Grunnpris" { flat 1_200.00 per month }\n' + TERMINATED_ON_THE_1ST)
+    )
+    base = obligation(plan, "base")
+    assert plan.transaction_price == base.allocated == D("9600.00")
+    assert months(base)["2026-07"] == D("1223.02")  # 8,363.84 - 14,400 x 181/365 (7,140.82)
+    assert months(base)["2026-08"] == D("1236.16")
+    assert "2026-09" not in months(base) and base.end == date(2026, 9, 1)
+
+
+def test_a_termination_on_the_1st_ratably_monthly_lands_in_the_last_month_of_service() -> None:
+    # 14,400.00 a year billed yearly in advance: billing prorates the year by days, 14,400 x 243/365 = 9,586.85.
+    # By calendar months, 14,400 x 8/12 = 9,600.00 is recognised before 1 September, 13.15 too much: the
+    # -13.15 goes in August, 1,200.00 - 13.15 = 1,186.85 (it went in September, a month without service).
+    charge = """
+  charge base "Grunnpris" {
+    flat 14_400.00 per year
+    billed yearly in advance
+    revenue ratably monthly
+  }
+"""
+    plan = plan_of(contract("  no renewal\n" + charge + TERMINATED_ON_THE_1ST))
+    base = obligation(plan, "base")
+    assert plan.transaction_price == base.allocated == D("9586.85")
+    assert months(base) == {f"2026-0{m}": D("1200.00") for m in range(1, 8)} | {"2026-08": D("1186.85")}
 
 
 def test_renewal_adds_its_consideration_prospectively() -> None:

@@ -149,20 +149,24 @@ def test_an_invoiced_contract_without_a_ledger_still_has_its_obligations(tmp_pat
 
 def test_a_termination_signed_before_the_cut_off_ends_the_schedule(tmp_path: Path) -> None:
     """Signed 15 May, effective 1 September: the price becomes what billing bills to then, 8 x 1,200.00 =
-    9,600.00. July and August are as signed (9,586.85 recognised before 1 September); what is left,
-    9,600.00 - 9,586.85 = 13.15, is recognised on 1 September; nothing after."""
+    9,600.00. July is as signed; 9,586.85 is recognised before 1 September as signed, and what is left,
+    9,600.00 - 9,586.85 = 13.15, on 31 August, the last day of service (¶39): August 1,223.01 + 13.15 =
+    1,236.16; nothing in September, a month without service, or after."""
     root = workspace(tmp_path / "ws", PLATFORM + TERMINATED.format(signed="2026-05-15"))
     assert scheduled(root) == {
         "2026-07": ("1223.02", "0.00"),
-        "2026-08": ("1223.01", "0.00"),
-        "2026-09": ("13.15", "0.00"),
+        "2026-08": ("1236.16", "0.00"),
+        "2026-09": ("0.00", "0.00"),
         "2026-10": ("0.00", "0.00"),
         "2026-11": ("0.00", "0.00"),
         "2026-12": ("0.00", "0.00"),
     }
-    # remaining: 9,600.00 - 7,140.82 = 2,459.18 (1,223.02 + 1,223.01 + 13.15), not the year's 7,259.18
+    # remaining: 9,600.00 - 7,140.82 = 2,459.18 (1,223.02 + 1,236.16), not the year's 7,259.18
     found = balance(root)
     assert (found["recognised"], found["within_12_months"], found["later"]) == ("7140.82", "2459.18", "0.00")
+    # at the end of August the service is over: all 9,600.00 is recognised and nothing remains (13.15 did)
+    found = balance(root, "2026-08-31")
+    assert (found["recognised"], found["within_12_months"], found["later"]) == ("9600.00", "0.00", "0.00")
 
 
 def test_a_termination_signed_after_the_as_of_date_is_not_known_then(tmp_path: Path) -> None:
@@ -173,7 +177,8 @@ def test_a_termination_signed_after_the_as_of_date_is_not_known_then(tmp_path: P
     assert balance(root, "2026-07-14")["within_12_months"] == "7259.18"
     assert balance(root, "2026-07-15")["within_12_months"] == "2459.18"
     july = scheduled(root, as_of="2026-07-15")  # July has not ended: scheduled, with the termination known
-    assert (july["2026-09"], july["2026-10"]) == (("13.15", "0.00"), ("0.00", "0.00"))
+    # August 1,223.01 as signed + the 13.15 left on its last day of service (see the test above)
+    assert (july["2026-08"], july["2026-09"]) == (("1236.16", "0.00"), ("0.00", "0.00"))
 
 
 @pytest.mark.parametrize("signed", ["2026-06-10", "2026-06-30"])
@@ -254,3 +259,58 @@ def test_the_schedule_in_one_process_takes_the_as_of_day_too() -> None:
     c1 = ws.contracts["C-1"]
     assert known_plan(c1, ws, date(2026, 7, 1), date(2026, 7, 14)) == revenue_plan(c1, ws, date(2026, 7, 1))
     assert known_plan(c1, ws, date(2026, 7, 1), through) != revenue_plan(c1, ws, date(2026, 7, 1))
+
+
+# ------------------------------------------------------------------ renewals the customer can no longer refuse
+RENEWING = """
+contract C-1 {{
+  customer buyer
+  signed 2026-01-01
+  start 2026-01-01
+  {renewal}
+{charge}}}
+"""
+
+
+def renewing(root: Path, renewal: str, charge: str = PLATFORM) -> Path:
+    root.mkdir(parents=True)
+    (root / "avtale.toml").write_text("", encoding="utf-8")
+    (root / "seller.avt").write_text(PRELUDE, encoding="utf-8")
+    (root / "c-1.avt").write_text(RENEWING.format(renewal=renewal, charge=charge), encoding="utf-8")
+    return root
+
+
+def remaining(root: Path, at: str) -> tuple[str, str]:
+    found = balance(root, at)
+    return found["within_12_months"], found["later"]
+
+
+def test_a_renewal_is_remaining_once_its_notice_deadline_has_passed(tmp_path: Path) -> None:
+    """`renew 12 months notice 3 months`: the 2027 term can be refused until 1 October 2026 (1 January less
+    3 months); after the end of that day it is enforceable (¶11) and part of the remaining obligations.
+    The months ended by then are January to September: 14,400 x 273/365 = 10,770.41 recognised, so 2026 leaves
+    14,400.00 - 10,770.41 = 3,629.59 (October to December, 92 days). From 1 October 2027's 14,400.00 is
+    remaining too: 14,400 x 273/365 = 10,770.41 of it in the months ending within 12 months (January to
+    September 2027), 3,629.59 later. Within 12 months: 3,629.59 + 10,770.41 = 14,400.00."""
+    root = renewing(tmp_path / "ws", "term 12 months\n  renew 12 months notice 3 months")
+    assert remaining(root, "2026-09-30") == ("3629.59", "0.00")  # the deadline has not passed: 2026 only
+    assert remaining(root, "2026-10-01") == ("14400.00", "3629.59")  # it passes at the end of that day
+    assert remaining(root, "2026-10-15") == ("14400.00", "3629.59")  # was 3,629.59 and 0.00
+
+
+def test_a_notice_given_keeps_the_renewal_out(tmp_path: Path) -> None:
+    """Terminated at the end of the term by a notice signed on the deadline: nothing is bound past 2026."""
+    notice = '  amendment 1 "Oppsigelse" signed 2026-10-01 effective 2027-01-01 {\n    terminate\n  }\n'
+    root = renewing(tmp_path / "ws", "term 12 months\n  renew 12 months notice 3 months", PLATFORM + notice)
+    assert remaining(root, "2026-10-15") == ("3629.59", "0.00")
+
+
+def test_an_evergreen_contract_is_bound_one_notice_period_from_the_day(tmp_path: Path) -> None:
+    """`evergreen notice 3 months`, 1,200.00 a month: on 15 October 2026 the earliest end is a notice signed
+    16 October, effective 16 January 2027, so the customer is bound to 15 January. Remaining: October to
+    December, 3 x 1,200.00 = 3,600.00 by days (1,213.04, 1,173.92 and 1,213.04, 3,600 x 31/92 and so on), and
+    1 to 15 January, billed 1,200 x 15/31 = 580.65: 4,180.65. (It was 0.00: the engine's notice periods from
+    the start end on 1 October.) On 30 September the bound is 1 January: 3,600.00."""
+    root = renewing(tmp_path / "ws", "evergreen notice 3 months")
+    assert remaining(root, "2026-10-15") == ("4180.65", "0.00")
+    assert remaining(root, "2026-09-30") == ("3600.00", "0.00")
