@@ -20,7 +20,12 @@ _SET = object.__setattr__
 
 
 def _state_functions(names: tuple[str, ...]) -> tuple[Callable[[Any], tuple[Any, ...]], Callable[[Any, Any], None]]:
-    if len(names) == 1:
+    if not names:
+
+        def getstate(self: Any) -> tuple[Any, ...]:
+            return ()
+
+    elif len(names) == 1:
         (name,) = names
 
         def getstate(self: Any) -> tuple[Any, ...]:
