@@ -160,7 +160,7 @@ def _check(root: Path, inputs: _Inputs, cache: Cache, progress: Callable[[str], 
         for path in inputs.paths
         if path in inputs.known or path in inputs.sources
     }
-    check_key = _check_key(inputs.settings_text, digests)
+    check_key = _check_key(inputs.settings_text, digests, inputs.paths)
     _remember_stats(cache, inputs, digests)
     base, delta = _read_summary(cache)
     summary = _apply(base, delta)

@@ -359,6 +359,8 @@ def _flat_dispatch(classes: tuple[type, ...]) -> dict[type, Callable[[Any], tupl
     return table
 
 
+STALE_TEMPORARY_S = 3600
+"""A cache file's temporary this old was left by a writer that was killed: `prune` removes it."""
 _WRITERS: dict[Path, int] = {}
 """The children `Cache.write_behind` forked that have not been waited for, by the file each writes."""
 
@@ -448,15 +450,19 @@ class Cache:
             # A new name each time, and O_EXCL, which also refuses a link planted under that name.
             temporary = path.with_suffix(f".{os.getpid()}.{secrets.token_hex(4)}.tmp")
             fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "wb") as handle:
-                mac = self._mac(name)
-                handle.write(_MAGIC)
-                pickler = pickle.Pickler(_MacWriter(handle, mac), protocol=pickle.HIGHEST_PROTOCOL)
-                if flat:
-                    pickler.dispatch_table = _flat_dispatch(flat)
-                pickler.dump(value)
-                handle.write(mac.digest())
-            temporary.replace(path)
+            try:
+                with os.fdopen(fd, "wb") as handle:
+                    mac = self._mac(name)
+                    handle.write(_MAGIC)
+                    pickler = pickle.Pickler(_MacWriter(handle, mac), protocol=pickle.HIGHEST_PROTOCOL)
+                    if flat:
+                        pickler.dispatch_table = _flat_dispatch(flat)
+                    pickler.dump(value)
+                    handle.write(mac.digest())
+                temporary.replace(path)
+            except BaseException:  # a full disk, or Ctrl-C while a child writes behind: leave no half file
+                temporary.unlink(missing_ok=True)
+                raise
         except OSError:
             pass  # no writable cache folder: run without a cache
 
@@ -496,6 +502,10 @@ class Cache:
             found = sorted(self.folder.glob(f"{prefix}*.pickle"), key=lambda f: f.stat().st_mtime, reverse=True)
             for old in found[keep:]:
                 old.unlink(missing_ok=True)
+            stale = time.time() - STALE_TEMPORARY_S  # a writer killed outright (SIGKILL, power) left these
+            for temporary in self.folder.glob(f"{prefix}*.tmp"):
+                if temporary.stat().st_mtime < stale:
+                    temporary.unlink(missing_ok=True)
         except OSError:
             pass
 
@@ -773,11 +783,15 @@ REVISION_SLOTS = 4
 """Revisions whose check and model stay cached (a 10,000-contract model is some 20 MB)."""
 
 
-def _check_key(settings_text: str, digests: dict[str, str]) -> str:
-    """What a check's result depends on: the settings and every source's path and content digest."""
+def _check_key(settings_text: str, digests: dict[str, str], paths: Iterable[str] = ()) -> str:
+    """What a check's result depends on: the settings, every source's path and content digest, and the
+    paths found but not read (a dangling link is an error, and a file in the count)."""
     whole = hashlib.sha256(settings_text.encode())
     for path, digest in digests.items():
         whole.update(f"{path}\0{digest}\n".encode())
+    for path in paths:
+        if path not in digests:
+            whole.update(f"{path}\0unread\n".encode())
     return whole.hexdigest()
 
 
@@ -872,7 +886,7 @@ def _check(
     diagnostics = inputs.diagnostics
     digests = {path: hashlib.sha256(sources[path]).hexdigest() for path in paths if path in sources}
     cache = Cache.for_workspace(root, settings) if use_cache else Cache(None)
-    check_key = _check_key(settings_text, digests)
+    check_key = _check_key(settings_text, digests, paths)
     if use_cache and not slot and inputs.stats:
         _remember_stats(cache, inputs, digests)
     if slot == REVISION_SLOT:  # each revision's inputs in a slot of their own

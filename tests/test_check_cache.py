@@ -370,3 +370,17 @@ def test_a_second_revision_loads_the_model_a_fresh_load_gives(
         assert (after.result is None) == (fresh.result is None)
         if after.result is not None and fresh.result is not None:
             assert after.result.workspace == fresh.result.workspace
+
+
+def test_a_dangling_link_coming_and_going_changes_the_count(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The check's key once held only the files read, so "link present" and "link gone" shared it, and the
+    # cached answer printed the other state's file count (E0109 itself was always right).
+    same(root, monkeypatch)
+    link = root / "contracts" / "dangling.avt"
+    link.symlink_to("nowhere.avt")
+    present = same(root, monkeypatch)
+    link.unlink()
+    gone = same(root, monkeypatch)
+    assert present.stats["files"] == gone.stats["files"] + 1
+    assert any(d.code == "E0109" for d in present.diagnostics)
+    assert not any(d.code == "E0109" for d in gone.diagnostics)

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import attrs
+import pytest
 
 from compiler import model
 from dsl import ast
@@ -72,3 +73,17 @@ def test_a_cache_written_behind_is_there_for_the_next_read(tmp_path: Path) -> No
     loader.wait_for_writes()
     assert not loader._WRITERS
     assert cache.read("model-rev-y") == value
+
+
+def test_a_write_that_fails_leaves_no_temporary_behind(tmp_path: Path) -> None:
+    from runtime import loader
+
+    class Refuses:
+        def __reduce__(self) -> Any:
+            raise KeyboardInterrupt  # what Ctrl-C does to a child writing behind
+
+    cache = loader.Cache(tmp_path / "cache", b"k" * 32, tmp_path)
+    cache.write("model-rev-x", {"ok": 1})
+    with pytest.raises(KeyboardInterrupt):
+        cache.write("model-rev-y", [Refuses()])
+    assert sorted(p.name.split("-")[2].split(".")[0] for p in (tmp_path / "cache").iterdir()) == ["x"]
