@@ -21,7 +21,7 @@ from __future__ import annotations
 import hashlib
 import pickle
 import secrets
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -36,6 +36,7 @@ from runtime.loader import (
     FLAT_DIAGNOSTICS,
     MAX_SOURCE_BYTES,
     Cache,
+    LazySources,
     Scan,
     Skipped,
     StatEntries,
@@ -95,14 +96,13 @@ class _Stale(Exception):
     """A file changed while it was being checked: the check starts again from scratch."""
 
 
-class _Sources(Mapping[str, bytes]):
+class _Sources(LazySources):
     """The sources of a check: those read, and the others (vouched for by their stat) read when asked for."""
 
     def __init__(self, root: Path, inputs: _Inputs) -> None:
-        self.root = root
-        self.read = dict(inputs.sources)
+        read = dict(inputs.sources)
         self.known = inputs.known
-        self.paths = [SETTINGS_FILE, *(p for p in inputs.paths if p in self.read or p in self.known)]
+        super().__init__(root, [SETTINGS_FILE, *(p for p in inputs.paths if p in read or p in self.known)], read)
 
     def checked(self, path: str) -> bytes:
         """The bytes of `path`, which must be those its digest was taken of (else _Stale)."""
@@ -116,22 +116,6 @@ class _Sources(Mapping[str, bytes]):
                 raise _Stale(path)
             self.read[path] = data
         return data
-
-    def __getitem__(self, path: str) -> bytes:
-        if path not in self.read:
-            if path not in self.known:
-                raise KeyError(path)
-            try:
-                self.read[path] = read_regular(self.root / path, MAX_SOURCE_BYTES)
-            except (OSError, Skipped):
-                self.read[path] = b""
-        return self.read[path]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.paths)
-
-    def __len__(self) -> int:
-        return len(self.paths)
 
 
 def check_incremental(root: Path, scan: Scan | None, progress: Callable[[str], None] | None) -> Workspace | None:

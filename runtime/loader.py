@@ -841,23 +841,24 @@ def _unchanged(root: Path, seen: list[Scan] | None = None) -> Workspace | None:
     hit = cache.read("check")
     if not (isinstance(hit, tuple) and len(hit) == 3 and hit[0] == _check_key(settings_text, digests)):
         return None
-    sources = _LazySources(root, settings_text, candidates)
+    sources = LazySources(root, [SETTINGS_FILE, *candidates], {SETTINGS_FILE: settings_text.encode()})
     found_before = list(diagnostics) + _linked_warnings(linked) + list(hit[1])
     return Workspace(root, settings, sources, found_before, stats=hit[2], cached=True)
 
 
-class _LazySources(Mapping[str, bytes]):
-    """The sources of a workspace answered from the cache: each file is read when it is asked for (to show
-    the lines of a diagnostic), not before."""
+class LazySources(Mapping[str, bytes]):
+    """A workspace's sources by path: those already read, and the others read from disk when first asked
+    for (an unreadable one reads as empty; the check that found it said so)."""
 
-    def __init__(self, root: Path, settings_text: str, paths: list[str]) -> None:
+    def __init__(self, root: Path, paths: list[str], read: dict[str, bytes]) -> None:
         self.root = root
-        self.paths = [SETTINGS_FILE, *paths]
-        self.read: dict[str, bytes] = {SETTINGS_FILE: settings_text.encode()}
+        self.paths = paths
+        self.names = frozenset(paths)
+        self.read = read
 
     def __getitem__(self, path: str) -> bytes:
         if path not in self.read:
-            if path not in self.paths:
+            if path not in self.names:
                 raise KeyError(path)
             try:
                 self.read[path] = read_regular(self.root / path, MAX_SOURCE_BYTES)
