@@ -130,7 +130,7 @@ class FastParser:
                 row = actions[states[-1]]
         if self.space.match(text, pos).end() != len(text):  # type: ignore[union-attr]
             raise NotFast
-        while True:
+        while True:  # the end of input: the loop's reductions again (written out there, where speed counts)
             step = actions[states[-1]].get("$END")
             if step is None or step[0] is not None:
                 raise NotFast
