@@ -114,11 +114,20 @@ def known_plan(contract: model.Contract, workspace: model.Workspace, horizon: da
     return _Planner(contract, workspace, horizon, source, known=upto, bound=known).plan()
 
 
+def in_force_by(amendment: model.Amendment, horizon: date) -> bool:
+    """Whether every plan to `horizon` holds `amendment`, whenever it was signed: it takes effect before the
+    horizon, or it ends the service on it (a termination effective on the horizon ends the service the day
+    before, `_prospective`). Another change effective on the horizon changes nothing before it, so it is
+    held only once it is known."""
+    if amendment.effective < horizon:
+        return True
+    return amendment.effective == horizon and any(isinstance(c, model.Terminate) for c in amendment.changes)
+
+
 def known_amendments(contract: model.Contract, horizon: date, known: date) -> int | None:
-    """The last amendment `known_plan` holds: one in force by `horizon` (whenever it was signed, as every
-    plan to `horizon` holds it) or signed on or before `known`, with every one before it, since
-    amendments apply in order. None when there is none."""
-    held = [a.number for a in contract.amendments if a.effective <= horizon or a.signed <= known]
+    """The last amendment `known_plan` holds: one in force by `horizon` (`in_force_by`) or signed on or
+    before `known`, with every one before it, since amendments apply in order. None when there is none."""
+    held = [a.number for a in contract.amendments if in_force_by(a, horizon) or a.signed <= known]
     return max(held, default=None)
 
 
@@ -201,8 +210,7 @@ class _Planner:
         return self._finish(current)
 
     def _planned(self, amendment: model.Amendment) -> bool:
-        # one effective on the horizon too: a termination then ends the service the day before (`_prospective`)
-        return amendment.effective <= self.horizon or amendment.number <= self.known
+        return in_force_by(amendment, self.horizon) or amendment.number <= self.known
 
     def schedule(self) -> BillingSchedule | None:
         """The lowering the last view was made from, when it reaches the horizon with the terms in force."""

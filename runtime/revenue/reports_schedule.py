@@ -26,7 +26,7 @@ from decimal import Decimal
 
 from compiler import model
 from compiler.revenue.consideration import as_agreed, bound_until, committed_end
-from compiler.revenue.plan import known_amendments, known_plan
+from compiler.revenue.plan import in_force_by, known_amendments, known_plan
 from compiler.revenue.records import RevenuePlan
 from runtime.revenue.records import Recognised
 
@@ -61,7 +61,8 @@ def contract_schedule(
     amendment will post in a scheduled month is a `catch_up` record with its reason, as the engine
     gives it once the month has ended."""
     known = known if known is not None else cutoff - timedelta(days=1)
-    later = any(a.effective > cutoff and a.signed <= known for a in contract.amendments)
+    # known, but not held by the engine's plan to the cut-off (in_force_by): the schedule plans it again
+    later = any(a.signed <= known and not in_force_by(a, cutoff) for a in contract.amendments)
     if (
         plan is None
         or later

@@ -314,3 +314,24 @@ def test_an_evergreen_contract_is_bound_one_notice_period_from_the_day(tmp_path:
     root = renewing(tmp_path / "ws", "evergreen notice 3 months")
     assert remaining(root, "2026-10-15") == ("4180.65", "0.00")
     assert remaining(root, "2026-09-30") == ("3600.00", "0.00")
+
+
+PRICE_RISE = """
+  amendment 1 "Pris" signed 2026-09-20 effective {effective} {{
+    platform price 1_500.00
+  }}
+"""
+
+
+@pytest.mark.parametrize("effective", ["2026-09-01", "2026-09-02"])
+@pytest.mark.parametrize(("policy", "remaining"), [("", "4813.15"), ("  revenue_policy invoiced\n", "4800.00")])
+def test_a_price_change_on_the_first_signed_later_is_not_known_yet(
+    tmp_path: Path, effective: str, policy: str, remaining: str
+) -> None:
+    """A rise to 1,500.00 from 1 or 2 September, signed 20 September, is not known on 10 September, whether or
+    not it takes effect on the 1st (only a termination on the 1st is held whenever signed: it moves the last
+    øre into August). IFRS 15: 14,400.00 - 9,586.85 recognised by 31 August (x 243/365) = 4,813.15; invoiced:
+    four months of 1,200.00 = 4,800.00. (It once counted 4 x 300.00 more when effective on the 1st.)"""
+    body = policy + PLATFORM + PRICE_RISE.format(effective=effective)
+    root = workspace(tmp_path / "ws", body)
+    assert balance(root, "2026-09-10")["within_12_months"] == remaining
