@@ -642,8 +642,10 @@ def _invoiced(
     begun, as under IFRS 15, or up to `reach` once the customer is bound to them), recognised over its own
     service period by days."""
     until = max(horizon, committed_end(contract, horizon, horizon))
+    cut: date | None = None  # bound to `reach` and no further: a line across it counts to it, by days
     if reach is not None and reach > until:  # bound past it: to the term end that is `reach` (evergreen: at most)
         until = max(until, min(committed_end(contract, reach - timedelta(days=1), reach), reach))
+        cut = reach
     schedule = lower(whole(contract), indices, until)
     priced = price_schedule(schedule, {}, date.max)
     per: dict[str, dict[date, Decimal]] = {}
@@ -651,11 +653,19 @@ def _invoiced(
     for line in priced.lines:
         if line.id.kind in ("usage", "minimum", "prepaid", "drawdown"):  # variable: known at run time
             continue
+        start, end, net = line.start, line.end, line.net
+        if cut is not None and end > cut:
+            if start >= cut:
+                continue
+            # what the line earns before the day the customer is no longer bound (an evergreen contract's
+            # notice period): its days to then, as billing prorates a line cut short
+            net = round_exact(Fraction(net) * (cut - start).days / (end - start).days, contract.currency)
+            end = cut
         spread = per.setdefault(line.id.charge, {})
-        for month, amount in spread_daily(line.net, line.start, line.end, contract.currency):
+        for month, amount in spread_daily(net, start, end, contract.currency):
             spread[month] = spread.get(month, ZERO) + amount
-        lo, hi = windows.get(line.id.charge, (line.start, line.end))
-        windows[line.id.charge] = (min(lo, line.start), max(hi, line.end))
+        lo, hi = windows.get(line.id.charge, (start, end))
+        windows[line.id.charge] = (min(lo, start), max(hi, end))
     charges = _charges(contract)
     obligations: list[Obligation] = []
     for cid, charge in charges.items():

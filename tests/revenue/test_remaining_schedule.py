@@ -335,3 +335,38 @@ def test_a_price_change_on_the_first_signed_later_is_not_known_yet(
     body = policy + PLATFORM + PRICE_RISE.format(effective=effective)
     root = workspace(tmp_path / "ws", body)
     assert balance(root, "2026-09-10")["within_12_months"] == remaining
+
+
+YEARLY = """
+  revenue_policy invoiced
+  charge platform "Plattform" {
+    flat 1_200.00 per month
+    billed yearly in advance
+  }
+"""
+
+MONTHLY = """
+  revenue_policy invoiced
+  charge platform "Plattform" {
+    flat 1_200.00 per month
+  }
+"""
+
+
+@pytest.mark.parametrize(
+    ("charge", "expected"),
+    [
+        # 2026's line over October to December: 14,400 x 92/365 = 3,629.59; 2027's yearly line only to the bound
+        # (15 January: a notice of 16 October ends it on 16 January), by days: 14,400 x 15/365 = 591.78
+        (YEARLY, "4221.37"),
+        # October to December, 3 x 1,200.00 = 3,600.00; January's line to the 15th: 1,200 x 15/31 = 580.65
+        (MONTHLY, "4180.65"),
+    ],
+)
+def test_an_invoiced_evergreen_contract_counts_its_lines_only_to_the_bound(
+    tmp_path: Path, charge: str, expected: str
+) -> None:
+    """A line that runs past the day the customer is bound to counts to that day, as IFRS 15 counts the price:
+    a whole yearly line was 18,029.59 (the reviewer's case), a whole January 4,800.00."""
+    root = renewing(tmp_path / "ws", "evergreen notice 3 months", charge)
+    assert remaining(root, "2026-10-15") == (expected, "0.00")
