@@ -9,6 +9,10 @@ N for notes.
 
 from __future__ import annotations
 
+from compiler.settings import SETTINGS_FILE
+from dsl.diagnostics import note
+from dsl.span import Span
+
 CODES: dict[str, str] = {
     "E0100": "syntax error",
     "E0101": "file is not UTF-8",
@@ -114,3 +118,12 @@ CODES: dict[str, str] = {
     "W0701": "unknown setting in avtale.toml",
     "N0301": "plan version followed by a contract",
 }
+
+
+SEMANTICS_SKIPPED = note(
+    "N0101",
+    "semantic checks did not run because of the syntax errors above",
+    Span(SETTINGS_FILE, 0, 0, 0, 0),
+    help="fix the syntax errors and run the check again",
+)
+"""What a check says in place of the semantic checks when some file has syntax errors."""

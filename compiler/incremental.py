@@ -16,21 +16,14 @@ from collections.abc import Mapping
 import attrs
 
 from compiler import model
+from compiler.codes import SEMANTICS_SKIPPED
 from compiler.cutover import workspace_cutover
 from compiler.memo import Memo
 from compiler.settings import SETTINGS_FILE, Settings, parse_settings, setting_span
 from compiler.workspace import CheckResult, check_workspace
 from dsl import ast
-from dsl.diagnostics import Diagnostic, note, sorted_diagnostics
+from dsl.diagnostics import Diagnostic, sorted_diagnostics
 from dsl.parser import ParseResult, parse, parse_bytes
-from dsl.span import Span
-
-SKIPPED = note(
-    "N0101",
-    "semantic checks did not run because of the syntax errors above",
-    Span(SETTINGS_FILE, 0, 0, 0, 0),
-    help="fix the syntax errors and run the check again",
-)
 
 
 @attrs.frozen
@@ -122,7 +115,7 @@ class Checker:
         result: CheckResult | None = None
         reused = checked = 0
         if any(d.is_error for r in parsed for d in r.diagnostics):
-            found.append(SKIPPED)
+            found.append(SEMANTICS_SKIPPED)
         else:
             cutover = workspace_cutover(settings.billed_through, setting_span(self._settings_text, "billed_through"))
             files = [r.file for r in parsed if r.file is not None]

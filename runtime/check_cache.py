@@ -27,11 +27,11 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from compiler.codes import SEMANTICS_SKIPPED
 from compiler.settings import SETTINGS_FILE
 from compiler.summary import ContentMemo, FileStub, Shape, TableState, stub
 from dsl import ast
-from dsl.diagnostics import Diagnostic, note
-from dsl.span import Span
+from dsl.diagnostics import Diagnostic
 from runtime.loader import (
     FLAT_DIAGNOSTICS,
     MAX_SOURCE_BYTES,
@@ -181,14 +181,7 @@ def _check(root: Path, inputs: _Inputs, cache: Cache, progress: Callable[[str], 
     fresh: set[tuple[str, str]] = set()
     counts = {"files": len(inputs.paths)}
     if any(d.is_error for d in parse_diagnostics):  # the entries are kept for when the errors are fixed
-        semantic: list[Diagnostic] = [
-            note(
-                "N0101",
-                "semantic checks did not run because of the syntax errors above",
-                Span(SETTINGS_FILE, 0, 0, 0, 0),
-                help="fix the syntax errors and run the check again",
-            )
-        ]
+        semantic: list[Diagnostic] = [SEMANTICS_SKIPPED]
     else:
         if progress:
             progress("checking")

@@ -33,8 +33,9 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 
 import attrs
 
+from compiler.codes import SEMANTICS_SKIPPED
 from compiler.settings import SETTINGS_FILE, Settings, parse_settings, setting_span
-from dsl.diagnostics import Diagnostic, Label, error, note, warning
+from dsl.diagnostics import Diagnostic, Label, error, warning
 from dsl.span import Span
 from runtime.memory import no_cyclic_gc
 
@@ -925,14 +926,7 @@ def _check(
         parsed = _load_parses(paths, sources, digests, cache, settings, progress, keep_others=bool(slot))
         parse_diagnostics = [d for r in parsed for d in r.diagnostics]
     if any(d.is_error for d in parse_diagnostics):
-        semantic: list[Diagnostic] = [
-            note(
-                "N0101",
-                "semantic checks did not run because of the syntax errors above",
-                Span(SETTINGS_FILE, 0, 0, 0, 0),
-                help="fix the syntax errors and run the check again",
-            )
-        ]
+        semantic: list[Diagnostic] = [SEMANTICS_SKIPPED]
     else:
         if progress:
             progress("checking")
