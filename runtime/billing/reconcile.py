@@ -202,10 +202,18 @@ def _issued_trace(line: IssuedLine) -> Trace:
 
 
 def _vanished(target: PricedLine, before: list[IssuedLine]) -> list[VanishedUsage]:
-    """The metered totals the last issued line of a usage identity billed that are now zero."""
+    """The metered totals the last issued line of a usage identity billed that are now zero: where the pieces
+    priced now that overlap a billed piece (of its metric) meter nothing together. A billed piece no piece
+    overlaps any more was removed by the terms (a termination before it), not by the data; one the terms
+    cut short (a termination inside it) is gone only when what is left of it meters nothing."""
     if not isinstance(target.detail, tuple):
         return []
-    now = {(piece.metric, piece.start, piece.end): total for piece, total, _ in target.detail}
+    now = [(piece.metric, piece.start, piece.end, total) for piece, total, _ in target.detail]
+
+    def gone(metric: str, start: date, end: date) -> bool:
+        overlapping = [total for m, s, e, total in now if m == metric and s < end and start < e]
+        return bool(overlapping) and not any(overlapping)
+
     documents = tuple(sorted({(x.series, x.number) for x in before}))
     return [
         VanishedUsage(
@@ -218,7 +226,7 @@ def _vanished(target: PricedLine, before: list[IssuedLine]) -> list[VanishedUsag
             documents=documents,
         )
         for used in _issued_trace(before[-1]).usage
-        if used.total != 0 and now.get((used.metric, used.start, used.end), ZERO) == 0
+        if used.total != 0 and gone(used.metric, used.start, used.end)
     ]
 
 

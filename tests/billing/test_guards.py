@@ -114,6 +114,33 @@ def test_usage_that_only_shrinks_is_corrected_and_removal_can_be_accepted(ledger
     assert lines(result) == [("credit_note", date(2026, 2, 1), D("5.00"))]
 
 
+def test_a_termination_inside_a_billed_usage_period_is_not_usage_gone(ledger: Ledger) -> None:
+    # February's usage was billed as 10 calls for 1 February to 1 March. A termination from 20 February cuts the
+    # period to 1-20 February, where 8 of those calls fell: that is a change of terms, not usage gone (the guard
+    # once looked the old period up among the new ones, found nothing, and blocked the run). The credit:
+    # (10 - 8) x 0.50 = 1.00.
+    ws = workspace(contract(USAGE))
+    apply(ws, ledger, meter_of({JANUARY: D(1000), FEBRUARY: D(10)}), date(2026, 3, 1))
+    ended = USAGE + '\n  amendment 1 "Slutt" signed 2026-03-05 effective 2026-02-20 {\n    terminate\n  }'
+    cut = ("C-1", "calls", date(2026, 2, 1), date(2026, 2, 20))
+    result, _ = apply(workspace(contract(ended)), ledger, meter_of({JANUARY: D(1000), cut: D(8)}), date(2026, 3, 6))
+    assert lines(result) == [("credit_note", date(2026, 2, 1), D("1.00"))]
+
+
+def test_usage_gone_from_a_period_a_termination_cut_still_stops_the_run(ledger: Ledger) -> None:
+    # The same termination, with the usage folder missing: what is left of February meters nothing, while 10 calls
+    # were billed for it. That is usage gone.
+    ws = workspace(contract(USAGE))
+    apply(ws, ledger, meter_of({JANUARY: D(1000), FEBRUARY: D(10)}), date(2026, 3, 1))
+    ended = USAGE + '\n  amendment 1 "Slutt" signed 2026-03-05 effective 2026-02-20 {\n    terminate\n  }'
+    with pytest.raises(RunBlocked) as stopped:
+        apply(workspace(contract(ended)), ledger, no_usage, date(2026, 3, 6))
+    assert [(v.start, v.end, v.billed) for v in stopped.value.plan.vanished] == [
+        (date(2026, 1, 1), date(2026, 2, 1), D(1000)),
+        (date(2026, 2, 1), date(2026, 3, 1), D(10)),
+    ]
+
+
 # -- credits above the threshold -----------------------------------------------------------------
 
 
