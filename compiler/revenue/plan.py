@@ -110,24 +110,26 @@ def known_plan(contract: model.Contract, workspace: model.Workspace, horizon: da
     if policy == "invoiced":
         agreed = as_agreed(contract, upto)  # an adjustment from the horizon on is not known: priced unchanged
         reach = max(horizon, bound_until(agreed, known))
-        return _invoiced(agreed, as_known(agreed, workspace.indices, horizon), horizon, source, reach)
+        return _invoiced(agreed, as_known(agreed, workspace.indices, horizon), horizon, source, reach, known)
     return _Planner(contract, workspace, horizon, source, known=upto, bound=known).plan()
 
 
-def in_force_by(amendment: model.Amendment, horizon: date) -> bool:
+def in_force_by(amendment: model.Amendment, contract: model.Contract, horizon: date) -> bool:
     """Whether every plan to `horizon` holds `amendment`, whenever it was signed: it takes effect before the
-    horizon, or it ends the service on it (a termination effective on the horizon ends the service the day
-    before, `_prospective`). Another change effective on the horizon changes nothing before it, so it is
-    held only once it is known."""
+    horizon, or on it when the contract is terminated on it (a termination effective on the horizon ends
+    the service the day before, `_prospective`; any other change of that day then changes nothing). Another
+    change effective on the horizon changes nothing before it, so it is held only once it is known."""
     if amendment.effective < horizon:
         return True
-    return amendment.effective == horizon and any(isinstance(c, model.Terminate) for c in amendment.changes)
+    return amendment.effective == horizon and any(
+        a.effective == horizon and any(isinstance(c, model.Terminate) for c in a.changes) for a in contract.amendments
+    )
 
 
 def known_amendments(contract: model.Contract, horizon: date, known: date) -> int | None:
     """The last amendment `known_plan` holds: one in force by `horizon` (`in_force_by`) or signed on or
     before `known`, with every one before it, since amendments apply in order. None when there is none."""
-    held = [a.number for a in contract.amendments if in_force_by(a, horizon) or a.signed <= known]
+    held = [a.number for a in contract.amendments if in_force_by(a, contract, horizon) or a.signed <= known]
     return max(held, default=None)
 
 
@@ -210,7 +212,7 @@ class _Planner:
         return self._finish(current)
 
     def _planned(self, amendment: model.Amendment) -> bool:
-        return in_force_by(amendment, self.horizon) or amendment.number <= self.known
+        return in_force_by(amendment, self.contract, self.horizon) or amendment.number <= self.known
 
     def schedule(self) -> BillingSchedule | None:
         """The lowering the last view was made from, when it reaches the horizon with the terms in force."""
@@ -637,6 +639,7 @@ def _invoiced(
     horizon: date,
     source: str,
     reach: date | None = None,
+    known: date | None = None,
 ) -> RevenuePlan:
     """Each fixed line billing will bill over the committed term in force at the horizon (renewals once
     begun, as under IFRS 15, or up to `reach` once the customer is bound to them), recognised over its own
@@ -654,7 +657,7 @@ def _invoiced(
         if line.id.kind in ("usage", "minimum", "prepaid", "drawdown"):  # variable: known at run time
             continue
         start, end, net = line.start, line.end, line.net
-        if cut is not None and end > cut:
+        if cut is not None and end > cut and (known is None or line.billing_date > known):  # billed: whole
             if start >= cut:
                 continue
             # what the line earns before the day the customer is no longer bound (an evergreen contract's

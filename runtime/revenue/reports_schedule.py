@@ -62,7 +62,7 @@ def contract_schedule(
     gives it once the month has ended."""
     known = known if known is not None else cutoff - timedelta(days=1)
     # known, but not held by the engine's plan to the cut-off (in_force_by): the schedule plans it again
-    later = any(a.signed <= known and not in_force_by(a, cutoff) for a in contract.amendments)
+    later = any(a.signed <= known and not in_force_by(a, contract, cutoff) for a in contract.amendments)
     if (
         plan is None
         or later

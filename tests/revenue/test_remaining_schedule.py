@@ -370,3 +370,29 @@ def test_an_invoiced_evergreen_contract_counts_its_lines_only_to_the_bound(
     a whole yearly line was 18,029.59 (the reviewer's case), a whole January 4,800.00."""
     root = renewing(tmp_path / "ws", "evergreen notice 3 months", charge)
     assert remaining(root, "2026-10-15") == (expected, "0.00")
+
+
+def test_an_invoiced_line_already_billed_counts_whole(tmp_path: Path) -> None:
+    """The evergreen contract billed yearly in advance, billed through 2027-01-10: the 2027 line is invoiced (on
+    1 January), so it is revenue over its whole year whatever the notice period, as recognition books it: 14,400
+    x 365/365 remains from January on, all within 12 months. Counting it only to the bound day (11 April:
+    14,400 x 100/365 = 3,945.21) dropped revenue already invoiced and deferred."""
+    root = renewing(tmp_path / "ws", "evergreen notice 3 months", YEARLY)
+    bill(root, "2027-01-10")
+    found = balance(root, "2027-01-10")
+    assert (found["billed"], found["recognised"], found["within_12_months"]) == ("28800.00", "14400.00", "14400.00")
+
+
+def test_a_termination_on_the_cut_off_holds_a_change_of_the_same_day() -> None:
+    """A price change and a termination both from 1 September (the engine's cut-off on 31 August): the service
+    ends on 31 August at the price billed, 8 x 1,200.00 = 9,600.00, all of it recognised by then; August gets
+    9,600.00 - 8,363.84 (14,400 x 212/365 before August) = 1,236.16. The price change sorted first once kept the
+    termination out of the plan: August 1,223.01 and 13.15 lost to a later month."""
+    both = (
+        '  amendment 1 "Pris" signed 2026-09-20 effective 2026-09-01 {\n    platform price 1_500.00\n  }\n'
+        '  amendment 2 "Oppsigelse" signed 2026-09-20 effective 2026-09-01 {\n    terminate\n  }\n'
+    )
+    ws = checked(contract(PLATFORM + both, term="term 12 months\n  no renewal"))
+    months = revenue_plan(ws.contracts["C-1"], ws, date(2026, 9, 1)).months()
+    assert months[date(2026, 8, 1)] == D("1236.16")
+    assert sum(amount for month, amount in months.items() if month < date(2026, 9, 1)) == D("9600.00")
