@@ -296,6 +296,15 @@ class _Planner:
         label = f"amendment {amendment.number} ({amendment.reason}), effective {d}"
         how = "as written" if written else "the default"
         if accounting == "catch_up":
+            if any(isinstance(c, model.Terminate) for c in amendment.changes):
+                # nothing is left to deliver to catch up with: what is left of the price is recognised on the last
+                # day of service, as a prospective termination does (a catch-up dated the effective day moved it
+                # into the month after the service ended)
+                why = (
+                    f"{label}: written `catch_up`, but it ends the contract; what is left goes to its last day (¶21(a))"
+                )
+                self._prospective(d, old, new, amendment.number, written, why, accounting="prospective")
+                return
             self._catch_up(d, old, new, amendment.number, written, f"{label}: cumulative catch-up (¶21(b)), {how}")
             return
         if accounting == "separate":

@@ -396,3 +396,20 @@ def test_a_termination_on_the_cut_off_holds_a_change_of_the_same_day() -> None:
     months = revenue_plan(ws.contracts["C-1"], ws, date(2026, 9, 1)).months()
     assert months[date(2026, 8, 1)] == D("1236.16")
     assert sum(amount for month, amount in months.items() if month < date(2026, 9, 1)) == D("9600.00")
+
+
+def test_a_catch_up_termination_recognises_what_is_left_on_the_last_day_of_service() -> None:
+    """One amendment from 1 September: a price change, `terminate` and `accounting catch_up`. Nothing is left
+    to deliver, so there is nothing to catch up with: as a prospective termination, the service ends on 31
+    August at the price billed, 9,600.00, and August gets 9,600.00 - 8,363.84 = 1,236.16 (it was 1,223.01, with
+    13.15 as a catch-up in September, a month without service)."""
+    ended = (
+        '  amendment 1 "Slutt" signed 2026-08-20 effective 2026-09-01 {\n'
+        "    platform price 1_500.00\n    terminate\n    accounting catch_up\n  }\n"
+    )
+    ws = checked(contract(PLATFORM + ended, term="term 12 months\n  no renewal"))
+    plan = revenue_plan(ws.contracts["C-1"], ws, date(2026, 10, 1))
+    months = plan.months()
+    assert months[date(2026, 8, 1)] == D("1236.16")
+    assert sum(months.values()) == D("9600.00")
+    assert not months.get(date(2026, 9, 1))
