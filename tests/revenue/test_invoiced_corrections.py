@@ -17,22 +17,11 @@ from pathlib import Path
 
 from runtime.ledger import Ledger
 from tests.factories.cli import bill, run
+from tests.factories.workspaces import PRELUDE
 
 D = Decimal
 JAN = date(2026, 1, 1)
 
-SELLER = """
-seller vendor {
-  name "Prøve AS"
-  orgnr "976240391"
-  mva
-}
-
-customer buyer {
-  name "Kjøper AS"
-  orgnr "922152799"
-}
-"""
 
 CONTRACT = """
 contract C-1 {{
@@ -54,7 +43,7 @@ def billed_then_amended(root: Path, amendment: str) -> Path:
     """Billed to 1 April as the contract was signed, then `amendment` added and billed again on 10 April."""
     root.mkdir(parents=True)
     (root / "avtale.toml").write_text("", encoding="utf-8")
-    (root / "seller.avt").write_text(SELLER, encoding="utf-8")
+    (root / "seller.avt").write_text(PRELUDE, encoding="utf-8")
     (root / "c-1.avt").write_text(CONTRACT.format(amendment=""), encoding="utf-8")
     bill(root, "2026-04-01")
     (root / "c-1.avt").write_text(CONTRACT.format(amendment=amendment), encoding="utf-8")

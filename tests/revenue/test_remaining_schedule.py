@@ -22,23 +22,11 @@ from runtime.revenue.recognition import cutoff
 from runtime.revenue.reports_schedule import remaining_schedule
 from runtime.revenue.workers import recognise_with_schedule
 from tests.factories.cli import bill, run
-from tests.factories.workspaces import contract
+from tests.factories.workspaces import PRELUDE, contract
 from tests.factories.workspaces import workspace as checked
 
 D = Decimal
 
-PRELUDE = """
-seller vendor {
-  name "Prøve AS"
-  orgnr "976240391"
-  mva
-}
-
-customer buyer {
-  name "Kjøper AS"
-  orgnr "922152799"
-}
-"""
 
 HEAD = """
 contract C-1 {
