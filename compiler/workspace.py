@@ -394,8 +394,10 @@ def check_workspace(
 ) -> CheckResult:
     """Resolve and check a workspace's parsed files. Every problem is a diagnostic. `cutover` is
     avtale.toml's `billed_through` (compiler/cutover.py `workspace_cutover`). With `memo`, the results of
-    the previous check with it are reused where nothing they depend on changed (compiler/memo.py). Only a
-    `ContentMemo` takes `FileStub`s, the files it does not need loaded (compiler/summary.py)."""
+    the previous check with it are reused where nothing they depend on changed (compiler/memo.py). A
+    `ContentMemo` takes `FileStub`s, the files it does not need loaded (compiler/summary.py). Without one,
+    a stub may stand only for a contract, which is then registered (its name counts for duplicates) but not
+    checked: another process checks it (runtime/check_workers.py)."""
     previous = memo.begin() if isinstance(memo, Memo) else {}
     real: Callable[[Any], Any] = memo.real if isinstance(memo, ContentMemo) else _itself
     sink: list[Diagnostic] = []
@@ -444,7 +446,10 @@ def check_workspace(
     context: tuple[object, ...] = (currency, due_days, mva, cutover)
     if isinstance(memo, Memo):
         context = memo.same("contracts", context)
+    stubs_skipped = not isinstance(memo, ContentMemo)
     for name, decl in contract_decls.items():
+        if stubs_skipped and type(decl) is DeclStub:
+            continue
 
         def build(own: list[Diagnostic], views: tuple[Mapping[str, Any], ...], d: ast.Contract = decl) -> Any:
             ctx = ContractContext(

@@ -43,9 +43,11 @@ if TYPE_CHECKING:  # the parser and the checker are imported when a file has to 
     # unchanged workspace is answered from the cache without them (docs/performance.md)
     from compiler.workspace import CheckResult
     from dsl.parser import ParseResult
+    from runtime.check_workers import Found
 
 PARALLEL_MIN_BYTES = 2_000_000
 """Below this much source text, starting worker processes costs more than it saves."""
+MAX_CHECK_WORKERS = 8
 SKIP_DIRS = {".git", ".avtale", ".venv", "node_modules", "__pycache__"}
 MAX_SOURCE_BYTES = 64 * 1024 * 1024
 """The largest .avt file read. Ten thousand contracts make about 5 MB, so a 64 MiB file would hold
@@ -519,7 +521,7 @@ def load(
     progress: Callable[[str], None] | None = None,
 ) -> Workspace:
     """Parse and check the workspace at `root` (the folder holding avtale.toml)."""
-    with no_cyclic_gc():  # 40% of a cold check went to scanning acyclic ASTs
+    with no_cyclic_gc(keep=True):  # 40% of a cold check went to scanning acyclic ASTs
         return _load(root, need_model=need_model, use_cache=use_cache, progress=progress)
 
 
@@ -540,7 +542,7 @@ def load_revision(
     repository or git cannot be had, or the workspace folder is not in the repository at `rev`;
     WorkspaceError when `rev` has no usable avtale.toml there.
     """
-    with no_cyclic_gc():
+    with no_cyclic_gc(keep=True):
         return _load_revision(root, rev, need_model=need_model, use_cache=use_cache, progress=progress)
 
 
@@ -922,6 +924,10 @@ def _check(
 
         cutover = workspace_cutover(settings.billed_through, setting_span(settings_text, "billed_through"))
         parse_diagnostics, result = shared_check(root, digests, sources, cache, parse, cutover)
+    elif not need_model and cache.folder is None and (split := _check_split(inputs, digests, progress)) is not None:
+        found = split.parse + (split.semantic if split.semantic is not None else [SEMANTICS_SKIPPED])
+        stats = {"files": len(paths), **split.counts}
+        return Workspace(root, settings, sources, list(diagnostics) + found, None, stats)
     else:
         parsed = _load_parses(paths, sources, digests, cache, settings, progress, keep_others=bool(slot))
         parse_diagnostics = [d for r in parsed for d in r.diagnostics]
@@ -959,6 +965,22 @@ def _check(
         for name in ("check", "model"):
             cache.prune(f"{name}{REVISION_SLOT}-", REVISION_SLOTS)
     return Workspace(root, settings, sources, list(diagnostics) + found, result, stats)
+
+
+def _check_split(inputs: _Inputs, digests: dict[str, str], progress: Callable[[str], None] | None) -> Found | None:
+    """The diagnostics of a check from scratch that keeps nothing, over every core (runtime/check_workers.py
+    `Found`); None when the workspace is too small to be worth it, or a worker was lost."""
+    items = [(path, inputs.sources[path]) for path in inputs.paths if path in digests]
+    workers = min(inputs.settings.jobs or os.cpu_count() or 1, MAX_CHECK_WORKERS)
+    if workers <= 1 or len(items) < 2 or sum(len(data) for _, data in items) < PARALLEL_MIN_BYTES:
+        return None
+    from compiler.cutover import workspace_cutover
+    from runtime.check_workers import check_in_workers
+
+    if progress:
+        progress(f"parsing and checking {len(items)} files")
+    span = setting_span(inputs.settings_text, "billed_through")
+    return check_in_workers(items, workspace_cutover(inputs.settings.billed_through, span), workers)
 
 
 def _shared_roots() -> Iterable[Path]:

@@ -26,11 +26,8 @@ forked before it, so that no other process holds the parent's end open.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import multiprocessing
 import os
-import signal
-import sys
 import traceback
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import date
@@ -49,6 +46,7 @@ from runtime.ledger.errors import LedgerError
 from runtime.ledger.rows import Row
 from runtime.ledger.store import Ledger, issued_lines_from
 from runtime.memory import no_cyclic_gc
+from runtime.processes import die_with_parent
 from runtime.usage import Usage
 
 MIN_CONTRACTS = 2_000
@@ -73,26 +71,6 @@ class WorkerFailed(RuntimeError):
     def __init__(self, summary: str, worker_traceback: str) -> None:
         super().__init__(f"a bill run worker failed: {summary}")
         self.worker_traceback = worker_traceback
-
-
-PR_SET_PDEATHSIG = 1
-"""From <linux/prctl.h>."""
-
-
-def die_with_parent(parent: int) -> None:
-    """Have the kernel kill this worker when the bill run dies (Linux), and end now if it already has.
-
-    The check after the prctl closes the race: a parent that died before it was asked left this
-    process to a new parent, so getppid() no longer names the one that forked it.
-    """
-    if sys.platform.startswith("linux"):
-        try:
-            libc = ctypes.CDLL(None, use_errno=True)
-            libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-        except (OSError, AttributeError):
-            pass  # no prctl to be had: the pipe still tells a worker its parent is gone
-    if os.getppid() != parent:
-        os._exit(1)
 
 
 @contextlib.contextmanager

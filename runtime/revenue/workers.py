@@ -25,9 +25,10 @@ from typing import TypeVar, cast
 
 from compiler import model
 from compiler.billing.price import UsageKey
-from runtime.billing.parallel import WorkerFailed, WorkerLost, die_with_parent, workers_for
+from runtime.billing.parallel import WorkerFailed, WorkerLost, workers_for
 from runtime.ledger.documents import IssuedDocument
 from runtime.memory import no_cyclic_gc
+from runtime.processes import die_with_parent
 from runtime.revenue.recognition import contract_records, contract_usage_requests, cutoff, issued_by_contract
 from runtime.revenue.records import Recognised
 from runtime.revenue.reports_schedule import contract_schedule

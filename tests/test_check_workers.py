@@ -1,0 +1,142 @@
+"""A check from scratch split over processes finds what the check in one process finds, in the same order."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from compiler.cutover import workspace_cutover
+from compiler.settings import setting_span
+from compiler.workspace import check_workspace
+from dsl.diagnostics import sorted_diagnostics
+from dsl.parser import parse
+from runtime import check_workers, loader
+from runtime.check_workers import Found, check_in_workers
+from tests.test_check_cache import EDITS, SETTINGS, TEXTS
+
+CUTOVER = workspace_cutover(None, setting_span("", "billed_through"))
+
+
+def in_one_process(texts: dict[str, str]) -> Found:
+    """The oracle: every file parsed and the workspace checked here, as `avtale check` did before."""
+    parsed = [parse(text, path) for path, text in sorted(texts.items())]
+    found = [d for r in parsed for d in r.diagnostics]
+    if any(d.is_error for d in found):
+        return Found(found, None, {})
+    result = check_workspace([r.file for r in parsed if r.file is not None], cutover=CUTOVER)
+    model = result.workspace
+    counts = {"customers": len(model.customers), "plans": len(model.plans), "contracts": len(model.contracts)}
+    return Found(found, list(result.diagnostics), counts)
+
+
+def split(texts: dict[str, str], workers: int) -> Found | None:
+    return check_in_workers([(path, text.encode()) for path, text in texts.items()], CUTOVER, workers)
+
+
+edits = st.lists(
+    st.tuples(st.sampled_from(sorted(TEXTS)), st.integers(0, len(EDITS) - 1), st.booleans()), min_size=1, max_size=5
+)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(edits, st.sampled_from([2, 3]))
+def test_a_split_check_finds_what_one_process_finds(changes: list[tuple[str, int, bool]], workers: int) -> None:
+    texts = dict(TEXTS)
+    for path, which, copy in changes:
+        old, new = EDITS[which]
+        if copy:  # the file twice, under another name: every declaration in it a duplicate, in another share
+            texts[f"zz/{which}-{Path(path).name}"] = texts[path]
+        else:
+            texts[path] = texts[path].replace(old, new, 1)
+    assert split(texts, workers) == in_one_process(texts)
+
+
+def test_the_example_workspace_checks_the_same_in_shares() -> None:
+    expected = in_one_process(TEXTS)
+    assert expected.semantic is not None and expected.counts["contracts"] > 10
+    assert any(d.severity.value == "note" for d in expected.semantic)  # more than nothing to compare
+    for workers in (2, 3, 5):
+        assert split(TEXTS, workers) == expected
+
+
+def test_a_duplicate_contract_in_another_share_is_reported_against_the_first() -> None:
+    texts = {"a.avt": TEXTS["customers/bedrifter.avt"], **TEXTS}
+    contract = "contracts/SKT-2026-011-lofoten-rorbu-team.avt"
+    texts["zzz/copy.avt"] = texts[contract]  # after every other file in path order
+    found = split(texts, 2)
+    assert found is not None and found.semantic is not None
+    twice = [d for d in found.semantic if d.code == "E0301" and d.span.file == "zzz/copy.avt"]
+    assert len(twice) == 1 and twice[0].labels[0].span.file == contract
+    assert found == in_one_process(texts)
+
+
+def test_a_syntax_error_in_any_share_stops_the_semantic_checks() -> None:
+    texts = {**TEXTS, "contracts/broken.avt": "contract X {\n  signed\n}\n"}
+    found = split(texts, 2)
+    assert found is not None and found.semantic is None
+    assert [d.code for d in found.parse] == ["E0100"]
+    assert found == in_one_process(texts)
+
+
+def test_a_worker_that_dies_leaves_the_check_to_the_parent(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = workspace(tmp_path)
+    expected = load_in_one_process(root, monkeypatch)
+    monkeypatch.setattr(loader, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(check_workers, "_child", lambda *args: os._exit(9))  # killed, as if for memory
+    assert split(TEXTS, 2) is None
+    checked = loader.load(root, need_model=False, use_cache=False)
+    assert (checked.diagnostics, checked.stats) == (expected.diagnostics, expected.stats)
+
+
+def test_a_worker_that_fails_leaves_the_check_to_the_parent(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = workspace(tmp_path)
+    expected = load_in_one_process(root, monkeypatch)
+    monkeypatch.setattr(loader, "PARALLEL_MIN_BYTES", 0)
+    parent = os.getpid()
+    outline = check_workers._outline
+
+    def fails_in_workers(parsed: dict[str, object]) -> object:
+        if os.getpid() != parent:
+            raise RuntimeError("a bug in a worker")
+        return outline(parsed)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(check_workers, "_outline", fails_in_workers)
+    assert split(TEXTS, 2) is None
+    checked = loader.load(root, need_model=False, use_cache=False)
+    assert (checked.diagnostics, checked.stats) == (expected.diagnostics, expected.stats)
+
+
+def test_avtale_check_without_a_cache_splits_the_check(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = workspace(tmp_path)
+    (root / "contracts" / "twice.avt").write_text(TEXTS["contracts/SKT-2026-011-lofoten-rorbu-team.avt"], "utf-8")
+    expected = load_in_one_process(root, monkeypatch)
+    monkeypatch.setattr(loader, "PARALLEL_MIN_BYTES", 0)
+    calls: list[int] = []
+    monkeypatch.setattr(
+        check_workers,
+        "check_in_workers",
+        lambda *a: calls.append(a[2]) or check_in_workers(*a),  # type: ignore[func-returns-value]
+    )
+    checked = loader.load(root, need_model=False, use_cache=False)
+    assert calls and calls[0] >= 2
+    assert not checked.ok and checked.result is None
+    assert (checked.diagnostics, checked.stats) == (expected.diagnostics, expected.stats)
+    assert sorted_diagnostics(checked.diagnostics) == sorted_diagnostics(expected.diagnostics)
+
+
+def workspace(tmp_path: Path) -> Path:
+    root = tmp_path / "ws"
+    for path, text in {"avtale.toml": SETTINGS + "jobs = 2\n", **TEXTS}.items():
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_text(text, "utf-8")
+    return root
+
+
+def load_in_one_process(root: Path, monkeypatch: pytest.MonkeyPatch) -> loader.Workspace:
+    with monkeypatch.context() as patch:
+        patch.setattr(loader, "_check_split", lambda *args: None)
+        return loader.load(root, need_model=False, use_cache=False)
