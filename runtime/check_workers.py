@@ -3,7 +3,7 @@ in them; no AST crosses between processes.
 
 Parsing is two thirds of a cold check's CPU, and sending each file's AST to one process to be checked
 cost a third as much again (pickled by the worker, unpickled by the parent). Here the parent is one of
-the workers: each process parses its share of the files (every n-th file, in path order) and sends the
+the workers: each process parses its share of the files (dealt out by size, in path order) and sends the
 others an outline of them: the parse diagnostics, every declaration but the contracts whole (seller,
 customers, metrics, indices, plans: what a contract's check looks up, a few hundred kB for ten thousand
 contracts), and each contract as its name and where it is (a `DeclStub`, compiler/summary.py). Every
@@ -64,8 +64,7 @@ class Found:
 def check_in_workers(items: Sequence[Item], cutover: model.Cutover | None, workers: int) -> Found | None:
     """Parse and check `items` in `workers` processes, this one among them; None when a worker was lost or
     failed (the caller then checks in one process)."""
-    items = sorted(items)
-    shares = [items[k::workers] for k in range(workers)]
+    shares = _shares(sorted(items), workers)
     context = multiprocessing.get_context("fork")
     pipes: list[Connection] = []
     processes = []
@@ -81,6 +80,9 @@ def check_in_workers(items: Sequence[Item], cutover: model.Cutover | None, worke
             processes.append(process)
         own = {path: parse_bytes(data, path) for path, data in shares[0]}
         own_outline = _outline(own)
+        own_blob = pickle.dumps(own_outline, protocol=pickle.HIGHEST_PROTOCOL)
+        for pipe in pipes:  # sent first: the parent is done first, as it forked nothing to copy its pages
+            pipe.send(own_blob)
         raw: list[bytes] = []
         for pipe in pipes:
             kind, payload = pipe.recv()
@@ -93,9 +95,8 @@ def check_in_workers(items: Sequence[Item], cutover: model.Cutover | None, worke
             for pipe in pipes:
                 pipe.send(None)
             return Found(parse, None, {})
-        own_blob = pickle.dumps(own_outline, protocol=pickle.HIGHEST_PROTOCOL)
         for k, pipe in enumerate(pipes):
-            pipe.send([own_blob, *(blob for j, blob in enumerate(raw) if j != k)])
+            pipe.send([blob for j, blob in enumerate(raw) if j != k])
         semantic, counts = _check(own, others, cutover)
         for pipe in pipes:
             kind, *rest = pipe.recv()
@@ -105,7 +106,7 @@ def check_in_workers(items: Sequence[Item], cutover: model.Cutover | None, worke
             semantic += diagnostics
             counts["contracts"] += contracts
         return Found(parse, sorted_diagnostics(semantic), counts)
-    except EOFError:  # a worker died without a word (killed for memory, most likely)
+    except (EOFError, OSError):  # a worker died without a word (killed for memory, most likely)
         return None
     finally:
         for pipe in pipes:
@@ -115,6 +116,19 @@ def check_in_workers(items: Sequence[Item], cutover: model.Cutover | None, worke
             if process.is_alive():
                 process.kill()
                 process.join()
+
+
+def _shares(items: list[Item], workers: int) -> list[list[Item]]:
+    """`items` dealt out in path order, each to the share with the least text so far: a share's time goes
+    with its bytes (parsing) and its contracts (checking), which go with the bytes. (The parent forks and
+    merges, a worker pays for the pages it copies from the parent: measured, equal shares finish together.)"""
+    loads = [0] * workers
+    shares: list[list[Item]] = [[] for _ in range(workers)]
+    for item in items:
+        k = loads.index(min(loads))
+        shares[k].append(item)
+        loads[k] += len(item[1])
+    return shares
 
 
 def _chain(*outlines: Outline) -> list[tuple[str, tuple[Diagnostic, ...], tuple[Any, ...] | None]]:
@@ -174,10 +188,11 @@ def _child(
     try:
         with no_cyclic_gc():
             own = {path: parse_bytes(data, path) for path, data in share}
+            parents = conn.recv()
             conn.send(("outline", pickle.dumps(_outline(own), protocol=pickle.HIGHEST_PROTOCOL)))
-            blobs = conn.recv()
+            blobs = conn.recv()  # the other workers' outlines; None when a syntax error stops the checks
             if blobs is not None:
-                diagnostics, counts = _check(own, [pickle.loads(blob) for blob in blobs], cutover)
+                diagnostics, counts = _check(own, [pickle.loads(blob) for blob in (parents, *blobs)], cutover)
                 conn.send(("checked", diagnostics, counts["contracts"]))
     except Exception:  # a bug: the parent checks again by itself, where it surfaces with its traceback
         conn.send(("failed", None))

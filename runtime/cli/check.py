@@ -151,11 +151,9 @@ def check(
     else:
         with status(not as_json) as update:
             workspace = load_at(ctx, rev, paths=paths, need_model=False, use_cache=not no_cache, progress=update)  # type: ignore[arg-type]
-    shown = [
-        d
-        for d in sorted_diagnostics(workspace.diagnostics)
-        if _in_paths(d, root, paths) and (verbose or d.severity is not Severity.NOTE)
-    ]
+    shown = sorted_diagnostics(  # what is shown, then sorted: a workspace has a note per contract
+        [d for d in workspace.diagnostics if (verbose or d.severity is not Severity.NOTE) and _in_paths(d, root, paths)]
+    )
     if as_json:
         revision = {} if workspace.revision is None else {"revision": workspace.revision}
         click.echo(render_json(shown, **workspace.stats, **revision))
