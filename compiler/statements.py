@@ -42,9 +42,9 @@ class Statements:
             by_type = self._by_type = {}
             for statement in self.body:
                 by_type.setdefault(type(statement), []).append(statement)
-        leaf = _LEAF.get(kind)  # type: ignore[arg-type]
+        leaf = _LEAF.get(kind)
         if leaf is None:
-            leaf = _LEAF[kind] = type(kind) is type and not kind.__subclasses__()  # type: ignore[index, union-attr]
+            leaf = _LEAF[kind] = type(kind) is type and not kind.__subclasses__()
         if leaf:
             return list(by_type.get(kind, ()))  # type: ignore[arg-type]
         return [s for s in self.body if isinstance(s, kind)]
