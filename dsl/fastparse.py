@@ -63,14 +63,15 @@ class FastParser:
         # engine try every split of a run when no token follows it (a file's end), which doubles per character.
         self.space = re.compile(f"(?:{space})*+")
         self.pattern = re.compile(f"(?:{space})*+(?:{'|'.join(alternatives)})")
-        self.term_callbacks = {k: v for k, v in callbacks.items() if isinstance(k, str)}
-        # Per state: token type -> (shift target, None) or (None, (size, callback or None, origin)).
+        term_callbacks = {k: v for k, v in callbacks.items() if isinstance(k, str)}
+        # Per state: token type -> (shift target, the terminal's callback or None) or (None, (size, the
+        # rule's callback or None, origin)) to reduce.
         self.actions: list[dict[str, tuple[Any, Any]]] = [{} for _ in range(max(table.states) + 1)]
         for state, row in table.states.items():
             out = self.actions[state]
             for name, (action, arg) in row.items():
                 if action is Shift:
-                    out[name] = (arg, None)
+                    out[name] = (arg, term_callbacks.get(name))
                 else:
                     inline = arg.origin.name.startswith("_")  # spliced into its parent's children
                     out[name] = (None, (len(arg.expansion), None if inline else callbacks[arg], arg.origin.name))
@@ -79,25 +80,23 @@ class FastParser:
         """The declarations of `text`, built by the AST callbacks; `NotFast` at anything unusual."""
         actions = self.actions
         keywords = self.keywords
-        term_callbacks = self.term_callbacks
         comments = self.comments
+        match = self.pattern.match  # anchored where the last token ended: nothing can be skipped
         states = [self.start]
         values: list[Any] = []
         line = 1
         line_start = 0
         pos = 0
         new = str.__new__
-        for m in self.pattern.finditer(text):
-            if m.start() != pos:
-                raise NotFast  # a character no terminal matches
+        while (m := match(text, pos)) is not None:
             kind = cast(str, m.lastgroup)  # the alternative that matched: every one is named
-            start = m.start(kind)
-            if start != pos:  # whitespace in front
-                newlines = text.count("\n", pos, start)
+            start, pos = m.span(kind)
+            front = m.start()
+            if front != start:  # whitespace in front
+                newlines = text.count("\n", front, start)
                 if newlines:
                     line += newlines
-                    line_start = text.rindex("\n", pos, start) + 1
-            pos = m.end()
+                    line_start = text.rindex("\n", front, start) + 1
             value = text[start:pos]
             if kind == "COMMENT":
                 comments(_token(new, kind, value, start, line, start - line_start + 1))
@@ -107,18 +106,25 @@ class FastParser:
                 keyword = keywords.get(value)
                 if keyword is not None and keyword in row:
                     kind = keyword
-            token = _token(new, kind, value, start, line, start - line_start + 1)
+            # `_token`, written out: this runs for every token
+            token = new(Token, value)
+            token.type = kind
+            token.value = value
+            token.start_pos = start
+            token.line = token.end_line = line
+            token.column = column = start - line_start + 1
+            token.end_column = column + len(value)
+            token.end_pos = pos
             while True:
                 step = row.get(kind)
                 if step is None:
                     raise NotFast
-                target, reduce = step
+                target, then = step
                 if target is not None:
                     states.append(target)
-                    callback = term_callbacks.get(kind)
-                    values.append(token if callback is None else callback(token))
+                    values.append(token if then is None else then(token))
                     break
-                size, callback, origin = reduce
+                size, callback, origin = then
                 if size:
                     children = values[-size:]
                     del states[-size:]
@@ -129,7 +135,7 @@ class FastParser:
                 states.append(actions[states[-1]][origin][0])
                 row = actions[states[-1]]
         if self.space.match(text, pos).end() != len(text):  # type: ignore[union-attr]
-            raise NotFast
+            raise NotFast  # a character no terminal matches
         while True:  # the end of input: the loop's reductions again (written out there, where speed counts)
             step = actions[states[-1]].get("$END")
             if step is None or step[0] is not None:

@@ -14,19 +14,24 @@ duplicates) finds the same diagnostics in each, which fall together when the par
 (`sorted_diagnostics` drops exact duplicates); each contract's are found by the one process that parsed
 it. The merged diagnostics are those of a check in one process (tests/test_check_workers.py).
 
-Only a check that needs neither the model nor the caches runs this way (`avtale check --no-cache`, or a
-machine with no cache folder): the caches hold every file's AST, which this way never has in one place.
+Files given without their bytes are read by the process whose share they are in (runtime/loader.py
+`read_source`), which sends the bytes back with its outline: reading ten thousand files is a tenth of the
+check. Only a check that needs neither the model nor the caches runs this way (`avtale check --no-cache`,
+or a machine with no cache folder): the caches hold every file's AST, which this way never has in one place.
 A worker that dies or fails leaves the parent to check everything itself: a check changes nothing, so
 doing it again is always safe, and a bug then surfaces in the parent with its whole traceback.
 """
 
 from __future__ import annotations
 
+import io
 import multiprocessing
 import os
 import pickle
+import threading
 from collections.abc import Sequence
 from multiprocessing.connection import Connection
+from pathlib import Path
 from typing import Any, cast
 
 import attrs
@@ -36,79 +41,103 @@ from compiler.summary import DeclStub
 from compiler.workspace import check_workspace
 from dsl import ast
 from dsl.diagnostics import Diagnostic, sorted_diagnostics
-from dsl.parser import parse_bytes
+from dsl.parser import ParseResult, parse_bytes
+from runtime.loader import FLAT_DIAGNOSTICS, flat_pickler, read_source
 from runtime.memory import no_cyclic_gc
 from runtime.processes import die_with_parent
 
-Item = tuple[str, bytes]
-"""A source file's path (relative to the workspace) and bytes."""
+Item = tuple[str, bytes | None]
+"""A source file's path (relative to the workspace) and bytes; None for a file still to be read."""
 
 ContractShape = tuple[str, int, int, int, int]
 """A contract as an outline holds it: its name and its id's span (lines and columns)."""
 
-Outline = list[tuple[str, tuple[Diagnostic, ...], tuple[Any, ...] | None]]
-"""Per file of a share, in path order: its path, its parse diagnostics, and its declarations (None when
-syntax errors left no tree), each whole except contracts, which are `ContractShape`s."""
+Entry = tuple[str, Diagnostic | None, bytes | None, tuple[Diagnostic, ...], tuple[Any, ...] | None]
+"""A file in an outline: its path; what stopped it being read (None when it was); the bytes it read, for a
+file given without them; its parse diagnostics; its declarations (None when it has no tree), each whole
+except contracts, which are `ContractShape`s."""
+
+Outline = list[Entry]
+"""A share's files, in path order."""
 
 
 @attrs.frozen
 class Found:
-    """What a check in workers found: the parse diagnostics in path order, the semantic diagnostics (None
-    when syntax errors stopped the semantic checks), and the counts of declarations."""
+    """What a check in workers found."""
 
+    read: list[Diagnostic]
+    """What stopped files being read, in path order."""
+    sources: dict[str, bytes]
+    """The bytes of the files that were given without them and read."""
+    listed: list[str]
+    """The paths that are sources, in order: all but those skipped (an unreadable file is listed)."""
     parse: list[Diagnostic]
+    """The parse diagnostics, in path order."""
     semantic: list[Diagnostic] | None
+    """None when syntax errors stopped the semantic checks."""
     counts: dict[str, int]
 
 
-def check_in_workers(items: Sequence[Item], cutover: model.Cutover | None, workers: int) -> Found | None:
-    """Parse and check `items` in `workers` processes, this one among them; None when a worker was lost or
-    failed (the caller then checks in one process)."""
-    shares = _shares(sorted(items), workers)
+def check_in_workers(items: Sequence[Item], root: Path, cutover: model.Cutover | None, workers: int) -> Found | None:
+    """Read (where `items` have no bytes, from `root`), parse and check `items` in `workers` processes, this
+    one among them; None when a worker was lost or failed (the caller then checks in one process)."""
+    shares = _shares(sorted(items, key=lambda item: item[0]), workers)
     context = multiprocessing.get_context("fork")
     pipes: list[Connection] = []
     processes = []
+    sender: _Sender | None = None
     try:
         for share in shares[1:]:
             mine, theirs = context.Pipe()
             process = context.Process(
-                target=_child, args=(theirs, share, cutover, os.getpid(), tuple(pipes)), daemon=True
+                target=_child, args=(theirs, share, root, cutover, os.getpid(), tuple(pipes)), daemon=True
             )
             process.start()
             theirs.close()  # a worker that dies then leaves the pipe with no writer: the parent reads EOF
             pipes.append(mine)
             processes.append(process)
-        own = {path: parse_bytes(data, path) for path, data in shares[0]}
-        own_outline = _outline(own)
-        own_blob = pickle.dumps(own_outline, protocol=pickle.HIGHEST_PROTOCOL)
-        for pipe in pipes:  # sent first: the parent is done first, as it forked nothing to copy its pages
-            pipe.send(own_blob)
-        raw: list[bytes] = []
-        for pipe in pipes:
-            kind, payload = pipe.recv()
-            if kind != "outline":
-                return None
-            raw.append(payload)
+        own, own_outline = _parse_share(shares[0], root)
+        own_blob = pickle.dumps(_without_bytes(own_outline), protocol=pickle.HIGHEST_PROTOCOL)
+        # Sent while the workers' outlines are read: each side writes as soon as it is done, and a pipe's
+        # writer waits for its reader, so one side has to write from a thread of its own.
+        sender = _Sender(pipes, own_blob)
+        sender.start()
+        raw = [pipe.recv_bytes() for pipe in pipes]
+        sender.join()
+        if sender.failed is not None:
+            raise sender.failed
         others = [pickle.loads(blob) for blob in raw]
-        parse = [d for _, found, _ in sorted(_chain(own_outline, *others)) for d in found]
+        if any(outline is None for outline in others):  # a worker failed
+            return None
+        entries = sorted(_chain(own_outline, *others), key=lambda entry: entry[0])
+        read = [entry[1] for entry in entries if entry[1] is not None]
+        sources = {entry[0]: entry[2] for entry in entries if entry[2] is not None}
+        listed = [entry[0] for entry in entries if entry[1] is None or entry[1].is_error]
+        parse = [d for entry in entries for d in entry[3]]
         if any(d.is_error for d in parse):
             for pipe in pipes:
-                pipe.send(None)
-            return Found(parse, None, {})
+                pipe.send_bytes(pickle.dumps(None))
+            return Found(read, sources, listed, parse, None, {})
         for k, pipe in enumerate(pipes):
-            pipe.send([blob for j, blob in enumerate(raw) if j != k])
+            forwarded = [_without_bytes(outline) for j, outline in enumerate(others) if j != k]
+            pipe.send_bytes(pickle.dumps(forwarded, protocol=pickle.HIGHEST_PROTOCOL))
         semantic, counts = _check(own, others, cutover)
+        del own, others  # this process's ASTs, freed while the workers finish their checks
         for pipe in pipes:
-            kind, *rest = pipe.recv()
-            if kind != "checked":
+            answer = pickle.loads(pipe.recv_bytes())
+            if answer is None:
                 return None
-            diagnostics, contracts = rest
+            diagnostics, contracts = answer
             semantic += diagnostics
             counts["contracts"] += contracts
-        return Found(parse, sorted_diagnostics(semantic), counts)
+        return Found(read, sources, listed, parse, sorted_diagnostics(semantic), counts)
     except (EOFError, OSError):  # a worker died without a word (killed for memory, most likely)
         return None
     finally:
+        if sender is not None and sender.is_alive():  # a worker died while its outline was read
+            for process in processes:  # a write to a killed worker fails at once: the sender ends
+                process.kill()
+            sender.join()
         for pipe in pipes:
             pipe.close()
         for process in processes:
@@ -118,32 +147,62 @@ def check_in_workers(items: Sequence[Item], cutover: model.Cutover | None, worke
                 process.join()
 
 
+class _Sender(threading.Thread):
+    """Sends one message down each pipe, keeping what stopped it (a worker gone: its pipe is broken)."""
+
+    def __init__(self, pipes: Sequence[Connection], message: bytes) -> None:
+        super().__init__(daemon=True)
+        self.pipes = pipes
+        self.message = message
+        self.failed: OSError | None = None
+
+    def run(self) -> None:
+        try:
+            for pipe in self.pipes:
+                pipe.send_bytes(self.message)
+        except OSError as exc:
+            self.failed = exc
+
+
 def _shares(items: list[Item], workers: int) -> list[list[Item]]:
-    """`items` dealt out in path order, each to the share with the least text so far: a share's time goes
-    with its bytes (parsing) and its contracts (checking), which go with the bytes. (The parent forks and
-    merges, a worker pays for the pages it copies from the parent: measured, equal shares finish together.)"""
+    """`items` dealt out in path order, each to the share with the least text so far (files not read yet
+    count alike, in turn): a share's time goes with its bytes (parsing) and its contracts (checking), which
+    go with the bytes. The parent forks and merges, a worker pays for the pages it copies from the parent:
+    measured, equal shares finish together."""
     loads = [0] * workers
     shares: list[list[Item]] = [[] for _ in range(workers)]
     for item in items:
         k = loads.index(min(loads))
         shares[k].append(item)
-        loads[k] += len(item[1])
+        loads[k] += len(item[1]) if item[1] is not None else 1
     return shares
 
 
-def _chain(*outlines: Outline) -> list[tuple[str, tuple[Diagnostic, ...], tuple[Any, ...] | None]]:
-    return [entry for outline in outlines for entry in outline]
-
-
-def _outline(parsed: dict[str, Any]) -> Outline:
-    out: Outline = []
-    for path, result in parsed.items():
-        tree: ast.SourceFile | None = result.file
+def _parse_share(share: Sequence[Item], root: Path) -> tuple[dict[str, ParseResult], Outline]:
+    parsed: dict[str, ParseResult] = {}
+    outline: Outline = []
+    for path, given in share:
+        data, problem = given, None
+        if data is None:
+            data, _, problem = read_source(root, path)
         decls = None
-        if tree is not None:
-            decls = tuple(d if type(d) is not ast.Contract else _shape(d) for d in tree.decls)
-        out.append((path, tuple(result.diagnostics), decls))
-    return out
+        found: tuple[Diagnostic, ...] = ()
+        if data is not None:
+            result = parsed[path] = parse_bytes(data, path)
+            found = tuple(result.diagnostics)
+            if result.file is not None:
+                decls = tuple(d if type(d) is not ast.Contract else _shape(d) for d in result.file.decls)
+        outline.append((path, problem, data if given is None else None, found, decls))
+    return parsed, outline
+
+
+def _without_bytes(outline: Outline) -> Outline:
+    """What another worker needs of an outline: not the sources' bytes, which only the parent keeps."""
+    return [(path, problem, None, found, decls) for path, problem, _, found, decls in outline]
+
+
+def _chain(*outlines: Outline) -> list[Entry]:
+    return [entry for outline in outlines for entry in outline]
 
 
 def _shape(contract: ast.Contract) -> ContractShape:
@@ -160,12 +219,12 @@ def _stand_in(path: str, decls: tuple[Any, ...]) -> ast.SourceFile:
 
 
 def _check(
-    own: dict[str, Any], others: list[Outline], cutover: model.Cutover | None
+    own: dict[str, ParseResult], others: list[Outline], cutover: model.Cutover | None
 ) -> tuple[list[Diagnostic], dict[str, int]]:
     """Check the workspace with this process's files whole and the others' as their outlines."""
     files: dict[str, ast.SourceFile] = {path: r.file for path, r in own.items() if r.file is not None}
     for outline in others:
-        for path, _, decls in outline:
+        for path, _, _, _, decls in outline:
             if decls is not None:
                 files[path] = _stand_in(path, decls)
     result = check_workspace([files[path] for path in sorted(files)], cutover=cutover)
@@ -177,6 +236,7 @@ def _check(
 def _child(
     conn: Connection,
     share: Sequence[Item],
+    root: Path,
     cutover: model.Cutover | None,
     parent: int,
     inherited: Sequence[Connection],
@@ -187,15 +247,17 @@ def _child(
     status = 0
     try:
         with no_cyclic_gc():
-            own = {path: parse_bytes(data, path) for path, data in share}
-            parents = conn.recv()
-            conn.send(("outline", pickle.dumps(_outline(own), protocol=pickle.HIGHEST_PROTOCOL)))
-            blobs = conn.recv()  # the other workers' outlines; None when a syntax error stops the checks
-            if blobs is not None:
-                diagnostics, counts = _check(own, [pickle.loads(blob) for blob in (parents, *blobs)], cutover)
-                conn.send(("checked", diagnostics, counts["contracts"]))
+            own, outline = _parse_share(share, root)
+            conn.send_bytes(pickle.dumps(outline, protocol=pickle.HIGHEST_PROTOCOL))
+            parents = conn.recv_bytes()
+            forwarded = pickle.loads(conn.recv_bytes())  # None when a syntax error stops the checks
+            if forwarded is not None:
+                diagnostics, counts = _check(own, [pickle.loads(parents), *forwarded], cutover)
+                buffer = io.BytesIO()
+                flat_pickler(buffer, FLAT_DIAGNOSTICS).dump((diagnostics, counts["contracts"]))
+                conn.send_bytes(buffer.getvalue())
     except Exception:  # a bug: the parent checks again by itself, where it surfaces with its traceback
-        conn.send(("failed", None))
+        conn.send_bytes(pickle.dumps(None))  # for the outline, or for what the check found
     except BaseException:  # interrupted: the parent reports it
         status = 1
     finally:

@@ -47,6 +47,8 @@ if TYPE_CHECKING:  # the parser and the checker are imported when a file has to 
 
 PARALLEL_MIN_BYTES = 2_000_000
 """Below this much source text, starting worker processes costs more than it saves."""
+PARALLEL_MIN_FILES = 1000
+"""`avtale check --no-cache` of this many files or more reads them in the processes that parse them."""
 MAX_CHECK_WORKERS = 8
 SKIP_DIRS = {".git", ".avtale", ".venv", "node_modules", "__pycache__"}
 MAX_SOURCE_BYTES = 64 * 1024 * 1024
@@ -362,6 +364,14 @@ def _flat_dispatch(classes: tuple[type, ...]) -> dict[type, Callable[[Any], tupl
     return table
 
 
+def flat_pickler(file: BinaryIO, classes: tuple[type, ...]) -> pickle.Pickler:
+    """A pickler writing to `file` that pickles the attrs classes in `classes` as tuples (`_by_fields`)."""
+    pickler = pickle.Pickler(file, protocol=pickle.HIGHEST_PROTOCOL)
+    if classes:  # a table of its own replaces copyreg's: set only when there is something to flatten
+        pickler.dispatch_table = _flat_dispatch(classes)
+    return pickler
+
+
 STALE_TEMPORARY_S = 3600
 """A cache file's temporary this old was left by a writer that was killed: `prune` removes it."""
 _WRITERS: dict[Path, int] = {}
@@ -457,10 +467,7 @@ class Cache:
                 with os.fdopen(fd, "wb") as handle:
                     mac = self._mac(name)
                     handle.write(_MAGIC)
-                    pickler = pickle.Pickler(_MacWriter(handle, mac), protocol=pickle.HIGHEST_PROTOCOL)
-                    if flat:
-                        pickler.dispatch_table = _flat_dispatch(flat)
-                    pickler.dump(value)
+                    flat_pickler(_MacWriter(handle, mac), flat).dump(value)  # type: ignore[arg-type]
                     handle.write(mac.digest())
                 temporary.replace(path)
             except BaseException:  # a full disk, or Ctrl-C while a child writes behind: leave no half file
@@ -617,28 +624,14 @@ def read_files(root: Path, known: StatEntries | None = None, scan: Scan | None =
                 stats[path] = entry[0]
                 paths.append(path)
                 continue
-        try:
-            sources[path], opened = read_regular_stat(root / path, MAX_SOURCE_BYTES)
+        data, opened, problem = read_source(root, path)
+        if data is not None and opened is not None:
+            sources[path] = data
             stats[path] = _stat_key(opened)
-        except Skipped as skipped:
-            diagnostics.append(
-                warning(
-                    SKIPPED_SOURCE,
-                    f"{path} {skipped}; it was not read",
-                    Span(path, 0, 0, 0, 0),
-                    help=skipped.help,
-                )
-            )
-            continue
-        except OSError as exc:
-            diagnostics.append(
-                error(
-                    "E0109",
-                    f"cannot read {path}: {exc.strerror or exc}",
-                    Span(path, 1, 1, 1, 1),
-                    help="check the file's permissions, or move it out of the workspace",
-                )
-            )
+        if problem is not None:
+            diagnostics.append(problem)
+            if not problem.is_error:  # skipped: not a source
+                continue
         paths.append(path)
     diagnostics += _linked_warnings(linked)
     return _Inputs(
@@ -651,6 +644,31 @@ def read_files(root: Path, known: StatEntries | None = None, scan: Scan | None =
         read_at=read_at,
         known=vouched,
     )
+
+
+def read_source(root: Path, path: str) -> tuple[bytes | None, os.stat_result | None, Diagnostic | None]:
+    """One source's bytes and its stat as opened; or what stopped it being read: a warning when it is not a
+    source at all (not a regular file, too large: skipped), an error when it cannot be read (E0109)."""
+    try:
+        data, opened = read_regular_stat(root / path, MAX_SOURCE_BYTES)
+        return data, opened, None
+    except Skipped as skipped:
+        return (
+            None,
+            None,
+            warning(SKIPPED_SOURCE, f"{path} {skipped}; it was not read", Span(path, 0, 0, 0, 0), help=skipped.help),
+        )
+    except OSError as exc:
+        return (
+            None,
+            None,
+            error(
+                "E0109",
+                f"cannot read {path}: {exc.strerror or exc}",
+                Span(path, 1, 1, 1, 1),
+                help="check the file's permissions, or move it out of the workspace",
+            ),
+        )
 
 
 def _linked_warnings(linked: list[str]) -> list[Diagnostic]:
@@ -752,6 +770,8 @@ def _load(
 
         if (answered := check_incremental(root, seen[0] if seen else None, progress)) is not None:
             return answered
+    if not use_cache and not need_model and (answered := _check_unread(root, progress)) is not None:
+        return answered
     inputs = read_files(root)
     if not use_cache:  # --no-cache: what is recorded of the files is not to be trusted either
         Cache.for_workspace(root, inputs.settings).write("stat", {})
@@ -924,10 +944,14 @@ def _check(
 
         cutover = workspace_cutover(settings.billed_through, setting_span(settings_text, "billed_through"))
         parse_diagnostics, result = shared_check(root, digests, sources, cache, parse, cutover)
-    elif not need_model and cache.folder is None and (split := _check_split(inputs, digests, progress)) is not None:
-        found = split.parse + (split.semantic if split.semantic is not None else [SEMANTICS_SKIPPED])
-        stats = {"files": len(paths), **split.counts}
-        return Workspace(root, settings, sources, list(diagnostics) + found, None, stats)
+    elif not need_model and cache.folder is None:
+        items: list[tuple[str, bytes | None]] = [(path, sources[path]) for path in paths if path in digests]
+        if sum(len(data) for _, data in items if data is not None) >= PARALLEL_MIN_BYTES:
+            split = _check_split(root, settings_text, settings, items, progress)
+            if split is not None:
+                return _split_workspace(root, settings, sources, diagnostics, paths, split)
+        parsed = _load_parses(paths, sources, digests, cache, settings, progress, keep_others=bool(slot))
+        parse_diagnostics = [d for r in parsed for d in r.diagnostics]
     else:
         parsed = _load_parses(paths, sources, digests, cache, settings, progress, keep_others=bool(slot))
         parse_diagnostics = [d for r in parsed for d in r.diagnostics]
@@ -967,20 +991,54 @@ def _check(
     return Workspace(root, settings, sources, list(diagnostics) + found, result, stats)
 
 
-def _check_split(inputs: _Inputs, digests: dict[str, str], progress: Callable[[str], None] | None) -> Found | None:
-    """The diagnostics of a check from scratch that keeps nothing, over every core (runtime/check_workers.py
-    `Found`); None when the workspace is too small to be worth it, or a worker was lost."""
-    items = [(path, inputs.sources[path]) for path in inputs.paths if path in digests]
-    workers = min(inputs.settings.jobs or os.cpu_count() or 1, MAX_CHECK_WORKERS)
-    if workers <= 1 or len(items) < 2 or sum(len(data) for _, data in items) < PARALLEL_MIN_BYTES:
+def _check_split(
+    root: Path,
+    settings_text: str,
+    settings: Settings,
+    items: list[tuple[str, bytes | None]],
+    progress: Callable[[str], None] | None,
+) -> Found | None:
+    """A check from scratch that keeps nothing, over every core (runtime/check_workers.py); None on a
+    machine with one core, or when a worker was lost (the caller then checks here)."""
+    workers = min(settings.jobs or os.cpu_count() or 1, MAX_CHECK_WORKERS)
+    if workers <= 1 or len(items) < 2:
         return None
     from compiler.cutover import workspace_cutover
     from runtime.check_workers import check_in_workers
 
     if progress:
-        progress(f"parsing and checking {len(items)} files")
-    span = setting_span(inputs.settings_text, "billed_through")
-    return check_in_workers(items, workspace_cutover(inputs.settings.billed_through, span), workers)
+        progress(f"reading, parsing and checking {len(items)} files")
+    cutover = workspace_cutover(settings.billed_through, setting_span(settings_text, "billed_through"))
+    return check_in_workers(items, root, cutover, workers)
+
+
+def _split_workspace(
+    root: Path,
+    settings: Settings,
+    sources: Mapping[str, bytes],
+    diagnostics: list[Diagnostic],
+    paths: list[str],
+    split: Found,
+) -> Workspace:
+    """The workspace a check in workers found, as `_check` would have returned it (without the model)."""
+    found = split.parse + (split.semantic if split.semantic is not None else [SEMANTICS_SKIPPED])
+    return Workspace(root, settings, sources, diagnostics + found, None, {"files": len(paths), **split.counts})
+
+
+def _check_unread(root: Path, progress: Callable[[str], None] | None) -> Workspace | None:
+    """`avtale check --no-cache` of a workspace of many files: each file is read by the process that parses
+    it (runtime/check_workers.py); None when there are too few files for that, or a worker was lost."""
+    settings_text, settings, diagnostics = read_settings(root)
+    candidates, linked = find_sources(root, settings)
+    if len(candidates) < PARALLEL_MIN_FILES:
+        return None
+    split = _check_split(root, settings_text, settings, [(path, None) for path in candidates], progress)
+    if split is None:
+        return None
+    Cache.for_workspace(root, settings).write("stat", {})  # what is recorded of the files is not trusted either
+    sources = {SETTINGS_FILE: settings_text.encode(), **split.sources}
+    everything = diagnostics + split.read + _linked_warnings(linked)
+    return _split_workspace(root, settings, sources, everything, split.listed, split)
 
 
 def _shared_roots() -> Iterable[Path]:

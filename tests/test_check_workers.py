@@ -12,13 +12,13 @@ from hypothesis import strategies as st
 from compiler.cutover import workspace_cutover
 from compiler.settings import setting_span
 from compiler.workspace import check_workspace
-from dsl.diagnostics import sorted_diagnostics
 from dsl.parser import parse
 from runtime import check_workers, loader
 from runtime.check_workers import Found, check_in_workers
 from tests.test_check_cache import EDITS, SETTINGS, TEXTS
 
 CUTOVER = workspace_cutover(None, setting_span("", "billed_through"))
+NOWHERE = Path("/nonexistent")
 
 
 def in_one_process(texts: dict[str, str]) -> Found:
@@ -26,15 +26,23 @@ def in_one_process(texts: dict[str, str]) -> Found:
     parsed = [parse(text, path) for path, text in sorted(texts.items())]
     found = [d for r in parsed for d in r.diagnostics]
     if any(d.is_error for d in found):
-        return Found(found, None, {})
+        return Found([], {}, [], found, None, {})
     result = check_workspace([r.file for r in parsed if r.file is not None], cutover=CUTOVER)
     model = result.workspace
     counts = {"customers": len(model.customers), "plans": len(model.plans), "contracts": len(model.contracts)}
-    return Found(found, list(result.diagnostics), counts)
+    return Found([], {}, [], found, list(result.diagnostics), counts)
 
 
 def split(texts: dict[str, str], workers: int) -> Found | None:
-    return check_in_workers([(path, text.encode()) for path, text in texts.items()], CUTOVER, workers)
+    found = check_in_workers([(path, text.encode()) for path, text in texts.items()], NOWHERE, CUTOVER, workers)
+    if found is not None:  # given their bytes, nothing is read
+        assert (found.read, found.sources, found.listed) == ([], {}, sorted(texts))
+    return found
+
+
+def without_reading(found: Found | None) -> Found | None:
+    """What the oracle knows of: the parse and the check."""
+    return None if found is None else Found([], {}, [], found.parse, found.semantic, found.counts)
 
 
 edits = st.lists(
@@ -52,7 +60,7 @@ def test_a_split_check_finds_what_one_process_finds(changes: list[tuple[str, int
             texts[f"zz/{which}-{Path(path).name}"] = texts[path]
         else:
             texts[path] = texts[path].replace(old, new, 1)
-    assert split(texts, workers) == in_one_process(texts)
+    assert without_reading(split(texts, workers)) == in_one_process(texts)
 
 
 def test_the_example_workspace_checks_the_same_in_shares() -> None:
@@ -60,7 +68,7 @@ def test_the_example_workspace_checks_the_same_in_shares() -> None:
     assert expected.semantic is not None and expected.counts["contracts"] > 10
     assert any(d.severity.value == "note" for d in expected.semantic)  # more than nothing to compare
     for workers in (2, 3, 5):
-        assert split(TEXTS, workers) == expected
+        assert without_reading(split(TEXTS, workers)) == expected
 
 
 def test_a_duplicate_contract_in_another_share_is_reported_against_the_first() -> None:
@@ -71,7 +79,7 @@ def test_a_duplicate_contract_in_another_share_is_reported_against_the_first() -
     assert found is not None and found.semantic is not None
     twice = [d for d in found.semantic if d.code == "E0301" and d.span.file == "zzz/copy.avt"]
     assert len(twice) == 1 and twice[0].labels[0].span.file == contract
-    assert found == in_one_process(texts)
+    assert without_reading(found) == in_one_process(texts)
 
 
 def test_a_syntax_error_in_any_share_stops_the_semantic_checks() -> None:
@@ -79,53 +87,79 @@ def test_a_syntax_error_in_any_share_stops_the_semantic_checks() -> None:
     found = split(texts, 2)
     assert found is not None and found.semantic is None
     assert [d.code for d in found.parse] == ["E0100"]
-    assert found == in_one_process(texts)
+    assert without_reading(found) == in_one_process(texts)
 
 
 def test_a_worker_that_dies_leaves_the_check_to_the_parent(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root = workspace(tmp_path)
     expected = load_in_one_process(root, monkeypatch)
-    monkeypatch.setattr(loader, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(loader, "PARALLEL_MIN_FILES", 0)
     monkeypatch.setattr(check_workers, "_child", lambda *args: os._exit(9))  # killed, as if for memory
     assert split(TEXTS, 2) is None
     checked = loader.load(root, need_model=False, use_cache=False)
     assert (checked.diagnostics, checked.stats) == (expected.diagnostics, expected.stats)
 
 
-def test_a_worker_that_fails_leaves_the_check_to_the_parent(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("where", ["_parse_share", "_check"])
+def test_a_worker_that_fails_leaves_the_check_to_the_parent(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
     root = workspace(tmp_path)
     expected = load_in_one_process(root, monkeypatch)
-    monkeypatch.setattr(loader, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(loader, "PARALLEL_MIN_FILES", 0)
     parent = os.getpid()
-    outline = check_workers._outline
+    works = getattr(check_workers, where)
 
-    def fails_in_workers(parsed: dict[str, object]) -> object:
+    def fails_in_workers(*args: object) -> object:
         if os.getpid() != parent:
             raise RuntimeError("a bug in a worker")
-        return outline(parsed)  # type: ignore[arg-type]
+        return works(*args)
 
-    monkeypatch.setattr(check_workers, "_outline", fails_in_workers)
+    monkeypatch.setattr(check_workers, where, fails_in_workers)
     assert split(TEXTS, 2) is None
     checked = loader.load(root, need_model=False, use_cache=False)
     assert (checked.diagnostics, checked.stats) == (expected.diagnostics, expected.stats)
 
 
-def test_avtale_check_without_a_cache_splits_the_check(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("reads", [True, False], ids=["files read in the workers", "files read before"])
+def test_avtale_check_without_a_cache_splits_the_check(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, reads: bool
+) -> None:
     root = workspace(tmp_path)
     (root / "contracts" / "twice.avt").write_text(TEXTS["contracts/SKT-2026-011-lofoten-rorbu-team.avt"], "utf-8")
     expected = load_in_one_process(root, monkeypatch)
-    monkeypatch.setattr(loader, "PARALLEL_MIN_BYTES", 0)
-    calls: list[int] = []
-    monkeypatch.setattr(
-        check_workers,
-        "check_in_workers",
-        lambda *a: calls.append(a[2]) or check_in_workers(*a),  # type: ignore[func-returns-value]
-    )
+    monkeypatch.setattr(loader, "PARALLEL_MIN_FILES" if reads else "PARALLEL_MIN_BYTES", 0)
+    calls: list[tuple[bool, int]] = []
+
+    def counted(items: list[tuple[str, bytes | None]], *rest: object) -> Found | None:
+        calls.append((all(data is None for _, data in items), rest[-1]))  # type: ignore[arg-type]
+        return check_in_workers(items, *rest)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(check_workers, "check_in_workers", counted)
     checked = loader.load(root, need_model=False, use_cache=False)
-    assert calls and calls[0] >= 2
+    assert calls == [(reads, 2)]
     assert not checked.ok and checked.result is None
     assert (checked.diagnostics, checked.stats) == (expected.diagnostics, expected.stats)
-    assert sorted_diagnostics(checked.diagnostics) == sorted_diagnostics(expected.diagnostics)
+    assert dict(checked.sources) == dict(expected.sources)
+
+
+def test_files_that_cannot_be_read_are_reported_as_when_read_before(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = workspace(tmp_path)
+    os.mkfifo(root / "contracts" / "pipe.avt")  # not a regular file: skipped, with a warning
+    (root / "contracts" / "gone.avt").symlink_to(root / "nowhere.avt")  # cannot be read: an error
+    (root / "contracts" / "latin1.avt").write_bytes("customer sø {\n}\n".encode("latin-1"))  # not UTF-8
+    expected = load_in_one_process(root, monkeypatch)
+    assert {"W0102", "E0109", "E0101"} <= {d.code for d in expected.diagnostics}
+    monkeypatch.setattr(loader, "PARALLEL_MIN_FILES", 0)
+    for workers in ("2", "3"):
+        settings = (root / "avtale.toml").read_text("utf-8").replace("jobs = 2", f"jobs = {workers}")
+        (root / "avtale.toml").write_text(settings, "utf-8")
+        checked = loader.load(root, need_model=False, use_cache=False)
+        assert (checked.diagnostics, checked.stats) == (expected.diagnostics, expected.stats)
+        assert checked.stats["files"] == len(TEXTS) + 2  # the unreadable and the undecodable count, the pipe not
+        assert checked.source_lines("contracts/latin1.avt") is not None
 
 
 def workspace(tmp_path: Path) -> Path:
