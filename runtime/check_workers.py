@@ -28,7 +28,6 @@ import io
 import multiprocessing
 import os
 import pickle
-import threading
 from collections.abc import Sequence
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -85,7 +84,6 @@ def check_in_workers(items: Sequence[Item], root: Path, cutover: model.Cutover |
     context = multiprocessing.get_context("fork")
     pipes: list[Connection] = []
     processes = []
-    sender: _Sender | None = None
     try:
         for share in shares[1:]:
             mine, theirs = context.Pipe()
@@ -98,14 +96,9 @@ def check_in_workers(items: Sequence[Item], root: Path, cutover: model.Cutover |
             processes.append(process)
         own, own_outline = _parse_share(shares[0], root)
         own_blob = pickle.dumps(_without_bytes(own_outline), protocol=pickle.HIGHEST_PROTOCOL)
-        # Sent while the workers' outlines are read: each side writes as soon as it is done, and a pipe's
-        # writer waits for its reader, so one side has to write from a thread of its own.
-        sender = _Sender(pipes, own_blob)
-        sender.start()
+        for pipe in pipes:  # a pipe's writer waits for its reader: the parent writes first, each worker reads first
+            pipe.send_bytes(own_blob)
         raw = [pipe.recv_bytes() for pipe in pipes]
-        sender.join()
-        if sender.failed is not None:
-            raise sender.failed
         others = [pickle.loads(blob) for blob in raw]
         if any(outline is None for outline in others):  # a worker failed
             return None
@@ -134,10 +127,6 @@ def check_in_workers(items: Sequence[Item], root: Path, cutover: model.Cutover |
     except (EOFError, OSError):  # a worker died without a word (killed for memory, most likely)
         return None
     finally:
-        if sender is not None and sender.is_alive():  # a worker died while its outline was read
-            for process in processes:  # a write to a killed worker fails at once: the sender ends
-                process.kill()
-            sender.join()
         for pipe in pipes:
             pipe.close()
         for process in processes:
@@ -145,23 +134,6 @@ def check_in_workers(items: Sequence[Item], root: Path, cutover: model.Cutover |
             if process.is_alive():
                 process.kill()
                 process.join()
-
-
-class _Sender(threading.Thread):
-    """Sends one message down each pipe, keeping what stopped it (a worker gone: its pipe is broken)."""
-
-    def __init__(self, pipes: Sequence[Connection], message: bytes) -> None:
-        super().__init__(daemon=True)
-        self.pipes = pipes
-        self.message = message
-        self.failed: OSError | None = None
-
-    def run(self) -> None:
-        try:
-            for pipe in self.pipes:
-                pipe.send_bytes(self.message)
-        except OSError as exc:
-            self.failed = exc
 
 
 def _shares(items: list[Item], workers: int) -> list[list[Item]]:
@@ -245,11 +217,12 @@ def _child(
     for other in inherited:  # the parent's ends of the pipes of the workers forked before this one
         other.close()
     status = 0
+    parents: bytes | None = None
     try:
         with no_cyclic_gc():
             own, outline = _parse_share(share, root)
+            parents = conn.recv_bytes()  # before sending: the parent reads only once it has written this
             conn.send_bytes(pickle.dumps(outline, protocol=pickle.HIGHEST_PROTOCOL))
-            parents = conn.recv_bytes()
             forwarded = pickle.loads(conn.recv_bytes())  # None when a syntax error stops the checks
             if forwarded is not None:
                 diagnostics, counts = _check(own, [pickle.loads(parents), *forwarded], cutover)
@@ -257,6 +230,8 @@ def _child(
                 flat_pickler(buffer, FLAT_DIAGNOSTICS).dump((diagnostics, counts["contracts"]))
                 conn.send_bytes(buffer.getvalue())
     except Exception:  # a bug: the parent checks again by itself, where it surfaces with its traceback
+        if parents is None:
+            conn.recv_bytes()  # the parent's outline, which it writes before it reads anything
         conn.send_bytes(pickle.dumps(None))  # for the outline, or for what the check found
     except BaseException:  # interrupted: the parent reports it
         status = 1
