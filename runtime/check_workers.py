@@ -39,7 +39,7 @@ from compiler import model
 from compiler.summary import DeclStub
 from compiler.workspace import check_workspace
 from dsl import ast
-from dsl.diagnostics import Diagnostic, sorted_diagnostics
+from dsl.diagnostics import Diagnostic, Severity, sorted_diagnostics
 from dsl.parser import ParseResult, parse_bytes
 from runtime.loader import FLAT_DIAGNOSTICS, flat_pickler, read_source
 from runtime.memory import no_cyclic_gc
@@ -77,9 +77,12 @@ class Found:
     counts: dict[str, int]
 
 
-def check_in_workers(items: Sequence[Item], root: Path, cutover: model.Cutover | None, workers: int) -> Found | None:
+def check_in_workers(
+    items: Sequence[Item], root: Path, cutover: model.Cutover | None, workers: int, *, notes: bool = True
+) -> Found | None:
     """Read (where `items` have no bytes, from `root`), parse and check `items` in `workers` processes, this
-    one among them; None when a worker was lost or failed (the caller then checks in one process)."""
+    one among them; None when a worker was lost or failed (the caller then checks in one process). With
+    `notes` false the semantic diagnostics leave out the notes, which then never cross a pipe."""
     shares = _shares(sorted(items, key=lambda item: item[0]), workers)
     context = multiprocessing.get_context("fork")
     pipes: list[Connection] = []
@@ -88,7 +91,7 @@ def check_in_workers(items: Sequence[Item], root: Path, cutover: model.Cutover |
         for share in shares[1:]:
             mine, theirs = context.Pipe()
             process = context.Process(
-                target=_child, args=(theirs, share, root, cutover, os.getpid(), tuple(pipes)), daemon=True
+                target=_child, args=(theirs, share, root, cutover, notes, os.getpid(), tuple(pipes)), daemon=True
             )
             process.start()
             theirs.close()  # a worker that dies then leaves the pipe with no writer: the parent reads EOF
@@ -114,7 +117,7 @@ def check_in_workers(items: Sequence[Item], root: Path, cutover: model.Cutover |
         for k, pipe in enumerate(pipes):
             forwarded = [_without_bytes(outline) for j, outline in enumerate(others) if j != k]
             pipe.send_bytes(pickle.dumps(forwarded, protocol=pickle.HIGHEST_PROTOCOL))
-        semantic, counts = _check(own, others, cutover)
+        semantic, counts = _check(own, others, cutover, notes)
         del own, others  # this process's ASTs, freed while the workers finish their checks
         for pipe in pipes:
             answer = pickle.loads(pipe.recv_bytes())
@@ -191,7 +194,7 @@ def _stand_in(path: str, decls: tuple[Any, ...]) -> ast.SourceFile:
 
 
 def _check(
-    own: dict[str, ParseResult], others: list[Outline], cutover: model.Cutover | None
+    own: dict[str, ParseResult], others: list[Outline], cutover: model.Cutover | None, notes: bool
 ) -> tuple[list[Diagnostic], dict[str, int]]:
     """Check the workspace with this process's files whole and the others' as their outlines."""
     files: dict[str, ast.SourceFile] = {path: r.file for path, r in own.items() if r.file is not None}
@@ -202,7 +205,8 @@ def _check(
     result = check_workspace([files[path] for path in sorted(files)], cutover=cutover)
     checked = result.workspace
     counts = {"customers": len(checked.customers), "plans": len(checked.plans), "contracts": len(checked.contracts)}
-    return list(result.diagnostics), counts
+    found = list(result.diagnostics)
+    return (found if notes else [d for d in found if d.severity is not Severity.NOTE]), counts
 
 
 def _child(
@@ -210,6 +214,7 @@ def _child(
     share: Sequence[Item],
     root: Path,
     cutover: model.Cutover | None,
+    notes: bool,
     parent: int,
     inherited: Sequence[Connection],
 ) -> None:
@@ -225,7 +230,7 @@ def _child(
             conn.send_bytes(pickle.dumps(outline, protocol=pickle.HIGHEST_PROTOCOL))
             forwarded = pickle.loads(conn.recv_bytes())  # None when a syntax error stops the checks
             if forwarded is not None:
-                diagnostics, counts = _check(own, [pickle.loads(parents), *forwarded], cutover)
+                diagnostics, counts = _check(own, [pickle.loads(parents), *forwarded], cutover, notes)
                 buffer = io.BytesIO()
                 flat_pickler(buffer, FLAT_DIAGNOSTICS).dump((diagnostics, counts["contracts"]))
                 conn.send_bytes(buffer.getvalue())

@@ -35,7 +35,7 @@ import attrs
 
 from compiler.codes import SEMANTICS_SKIPPED
 from compiler.settings import SETTINGS_FILE, Settings, parse_settings, setting_span
-from dsl.diagnostics import Diagnostic, Label, error, warning
+from dsl.diagnostics import Diagnostic, Label, Severity, error, warning
 from dsl.span import Span
 from runtime.memory import no_cyclic_gc
 
@@ -526,10 +526,16 @@ def load(
     need_model: bool = True,
     use_cache: bool = True,
     progress: Callable[[str], None] | None = None,
+    notes: bool = True,
 ) -> Workspace:
-    """Parse and check the workspace at `root` (the folder holding avtale.toml)."""
+    """Parse and check the workspace at `root` (the folder holding avtale.toml). With `notes` false the
+    diagnostics leave out the notes (a workspace has one per contract), which a check in worker processes
+    then never sends between them."""
     with no_cyclic_gc(keep=True):  # 40% of a cold check went to scanning acyclic ASTs
-        return _load(root, need_model=need_model, use_cache=use_cache, progress=progress)
+        loaded = _load(root, need_model=need_model, use_cache=use_cache, progress=progress, notes=notes)
+    if not notes:
+        loaded = attrs.evolve(loaded, diagnostics=[d for d in loaded.diagnostics if d.severity is not Severity.NOTE])
+    return loaded
 
 
 def load_revision(
@@ -760,6 +766,7 @@ def _load(
     need_model: bool,
     use_cache: bool,
     progress: Callable[[str], None] | None,
+    notes: bool = True,
 ) -> Workspace:
     root = root.resolve()
     seen: list[Scan] = []
@@ -770,7 +777,7 @@ def _load(
 
         if (answered := check_incremental(root, seen[0] if seen else None, progress)) is not None:
             return answered
-    if not use_cache and not need_model and (answered := _check_unread(root, progress)) is not None:
+    if not use_cache and not need_model and (answered := _check_unread(root, progress, notes)) is not None:
         return answered
     inputs = read_files(root)
     if not use_cache:  # --no-cache: what is recorded of the files is not to be trusted either
@@ -997,6 +1004,7 @@ def _check_split(
     settings: Settings,
     items: list[tuple[str, bytes | None]],
     progress: Callable[[str], None] | None,
+    notes: bool = True,
 ) -> Found | None:
     """A check from scratch that keeps nothing, over every core (runtime/check_workers.py); None on a
     machine with one core, or when a worker was lost (the caller then checks here)."""
@@ -1009,7 +1017,7 @@ def _check_split(
     if progress:
         progress(f"reading, parsing and checking {len(items)} files")
     cutover = workspace_cutover(settings.billed_through, setting_span(settings_text, "billed_through"))
-    return check_in_workers(items, root, cutover, workers)
+    return check_in_workers(items, root, cutover, workers, notes=notes)
 
 
 def _split_workspace(
@@ -1025,14 +1033,14 @@ def _split_workspace(
     return Workspace(root, settings, sources, diagnostics + found, None, {"files": len(paths), **split.counts})
 
 
-def _check_unread(root: Path, progress: Callable[[str], None] | None) -> Workspace | None:
+def _check_unread(root: Path, progress: Callable[[str], None] | None, notes: bool = True) -> Workspace | None:
     """`avtale check --no-cache` of a workspace of many files: each file is read by the process that parses
     it (runtime/check_workers.py); None when there are too few files for that, or a worker was lost."""
     settings_text, settings, diagnostics = read_settings(root)
     candidates, linked = find_sources(root, settings)
     if len(candidates) < PARALLEL_MIN_FILES:
         return None
-    split = _check_split(root, settings_text, settings, [(path, None) for path in candidates], progress)
+    split = _check_split(root, settings_text, settings, [(path, None) for path in candidates], progress, notes)
     if split is None:
         return None
     Cache.for_workspace(root, settings).write("stat", {})  # what is recorded of the files is not trusted either

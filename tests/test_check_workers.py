@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from compiler.cutover import workspace_cutover
 from compiler.settings import setting_span
 from compiler.workspace import check_workspace
+from dsl.diagnostics import Diagnostic, Severity
 from dsl.parser import parse
 from runtime import check_workers, loader
 from runtime.check_workers import Found, check_in_workers
@@ -131,9 +132,9 @@ def test_avtale_check_without_a_cache_splits_the_check(
     monkeypatch.setattr(loader, "PARALLEL_MIN_FILES" if reads else "PARALLEL_MIN_BYTES", 0)
     calls: list[tuple[bool, int]] = []
 
-    def counted(items: list[tuple[str, bytes | None]], *rest: object) -> Found | None:
+    def counted(items: list[tuple[str, bytes | None]], *rest: object, notes: bool) -> Found | None:
         calls.append((all(data is None for _, data in items), rest[-1]))  # type: ignore[arg-type]
-        return check_in_workers(items, *rest)  # type: ignore[arg-type]
+        return check_in_workers(items, *rest, notes=notes)  # type: ignore[arg-type]
 
     monkeypatch.setattr(check_workers, "check_in_workers", counted)
     checked = loader.load(root, need_model=False, use_cache=False)
@@ -174,3 +175,27 @@ def load_in_one_process(root: Path, monkeypatch: pytest.MonkeyPatch) -> loader.W
     with monkeypatch.context() as patch:
         patch.setattr(loader, "_check_split", lambda *args: None)
         return loader.load(root, need_model=False, use_cache=False)
+
+
+def test_a_check_without_notes_leaves_them_out_of_every_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = workspace(tmp_path)
+    expected = load_in_one_process(root, monkeypatch)
+    assert any(d.severity is Severity.NOTE for d in expected.diagnostics)
+    monkeypatch.setattr(loader, "PARALLEL_MIN_FILES", 0)
+    sent: list[int] = []
+    check = check_workers._check
+
+    def counting(*args: object) -> tuple[list[Diagnostic], dict[str, int]]:
+        found, counts = check(*args)  # type: ignore[arg-type]
+        sent.append(sum(d.severity is Severity.NOTE for d in found))
+        return found, counts
+
+    monkeypatch.setattr(check_workers, "_check", counting)
+    checked = loader.load(root, need_model=False, use_cache=False, notes=False)
+    assert sent == [0]  # the parent's; the worker's count stays in the worker, where it was 0 as well
+    without = [d for d in expected.diagnostics if d.severity is not Severity.NOTE]
+    assert (checked.diagnostics, checked.stats) == (without, expected.stats)
+    cached = loader.load(root, need_model=False, notes=False)  # the other paths leave them out too
+    assert cached.diagnostics == without

@@ -145,7 +145,7 @@ def check(
     if rev is None:
         try:
             with status(not as_json) as update:
-                workspace = load(root, need_model=False, use_cache=not no_cache, progress=update)  # type: ignore[arg-type]
+                workspace = load(root, need_model=False, use_cache=not no_cache, progress=update, notes=verbose)  # type: ignore[arg-type]
         except WorkspaceError as exc:
             raise click.ClickException(f"{exc}\n  = help: {exc.help}") from exc
     else:
