@@ -91,18 +91,19 @@ def check_in_workers(
         for share in shares[1:]:
             mine, theirs = context.Pipe()
             process = context.Process(
-                target=_child, args=(theirs, share, root, cutover, notes, os.getpid(), tuple(pipes)), daemon=True
+                target=_child, args=(theirs, share, root, cutover, notes, os.getpid(), (*pipes, mine)), daemon=True
             )
             process.start()
-            theirs.close()  # a worker that dies then leaves the pipe with no writer: the parent reads EOF
+            # Each end is held by one process only, so a side that goes away leaves the other reading EOF:
+            # the parent closes the worker's end here, the worker closes the parent's ends (its own included).
+            theirs.close()
             pipes.append(mine)
             processes.append(process)
         own, own_outline = _parse_share(shares[0], root)
         own_blob = pickle.dumps(_without_bytes(own_outline), protocol=pickle.HIGHEST_PROTOCOL)
         for pipe in pipes:  # a pipe's writer waits for its reader: the parent writes first, each worker reads first
             pipe.send_bytes(own_blob)
-        raw = [pipe.recv_bytes() for pipe in pipes]
-        others = [pickle.loads(blob) for blob in raw]
+        others = [pickle.loads(pipe.recv_bytes()) for pipe in pipes]
         if any(outline is None for outline in others):  # a worker failed
             return None
         entries = sorted(_chain(own_outline, *others), key=lambda entry: entry[0])
@@ -114,9 +115,10 @@ def check_in_workers(
             for pipe in pipes:
                 pipe.send_bytes(pickle.dumps(None))
             return Found(read, sources, listed, parse, None, {})
-        for k, pipe in enumerate(pipes):
-            forwarded = [_without_bytes(outline) for j, outline in enumerate(others) if j != k]
-            pipe.send_bytes(pickle.dumps(forwarded, protocol=pickle.HIGHEST_PROTOCOL))
+        stripped = [pickle.dumps(_without_bytes(outline), protocol=pickle.HIGHEST_PROTOCOL) for outline in others]
+        for k, pipe in enumerate(pipes):  # each worker gets the other workers' outlines, each pickled once
+            pipe.send_bytes(pickle.dumps([blob for j, blob in enumerate(stripped) if j != k]))
+        del stripped
         semantic, counts = _check(own, others, cutover, notes)
         del own, others  # this process's ASTs, freed while the workers finish their checks
         for pipe in pipes:
@@ -219,7 +221,7 @@ def _child(
     inherited: Sequence[Connection],
 ) -> None:
     die_with_parent(parent)
-    for other in inherited:  # the parent's ends of the pipes of the workers forked before this one
+    for other in inherited:  # the parent's ends of the pipes, this worker's own and those forked before it
         other.close()
     status = 0
     parents: bytes | None = None
@@ -230,7 +232,8 @@ def _child(
             conn.send_bytes(pickle.dumps(outline, protocol=pickle.HIGHEST_PROTOCOL))
             forwarded = pickle.loads(conn.recv_bytes())  # None when a syntax error stops the checks
             if forwarded is not None:
-                diagnostics, counts = _check(own, [pickle.loads(parents), *forwarded], cutover, notes)
+                outlines = [pickle.loads(blob) for blob in (parents, *forwarded)]
+                diagnostics, counts = _check(own, outlines, cutover, notes)
                 buffer = io.BytesIO()
                 flat_pickler(buffer, FLAT_DIAGNOSTICS).dump((diagnostics, counts["contracts"]))
                 conn.send_bytes(buffer.getvalue())

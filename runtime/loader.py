@@ -50,6 +50,7 @@ PARALLEL_MIN_BYTES = 2_000_000
 PARALLEL_MIN_FILES = 1000
 """`avtale check --no-cache` of this many files or more reads them in the processes that parse them."""
 MAX_CHECK_WORKERS = 8
+"""Processes a check from scratch is split over at most (runtime/check_workers.py)."""
 SKIP_DIRS = {".git", ".avtale", ".venv", "node_modules", "__pycache__"}
 MAX_SOURCE_BYTES = 64 * 1024 * 1024
 """The largest .avt file read. Ten thousand contracts make about 5 MB, so a 64 MiB file would hold
@@ -777,12 +778,16 @@ def _load(
 
         if (answered := check_incremental(root, seen[0] if seen else None, progress)) is not None:
             return answered
-    if not use_cache and not need_model and (answered := _check_unread(root, progress, notes)) is not None:
-        return answered
+    split = True
+    if not use_cache and not need_model:
+        answered, tried = _check_unread(root, progress, notes)
+        if answered is not None:
+            return answered
+        split = not tried  # a worker was lost: this check runs in one process
     inputs = read_files(root)
     if not use_cache:  # --no-cache: what is recorded of the files is not to be trusted either
         Cache.for_workspace(root, inputs.settings).write("stat", {})
-    return _check(root, inputs, need_model=need_model, use_cache=use_cache, progress=progress)
+    return _check(root, inputs, need_model=need_model, use_cache=use_cache, progress=progress, split=split)
 
 
 def _load_revision(
@@ -911,6 +916,7 @@ def _check(
     use_cache: bool,
     progress: Callable[[str], None] | None,
     slot: str = "",
+    split: bool = True,
 ) -> Workspace:
     """Parse and check `inputs`, answering from the caches where their content was seen before."""
     settings, settings_text, sources, paths = inputs.settings, inputs.settings_text, inputs.sources, inputs.paths
@@ -953,10 +959,10 @@ def _check(
         parse_diagnostics, result = shared_check(root, digests, sources, cache, parse, cutover)
     elif not need_model and cache.folder is None:
         items: list[tuple[str, bytes | None]] = [(path, sources[path]) for path in paths if path in digests]
-        if sum(len(data) for _, data in items if data is not None) >= PARALLEL_MIN_BYTES:
-            split = _check_split(root, settings_text, settings, items, progress)
-            if split is not None:
-                return _split_workspace(root, settings, sources, diagnostics, paths, split)
+        if split and sum(len(data) for _, data in items if data is not None) >= PARALLEL_MIN_BYTES:
+            checked = _check_split(root, settings_text, settings, items, progress)
+            if checked is not None:
+                return _split_workspace(root, settings, sources, diagnostics, paths, checked)
         parsed = _load_parses(paths, sources, digests, cache, settings, progress, keep_others=bool(slot))
         parse_diagnostics = [d for r in parsed for d in r.diagnostics]
     else:
@@ -1008,7 +1014,7 @@ def _check_split(
 ) -> Found | None:
     """A check from scratch that keeps nothing, over every core (runtime/check_workers.py); None on a
     machine with one core, or when a worker was lost (the caller then checks here)."""
-    workers = min(settings.jobs or os.cpu_count() or 1, MAX_CHECK_WORKERS)
+    workers = _workers(settings)
     if workers <= 1 or len(items) < 2:
         return None
     from compiler.cutover import workspace_cutover
@@ -1018,6 +1024,10 @@ def _check_split(
         progress(f"reading, parsing and checking {len(items)} files")
     cutover = workspace_cutover(settings.billed_through, setting_span(settings_text, "billed_through"))
     return check_in_workers(items, root, cutover, workers, notes=notes)
+
+
+def _workers(settings: Settings) -> int:
+    return min(settings.jobs or os.cpu_count() or 1, MAX_CHECK_WORKERS)
 
 
 def _split_workspace(
@@ -1033,20 +1043,23 @@ def _split_workspace(
     return Workspace(root, settings, sources, diagnostics + found, None, {"files": len(paths), **split.counts})
 
 
-def _check_unread(root: Path, progress: Callable[[str], None] | None, notes: bool = True) -> Workspace | None:
+def _check_unread(
+    root: Path, progress: Callable[[str], None] | None, notes: bool = True
+) -> tuple[Workspace | None, bool]:
     """`avtale check --no-cache` of a workspace of many files: each file is read by the process that parses
-    it (runtime/check_workers.py); None when there are too few files for that, or a worker was lost."""
+    it (runtime/check_workers.py). Also whether it was tried: None and false when there are too few files
+    for it (or one core), None and true when a worker was lost."""
     settings_text, settings, diagnostics = read_settings(root)
     candidates, linked = find_sources(root, settings)
-    if len(candidates) < PARALLEL_MIN_FILES:
-        return None
+    if len(candidates) < PARALLEL_MIN_FILES or _workers(settings) <= 1:
+        return None, False
     split = _check_split(root, settings_text, settings, [(path, None) for path in candidates], progress, notes)
     if split is None:
-        return None
+        return None, True
     Cache.for_workspace(root, settings).write("stat", {})  # what is recorded of the files is not trusted either
     sources = {SETTINGS_FILE: settings_text.encode(), **split.sources}
     everything = diagnostics + split.read + _linked_warnings(linked)
-    return _split_workspace(root, settings, sources, everything, split.listed, split)
+    return _split_workspace(root, settings, sources, everything, split.listed, split), True
 
 
 def _shared_roots() -> Iterable[Path]:

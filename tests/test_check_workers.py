@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import multiprocessing.process
 import os
+from multiprocessing.connection import Connection
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -199,3 +203,50 @@ def test_a_check_without_notes_leaves_them_out_of_every_process(
     assert (checked.diagnostics, checked.stats) == (without, expected.stats)
     cached = loader.load(root, need_model=False, notes=False)  # the other paths leave them out too
     assert cached.diagnostics == without
+
+
+def test_the_other_workers_end_by_themselves_when_one_is_lost(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Each worker must close the parent's end of its own pipe: else, when the parent gives up, a worker
+    # waiting for the outlines never reads EOF, and is killed only after the parent has waited for it.
+    real = multiprocessing.get_context("fork")
+    started: list[multiprocessing.process.BaseProcess] = []
+
+    class Recording:
+        def Pipe(self) -> tuple[Connection, Connection]:
+            return real.Pipe()
+
+        def Process(self, **options: Any) -> multiprocessing.process.BaseProcess:
+            process = real.Process(**options)
+            started.append(process)
+            return process
+
+    monkeypatch.setattr(check_workers.multiprocessing, "get_context", lambda method: Recording())
+    items = [(path, text.encode()) for path, text in TEXTS.items()]
+    doomed = check_workers._shares(sorted(items), 4)[1][0][0]  # the first file of the first worker's share
+    parent, parse_share = os.getpid(), check_workers._parse_share
+
+    def dies(share: list[tuple[str, bytes | None]], root: Path) -> object:
+        if os.getpid() != parent and share[0][0] == doomed:
+            os._exit(9)  # as if killed for memory
+        return parse_share(share, root)
+
+    monkeypatch.setattr(check_workers, "_parse_share", dies)
+    assert check_in_workers(items, NOWHERE, CUTOVER, 4) is None
+    assert sorted(p.exitcode for p in started) == [0, 0, 9]  # 9: the lost one; the others read EOF and ended
+
+
+def test_after_a_lost_worker_the_check_runs_in_one_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = workspace(tmp_path)
+    expected = load_in_one_process(root, monkeypatch)
+    monkeypatch.setattr(loader, "PARALLEL_MIN_FILES", 0)
+    monkeypatch.setattr(loader, "PARALLEL_MIN_BYTES", 0)  # the read sources would qualify for a split as well
+    calls: list[int] = []
+
+    def lost(*args: object, **options: object) -> None:
+        calls.append(1)
+        return None
+
+    monkeypatch.setattr(check_workers, "check_in_workers", lost)
+    checked = loader.load(root, need_model=False, use_cache=False)
+    assert calls == [1]
+    assert (checked.diagnostics, checked.stats) == (expected.diagnostics, expected.stats)

@@ -19,8 +19,9 @@ is left), and given its threads back right after: a few milliseconds.
 Workers die with the bill run: on Linux the kernel kills a worker whose parent
 dies (PR_SET_PDEATHSIG), checked against a parent that died before the worker
 could ask. Elsewhere a worker ends when it next reads from or writes to its
-pipe and finds the parent gone; each worker closes the pipes of the workers
-forked before it, so that no other process holds the parent's end open.
+pipe and finds the parent gone; each worker closes the parent's ends of the
+pipes it inherits (its own, and those of the workers forked before it), so
+that only the parent holds them.
 """
 
 from __future__ import annotations
@@ -124,7 +125,7 @@ def _work(
 ) -> None:
     if parent is not None:
         die_with_parent(parent)
-    for other in inherited:  # the parent's ends of the pipes of the workers forked before this one
+    for other in inherited:  # the parent's ends of the pipes, this worker's own and those forked before it
         other.close()
 
     def meter(requests: Sequence[UsageKey]) -> Any:
@@ -207,7 +208,17 @@ def plan_in_workers(
                 parent, child = context.Pipe()
                 process = context.Process(
                     target=_work,
-                    args=(child, workspace, parts, as_of, bank_days, horizon, accept_removed_usage, me, list(pipes)),
+                    args=(
+                        child,
+                        workspace,
+                        parts,
+                        as_of,
+                        bank_days,
+                        horizon,
+                        accept_removed_usage,
+                        me,
+                        [*pipes, parent],
+                    ),
                     daemon=True,
                 )
                 process.start()

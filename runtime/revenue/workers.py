@@ -151,7 +151,7 @@ def map_in_workers(work: Callable[[Sequence[str]], T], parts: Sequence[Sequence[
     try:
         for _ in range(min(workers, len(parts))):
             parent, child = context.Pipe()
-            process = context.Process(target=_work, args=(child, work, parts, me, list(pipes)), daemon=True)
+            process = context.Process(target=_work, args=(child, work, parts, me, [*pipes, parent]), daemon=True)
             process.start()
             child.close()
             pipes.append(parent)
@@ -199,7 +199,7 @@ def _work(
     inherited: Sequence[Connection],
 ) -> None:
     die_with_parent(parent)
-    for other in inherited:  # the parent's ends of the pipes of the workers forked before this one
+    for other in inherited:  # the parent's ends of the pipes, this worker's own and those forked before it
         other.close()
     status = 0
     try:
