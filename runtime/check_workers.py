@@ -43,7 +43,7 @@ from dsl.diagnostics import Diagnostic, Severity, sorted_diagnostics
 from dsl.parser import ParseResult, parse_bytes
 from runtime.loader import FLAT_DIAGNOSTICS, flat_pickler, read_source
 from runtime.memory import no_cyclic_gc
-from runtime.processes import die_with_parent
+from runtime.processes import worker_started
 
 Item = tuple[str, bytes | None]
 """A source file's path (relative to the workspace) and bytes; None for a file still to be read."""
@@ -220,9 +220,7 @@ def _child(
     parent: int,
     inherited: Sequence[Connection],
 ) -> None:
-    die_with_parent(parent)
-    for other in inherited:  # the parent's ends of the pipes, this worker's own and those forked before it
-        other.close()
+    worker_started(parent, inherited)
     status = 0
     parents: bytes | None = None
     try:

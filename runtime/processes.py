@@ -1,4 +1,5 @@
-"""What every forked worker of Avtale does first: die with the process that forked it."""
+"""What every forked worker of Avtale does first: die with the process that forked it, and let go of the
+parent's ends of the pipes it inherited."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import ctypes
 import os
 import signal
 import sys
+from collections.abc import Sequence
+from multiprocessing.connection import Connection
 
 PR_SET_PDEATHSIG = 1
 """From <linux/prctl.h>."""
@@ -25,3 +28,12 @@ def die_with_parent(parent: int) -> None:
             pass  # no prctl to be had: the pipe still tells a worker its parent is gone
     if os.getppid() != parent:
         os._exit(1)
+
+
+def worker_started(parent: int, inherited: Sequence[Connection]) -> None:
+    """The first thing a forked worker does: `die_with_parent`, and close the parent's ends of the pipes it
+    inherited (its own, and those of the workers forked before it), so that only the parent holds them and
+    a worker waiting on its pipe reads EOF as soon as the parent closes it or dies."""
+    die_with_parent(parent)
+    for other in inherited:
+        other.close()

@@ -28,7 +28,7 @@ from compiler.billing.price import UsageKey
 from runtime.billing.parallel import WorkerFailed, WorkerLost, workers_for
 from runtime.ledger.documents import IssuedDocument
 from runtime.memory import no_cyclic_gc
-from runtime.processes import die_with_parent
+from runtime.processes import worker_started
 from runtime.revenue.recognition import contract_records, contract_usage_requests, cutoff, issued_by_contract
 from runtime.revenue.records import Recognised
 from runtime.revenue.reports_schedule import contract_schedule
@@ -198,9 +198,7 @@ def _work(
     parent: int,
     inherited: Sequence[Connection],
 ) -> None:
-    die_with_parent(parent)
-    for other in inherited:  # the parent's ends of the pipes, this worker's own and those forked before it
-        other.close()
+    worker_started(parent, inherited)
     status = 0
     try:
         with no_cyclic_gc():
