@@ -1,14 +1,21 @@
-"""What every forked worker of Avtale does first: die with the process that forked it, and let go of the
-parent's ends of the pipes it inherited."""
+"""Forked workers: what each does first (die with the process that forked it, let go of the parent's ends
+of the pipes it inherited), and work split in two between a process and a forked child."""
 
 from __future__ import annotations
 
 import ctypes
+import multiprocessing
 import os
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection
+from typing import TypeVar
+
+from runtime.memory import no_cyclic_gc
+
+S = TypeVar("S")
+T = TypeVar("T")
 
 PR_SET_PDEATHSIG = 1
 """From <linux/prctl.h>."""
@@ -37,3 +44,44 @@ def worker_started(parent: int, inherited: Sequence[Connection]) -> None:
     die_with_parent(parent)
     for other in inherited:
         other.close()
+
+
+def split_in_two(work: Callable[[S], T], first: S, second: S) -> tuple[T, T]:
+    """`(work(first), work(second))`, the second computed by a forked child at the same time as the first
+    here; only its result crosses back, pickled. For pure work on what both processes hold (inherited at the
+    fork): a child that fails or dies leaves its half to this process, where a bug then shows its traceback."""
+    context = multiprocessing.get_context("fork")
+    mine, theirs = context.Pipe()
+    process = context.Process(target=_other_half, args=(theirs, work, second, os.getpid(), (mine,)), daemon=True)
+    process.start()
+    theirs.close()
+    try:
+        here = work(first)
+        try:
+            answer = mine.recv()
+        except (EOFError, OSError):  # the child died
+            answer = None
+    finally:
+        mine.close()
+        process.join(timeout=5)
+        if process.is_alive():
+            process.kill()
+            process.join()
+    return here, (answer[0] if answer is not None else work(second))
+
+
+def _other_half(
+    conn: Connection, work: Callable[[S], T], part: S, parent: int, inherited: Sequence[Connection]
+) -> None:
+    worker_started(parent, inherited)
+    status = 0
+    try:
+        with no_cyclic_gc():
+            conn.send((work(part),))
+    except Exception:  # a bug: the parent does this half again, and shows it
+        conn.send(None)
+    except BaseException:  # interrupted: the parent reports it
+        status = 1
+    finally:
+        conn.close()
+        os._exit(status)  # nothing to flush; see runtime/billing/parallel.py

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+import pickle
 from pathlib import Path
 
 import pytest
 
 from compiler.settings import Settings, parse_settings
+from dsl.parser import parse_bytes
 from runtime import loader
 
 
@@ -247,3 +250,38 @@ def test_no_cache_also_forgets_the_recorded_stats(tmp_path: Path, monkeypatch: p
     assert loader._unchanged(tmp_path.resolve()) is not None
     loader.load(tmp_path, need_model=False, use_cache=False)
     assert loader._unchanged(tmp_path.resolve()) is None
+
+
+def test_a_parse_shared_with_the_parent_caches_every_tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write_workspace(tmp_path, 60)
+    (tmp_path / "avtale.toml").write_text("jobs = 2\n")  # one worker beside this process, on any machine
+    serial = loader.load(tmp_path, use_cache=False)
+    monkeypatch.setattr(loader, "PARALLEL_MIN_BYTES", 0)
+    parsed_here: list[int] = []
+    parse_shared = loader._parse_shared
+
+    def counted(*args: object) -> list[tuple[object, bytes | None]]:
+        found = parse_shared(*args)  # type: ignore[arg-type]
+        parsed_here.append(sum(blob is None for _, blob in found))
+        return found  # type: ignore[return-value]
+
+    monkeypatch.setattr(loader, "_parse_shared", counted)
+    shared = loader.load(tmp_path)  # this process parses a share; a forked child writes the parse cache
+    loader.wait_for_writes()
+    assert shared.result is not None and serial.result is not None
+    assert shared.result.workspace == serial.result.workspace
+    stored = loader.Cache.for_workspace(tmp_path.resolve(), shared.settings).read("parse")
+    assert isinstance(stored, dict) and sorted(stored) == loader.discover(tmp_path, shared.settings)
+    for path, (digest, blob) in stored.items():  # every tree, the parent's pickled by the child
+        data = (tmp_path / path).read_bytes()
+        assert digest == hashlib.sha256(data).hexdigest()
+        assert pickle.loads(blob) == parse_bytes(data, path)
+    assert len(parsed_here) == 1 and 0 < parsed_here[0] < len(stored)  # a share parsed here, the rest in a worker
+    monkeypatch.setattr(loader, "PARALLEL_MIN_BYTES", 10**9)
+    for name in ("model", "check"):  # the next load takes every tree from that cache
+        (loader.Cache.for_workspace(tmp_path.resolve(), shared.settings)._path(name) or Path("/nonexistent")).unlink(
+            missing_ok=True
+        )
+    monkeypatch.setattr(loader, "_parse_all", lambda *args: pytest.fail("nothing is left to parse"))
+    again = loader.load(tmp_path)
+    assert again.result is not None and again.result.workspace == serial.result.workspace

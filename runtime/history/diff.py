@@ -38,6 +38,7 @@ from runtime.ledger.errors import LedgerError
 from runtime.ledger.store import Ledger
 from runtime.loader import Workspace, WorkspaceError, load, load_revision, read_settings, wait_for_writes
 from runtime.memory import no_cyclic_gc
+from runtime.processes import split_in_two
 
 ZERO = Decimal(0)
 LISTED = 10
@@ -154,6 +155,27 @@ def closed_months(latest: date | None, impacts: Iterable[RevenueImpact]) -> froz
     )
 
 
+SPLIT_MIN = 16
+"""With this many changed contracts or more, half of them are lowered and planned in a forked child."""
+
+
+def _impacts(
+    old: model.Workspace, new: model.Workspace, contracts: list[str], horizon: Horizon, reach: date
+) -> tuple[tuple[ContractImpact, ...], tuple[RevenueImpact, ...]]:
+    """The billing and revenue impact of the changed `contracts` (sorted), each contract's its own: with many,
+    half in a forked child beside the other half here (runtime/processes.py `split_in_two`), in the same order."""
+
+    def both(part: list[str]) -> tuple[tuple[ContractImpact, ...], tuple[RevenueImpact, ...]]:
+        billing = money_impact(old, new, part, horizon, reach)
+        return billing, revenue_impact(old, new, billing, horizon, reach)
+
+    if len(contracts) < SPLIT_MIN:
+        return both(contracts)
+    half = len(contracts) // 2
+    (billing, revenue), (more_billing, more_revenue) = split_in_two(both, contracts[:half], contracts[half:])
+    return billing + more_billing, revenue + more_revenue
+
+
 def build_report(
     old: tuple[Side, model.Workspace],
     new: tuple[Side, model.Workspace],
@@ -177,8 +199,7 @@ def build_report(
     # revenue is compared up to the first open month at least: a closed month beyond the horizon that
     # the change touches is part of the catch-up
     reach = max(horizon.end, add_months(latest, 1)) if latest is not None else horizon.end
-    impacts = money_impact(old[1], new[1], (a.contract for a in changes.affected), horizon, reach)
-    revenue = revenue_impact(old[1], new[1], impacts, horizon, reach)
+    impacts, revenue = _impacts(old[1], new[1], sorted({a.contract for a in changes.affected}), horizon, reach)
     if ledger is not None:
         try:
             invoiced = invoiced_months(ledger, impacts)

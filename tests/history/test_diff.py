@@ -34,6 +34,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from runtime.cli.main import cli
+from runtime.history import diff as diff_module
+from runtime.processes import split_in_two
 from tests.history.gitrepo import GitRepo
 from tests.test_changes import BASE, SOLO, TEAM, contract
 
@@ -366,6 +368,23 @@ def test_figures_are_deterministic(history: History) -> None:
     # over 12 months: plan 4,200.00; C-1 15 seats x 159.00 x 11 months (May to March) = 26,235.00;
     # C-2 2 seats x 159.00 x 12 = 3,816.00
     assert Decimal(total) == Decimal("4200.00") + Decimal("26235.00") + Decimal("3816.00")
+
+
+def test_contracts_split_between_two_processes_give_the_same_report(
+    history: History, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    args = ("HEAD~3", "HEAD", "--as-of", "2026-04-10")
+    whole = [diff(history.root, *args, *more).stdout for more in ((), ("--json",))]
+    splits: list[tuple[list[str], list[str]]] = []
+
+    def spied(work: object, first: list[str], second: list[str]) -> object:
+        splits.append((first, second))
+        return split_in_two(work, first, second)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(diff_module, "SPLIT_MIN", 2)
+    monkeypatch.setattr(diff_module, "split_in_two", spied)
+    assert [diff(history.root, *args, *more).stdout for more in ((), ("--json",))] == whole
+    assert splits and all(first and second and max(first) < min(second) for first, second in splits)
 
 
 # ------------------------------------------------------------------ the example in docs/history.md
