@@ -301,11 +301,11 @@ def _parse_shared(items: list[tuple[str, bytes]], jobs: int) -> list[tuple[Parse
     theirs = [[item for item, k in zip(items, owners, strict=True) if k == worker] for worker in range(1, workers)]
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=workers - 1, mp_context=context) as pool:
-        futures = [pool.submit(_parse_batch, share) for share in theirs if share]
+        futures = {worker: pool.submit(_parse_batch, share) for worker, share in enumerate(theirs, 1) if share}
         mine = [parse_bytes(data, path) for (path, data), k in zip(items, owners, strict=True) if k == 0]
-        blobs = iter([blob for future in futures for blob in future.result()])
-    own = iter(mine)
-    return [(next(own), None) if k == 0 else (None, next(blobs)) for k in owners]
+        blobs = {worker: iter(future.result()) for worker, future in futures.items()}
+    own = iter(mine)  # each share's results in its own order, taken back in the items' order
+    return [(next(own), None) if k == 0 else (None, next(blobs[k])) for k in owners]
 
 
 def user_cache_home() -> Path | None:
@@ -1134,9 +1134,10 @@ def _load_parses(
 
     The cache is rewritten to hold just these paths, or, with `keep_others` (a revision's load), these
     paths on top of what it held, so that the working tree's files stay cached beside the revision's.
-    With `behind` (a command line's load, never the editor server's, which has threads that a fork would
-    not carry), this process parses a share of the files itself and a forked child pickles those for the
-    cache while the check goes on (`_parse_shared`, `Cache.write_behind`).
+    With `behind` (a command line's load, never the editor server's), this process parses a share of the
+    files itself and a forked child pickles those for the cache while the check goes on (`_parse_shared`,
+    `Cache.write_behind`). A command's progress display may have a thread running then; the child only
+    pickles and writes a file of its own and ends with `os._exit`, so it takes no lock that thread holds.
     """
     stored = cache.read("parse")
     known: dict[str, tuple[str, bytes]] = stored if isinstance(stored, dict) else {}

@@ -55,14 +55,18 @@ def split_in_two(work: Callable[[S], T], first: S, second: S) -> tuple[T, T]:
     process = context.Process(target=_other_half, args=(theirs, work, second, os.getpid(), (mine,)), daemon=True)
     process.start()
     theirs.close()
+    finished = False
     try:
         here = work(first)
         try:
             answer = mine.recv()
         except (EOFError, OSError):  # the child died
             answer = None
+        finished = True
     finally:
         mine.close()
+        if not finished:  # this half raised (or was interrupted): the other is not wanted
+            process.kill()
         process.join(timeout=5)
         if process.is_alive():
             process.kill()

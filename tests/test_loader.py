@@ -252,9 +252,12 @@ def test_no_cache_also_forgets_the_recorded_stats(tmp_path: Path, monkeypatch: p
     assert loader._unchanged(tmp_path.resolve()) is None
 
 
-def test_a_parse_shared_with_the_parent_caches_every_tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("jobs", [2, 4])
+def test_a_parse_shared_with_the_parent_caches_every_tree(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: int
+) -> None:
     write_workspace(tmp_path, 60)
-    (tmp_path / "avtale.toml").write_text("jobs = 2\n")  # one worker beside this process, on any machine
+    (tmp_path / "avtale.toml").write_text(f"jobs = {jobs}\n")  # workers beside this process, on any machine
     serial = loader.load(tmp_path, use_cache=False)
     monkeypatch.setattr(loader, "PARALLEL_MIN_BYTES", 0)
     parsed_here: list[int] = []

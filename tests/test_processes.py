@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 
+import pytest
+
 from runtime.processes import split_in_two
 
 
@@ -47,3 +49,15 @@ def test_a_child_that_raises_leaves_its_half_to_the_parent() -> None:
 
     assert split_in_two(work, [1, 2], [3]) == ([1, 4], [9])
     assert done_here == [[1, 2], [3]]  # both halves, in the end, here
+
+
+def test_an_error_in_this_half_is_raised_here() -> None:
+    parent = os.getpid()
+
+    def work(part: list[int]) -> list[int]:
+        if os.getpid() == parent:
+            raise ValueError("a bug here")
+        return squares(part)
+
+    with pytest.raises(ValueError, match="a bug here"):
+        split_in_two(work, [1], [2])

@@ -133,7 +133,8 @@ def test_workers_die_with_a_killed_bill_run(workspace: Path, tmp_path: Path) -> 
     try:
         _wait_for(lambda: len([p for p in out.iterdir() if p.name.isdigit()]) == 2, "two workers planning", run)
         pids = {int(p.name) for p in out.iterdir() if p.name.isdigit()}
-        assert _children(run.pid) == pids  # the run's only children: its two workers, both mid-chunk
+        # both mid-chunk, children of the run (beside them, a child may still be writing the parse cache)
+        assert pids <= _children(run.pid)
         workers = {pid: _start_time(pid) for pid in pids}
         os.kill(run.pid, signal.SIGKILL)
         run.wait(timeout=TIMEOUT)
@@ -156,8 +157,10 @@ def test_no_worker_is_forked_while_duckdb_threads_run(workspace: Path, tmp_path:
         _driver("forks", workspace, out), capture_output=True, text=True, timeout=TIMEOUT, env=_env()
     )
     assert forked.returncode == 0, forked.stderr
-    # Two workers, each forked while the run had one thread: DuckDB's were stopped for the fork.
-    assert (out / "threads-at-fork").read_text().split() == ["1", "1"]
+    # Two workers, each forked while the run had one thread: DuckDB's were stopped for the fork (a third fork,
+    # before DuckDB starts, may write the parse cache behind the model's load).
+    at_fork = (out / "threads-at-fork").read_text().split()
+    assert set(at_fork) == {"1"} and len(at_fork) in (2, 3)
     alone = subprocess.run(
         [*CLI, "--workspace", str(workspace), "bill", "--as-of", "2026-07-01"],
         capture_output=True,
