@@ -81,7 +81,7 @@ def check_in_workers(
     items: Sequence[Item], root: Path, cutover: model.Cutover | None, workers: int, *, notes: bool = True
 ) -> Found | None:
     """Read (where `items` have no bytes, from `root`), parse and check `items` in `workers` processes, this
-    one among them; None when a worker was lost or failed (the caller then checks in one process). With
+    one among them; None when a worker was lost or failed (the caller then checks without splitting). With
     `notes` false the semantic diagnostics leave out the notes, which then never cross a pipe."""
     shares = _shares(sorted(items, key=lambda item: item[0]), workers)
     context = multiprocessing.get_context("fork")

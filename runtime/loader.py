@@ -822,7 +822,7 @@ def _load(
         answered, tried = _check_unread(root, progress, notes)
         if answered is not None:
             return answered
-        split = not tried  # a worker was lost: this check runs in one process
+        split = not tried  # a worker was lost: this check is not split again
     inputs = read_files(root)
     if not use_cache:  # --no-cache: what is recorded of the files is not to be trusted either
         Cache.for_workspace(root, inputs.settings).write("stat", {})

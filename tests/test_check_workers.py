@@ -198,7 +198,10 @@ def test_a_check_without_notes_leaves_them_out_of_every_process(
 
     monkeypatch.setattr(check_workers, "_check", counting)
     checked = loader.load(root, need_model=False, use_cache=False, notes=False)
-    assert sent == [0]  # the parent's; the worker's count stays in the worker, where it was 0 as well
+    assert sent == [0]  # the parent's; the worker's count stays in the worker
+    found = check_in_workers([(path, text.encode()) for path, text in TEXTS.items()], NOWHERE, CUTOVER, 2, notes=False)
+    assert found is not None and found.semantic is not None  # what crossed from the worker: no notes either
+    assert not any(d.severity is Severity.NOTE for d in found.semantic)
     without = [d for d in expected.diagnostics if d.severity is not Severity.NOTE]
     assert (checked.diagnostics, checked.stats) == (without, expected.stats)
     cached = loader.load(root, need_model=False, notes=False)  # the other paths leave them out too
