@@ -1,6 +1,6 @@
 """Benchmark a monthly bill run: plan, then apply, for N contracts and M usage events.
 
-    python bench/bill_bench.py [--sizes 10000:1000000] [--runs 3] [--as-of 2026-07-01] [--reuse]
+    python bench/bill_bench.py [--sizes 10000:1000000] [--runs 3] [--as-of 2026-07-01] [--reuse] [--history MONTHS]
 
 For each size CONTRACTS:EVENTS it generates the workspace with bench/generate.py
 (seed 1) and one month of usage events before the as-of date (CSV, seeded, every
@@ -17,11 +17,18 @@ the history (flushed to disk before the run starts), so that each one finds the
 month's work still to do, also with --reuse; the table says how many invoices
 and credit notes each run drafted, so a run that found nothing to do shows.
 
+With --history MONTHS the contracts are all signed within SIGNED_WINDOW days,
+from MONTHS + 1 months before the as-of date, so that the oldest have about MONTHS
+months of history behind the timed month (the folder is bill-N-M-hMONTHS). Two
+such runs, say --history 7 and --history 25, bill the same contracts in the same
+calendar month, behind a short or a long history; each prints what it drafted,
+since the month's work moves a little with where the contracts are in their terms.
+
 One untimed plan runs first, so that every timed run finds the workspace's
 parse, check and model caches filled, as a monthly run after any earlier
 command does.
 
-Medians go in a table on stdout and all samples in bench/out/bill.json. Peak
+Medians go in a table on stdout and all samples in bench/out/bill.json (bill-hMONTHS.json). Peak
 memory is given twice: ru_maxrss, the largest single process, and the peak of
 the summed PSS of the CLI process and its workers, sampled every second
 (bench/treemem.py), which is what the run occupies.
@@ -51,6 +58,10 @@ import generate  # noqa: E402
 from treemem import PeakSampler  # noqa: E402
 
 AVTALE = [sys.executable, "-c", "from runtime.cli.main import main; main()"]
+
+
+SIGNED_WINDOW = 60
+"""Days over which the contracts of a --history run are signed."""
 
 
 def month_before(day: date) -> date:
@@ -115,25 +126,40 @@ def restore(root: Path) -> None:
     os.sync()  # the copy goes to disk now, not in the timed run's first fsync
 
 
-def prepare(contracts: int, events: int, as_of: date, reuse: bool) -> Path:
-    root = OUT / f"bill-{contracts}-{events}"
+def signed_from(as_of: date, history: int) -> date:
+    """The first signing day that gives the oldest contracts `history` months billed before `as_of`: most
+    contracts start on the first of the month after they are signed."""
+    first = as_of.replace(day=1)
+    for _ in range(history + 1):
+        first = month_before(first)
+    return first
+
+
+def prepare(contracts: int, events: int, as_of: date, reuse: bool, history: int | None = None) -> Path:
+    root = OUT / (f"bill-{contracts}-{events}" + (f"-h{history}" if history is not None else ""))
     marker = root / "prepared.json"
-    wanted = {"contracts": contracts, "events": events, "as_of": as_of.isoformat(), "seed": 1}
+    wanted: dict[str, object] = {"contracts": contracts, "events": events, "as_of": as_of.isoformat(), "seed": 1}
+    if history is not None:
+        wanted["history"] = history
     if reuse and marker.exists() and json.loads(marker.read_text()) == wanted and (root / "ledger.history").exists():
         print(f"{contracts} contracts, {events} events: reusing {root}", flush=True)
         return root
-    files, lines, _ = generate.generate(root, contracts, seed=1)
+    if history is None:
+        files, lines, _ = generate.generate(root, contracts, seed=1)
+    else:
+        first = signed_from(as_of, history)
+        files, lines, _ = generate.generate(root, contracts, seed=1, signed_from=first, signed_days=SIGNED_WINDOW)
     write_events(root / "usage", contracts, events, month_before(as_of), as_of)
     print(f"{contracts} contracts ({files} files, {lines} lines), {events} events in {root}", flush=True)
-    history = month_before(as_of)
+    billed = month_before(as_of)
     (root / "ledger.sqlite").unlink(missing_ok=True)
     env = dict(os.environ, PYTHONPATH=str(REPO))
     subprocess.run(
         [*AVTALE, "--workspace", str(root), "ledger", "init"], check=True, env=env, stdout=subprocess.DEVNULL
     )
     started = time.perf_counter()
-    run(root, "--as-of", history.isoformat(), "--apply")
-    print(f"  history billed up to {history} in {time.perf_counter() - started:.1f} s", flush=True)
+    run(root, "--as-of", billed.isoformat(), "--apply")
+    print(f"  history billed up to {billed} in {time.perf_counter() - started:.1f} s", flush=True)
     shutil.copyfile(root / "ledger.sqlite", root / "ledger.history")
     marker.write_text(json.dumps(wanted))
     return root
@@ -160,19 +186,23 @@ def main() -> None:
     parser.add_argument(
         "--reuse", action="store_true", help="keep a workspace and history prepared earlier with the same size and date"
     )
+    parser.add_argument(
+        "--history", type=int, help="sign every contract about this many months before the as-of date (see above)"
+    )
     args = parser.parse_args()
     as_of = date.fromisoformat(args.as_of)
     results = []
     for size in args.sizes.split(","):
         contracts, events = (int(x) for x in size.split(":"))
-        root = prepare(contracts, events, as_of, args.reuse)
+        root = prepare(contracts, events, as_of, args.reuse, args.history)
         samples = measure(root, as_of, args.runs)
-        results.append({"contracts": contracts, "events": events, "samples": samples})
+        results.append({"contracts": contracts, "events": events, "history": args.history, "samples": samples})
     print(
         "\n| contracts | events | as of | step | drafted (invoices + credit notes) | median s | min-max s "
         "| peak RSS MB, largest process | peak PSS MB, all |"
     )
     print("| ---: | ---: | --- | --- | ---: | ---: | ---: | ---: | ---: |")
+    when = args.as_of if args.history is None else f"{args.as_of}, {args.history} months of history"
     for result in results:
         for step, values in result["samples"].items():  # type: ignore[attr-defined]
             walls = [w for w, _, _, _ in values]
@@ -180,12 +210,13 @@ def main() -> None:
             pss = max(t for _, _, t, _ in values)
             counts = sorted({drafted(s) for *_, s in values})
             print(
-                f"| {result['contracts']:,} | {result['events']:,} | {args.as_of} | {step} | {', '.join(counts)} "
+                f"| {result['contracts']:,} | {result['events']:,} | {when} | {step} | {', '.join(counts)} "
                 f"| {statistics.median(walls):.2f} | {min(walls):.2f}-{max(walls):.2f} | {rss:.0f} | {pss:.0f} |"
             )
     machine = {"nproc": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()}
     OUT.mkdir(exist_ok=True)
-    (OUT / "bill.json").write_text(json.dumps({"machine": machine, "as_of": args.as_of, "results": results}, indent=1))
+    name = "bill.json" if args.history is None else f"bill-h{args.history}.json"
+    (OUT / name).write_text(json.dumps({"machine": machine, "as_of": args.as_of, "results": results}, indent=1))
 
 
 if __name__ == "__main__":

@@ -302,11 +302,18 @@ def customer_block(index: int, number: str, rng: random.Random) -> Customer:
     return Customer(cid, "\n".join(lines) + "\n")
 
 
-def contract_block(index: int, customer: str, rng: random.Random) -> str:
+SIGNED_FROM = date(2024, 2, 1)
+SIGNED_DAYS = 1000
+"""Contracts are signed on a day of [SIGNED_FROM, SIGNED_FROM + SIGNED_DAYS] unless told otherwise."""
+
+
+def contract_block(
+    index: int, customer: str, rng: random.Random, signed_from: date = SIGNED_FROM, signed_days: int = SIGNED_DAYS
+) -> str:
     """One contract, 12 to 45 lines; every date and name chosen so that it checks clean."""
     cid = f"SKY-{index:06d}"
     plan = rng.choices(["start", "team", "enterprise"], weights=[3, 5, 2])[0]
-    signed = date(2024, 2, 1) + timedelta(days=rng.randint(0, 1000))
+    signed = signed_from + timedelta(days=rng.randint(0, signed_days))
     start = add_months(signed.replace(day=1), 1) if rng.random() < 0.8 else signed + timedelta(days=rng.randint(0, 20))
     renewal = rng.choices(["renew", "evergreen", "none"], weights=[6, 2, 2])[0]
     term = rng.choice([12, 24, 36]) if renewal != "evergreen" else None
@@ -468,8 +475,11 @@ def index_text() -> str:
     return "\n".join(lines) + "\n"
 
 
-def generate(out: Path, contracts: int, seed: int = 1) -> tuple[int, int, int]:
-    """Write the workspace; return (files, lines, bytes) of the .avt files and avtale.toml."""
+def generate(
+    out: Path, contracts: int, seed: int = 1, signed_from: date = SIGNED_FROM, signed_days: int = SIGNED_DAYS
+) -> tuple[int, int, int]:
+    """Write the workspace; return (files, lines, bytes) of the .avt files and avtale.toml. Contracts are
+    signed from `signed_from` over `signed_days` days (the defaults give the workspace every benchmark uses)."""
     rng = random.Random(seed)
     if out.exists():
         shutil.rmtree(out)
@@ -497,7 +507,7 @@ def generate(out: Path, contracts: int, seed: int = 1) -> tuple[int, int, int]:
     shared: dict[str, list[str]] = {}
     for i in range(contracts):
         owner = i % n_customers
-        text = contract_block(i + 1, customers[owner].id, rng)
+        text = contract_block(i + 1, customers[owner].id, rng, signed_from, signed_days)
         if owner % SHARED_FILE_EVERY == 0:
             shared.setdefault(customers[owner].id, []).append(text)
         else:
@@ -520,8 +530,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("out", type=Path, help="workspace folder to (re)create")
     parser.add_argument("--contracts", type=int, default=1000, help="number of contracts (default 1000)")
     parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    parser.add_argument(
+        "--signed-from", type=date.fromisoformat, default=SIGNED_FROM, help=f"first signing day (default {SIGNED_FROM})"
+    )
+    parser.add_argument(
+        "--signed-days", type=int, default=SIGNED_DAYS, help=f"signing window in days (default {SIGNED_DAYS})"
+    )
     args = parser.parse_args(argv)
-    files, lines, size = generate(args.out, args.contracts, args.seed)
+    files, lines, size = generate(args.out, args.contracts, args.seed, args.signed_from, args.signed_days)
     print(f"{args.out}: {files} files, {lines} lines, {size / 1e6:.1f} MB, {args.contracts} contracts")
     return 0
 

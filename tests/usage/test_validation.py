@@ -169,6 +169,26 @@ def test_events_no_metric_counts_are_a_note_not_a_rejection(tmp_path: Path) -> N
         assert not usage.report.blocking and usage.report.rejected == 0
 
 
+def test_unmetered_events_are_counted_without_their_dropped_copies(tmp_path: Path) -> None:
+    # `b` comes twice: the copy is dropped, so two `api.requets` events are named, from row 2 on,
+    # beside a metered event and its own dropped copy, which still counts once.
+    csv(
+        tmp_path,
+        "events.csv",
+        f"a,A-1,api.request,{GOOD},,,",
+        f"b,A-1,api.requets,{GOOD},,,",
+        f"b,A-1,api.requets,{GOOD},,,",
+        f"c,A-1,api.requets,{GOOD},,,",
+        f"a,A-1,api.request,{GOOD},,,",
+    )
+    with read(tmp_path) as usage:
+        (note,) = usage.report.problems
+        assert (note.kind, note.row) == ("unmetered_event", 2)
+        assert note.message == "no metric counts `api.requets` events (2; the first is here)"
+        assert (usage.report.events, usage.report.duplicates) == (3, 2)
+        assert total(usage, "A-1", "calls", *JAN) == 1
+
+
 def test_a_problem_renders_with_its_place_and_help(tmp_path: Path) -> None:
     csv(tmp_path, "events.csv", f"a,A-1,api.request,{GOOD},,,", "b,A-1,api.request,2026-01-05 10:00,,,")
     with read(tmp_path) as usage:
