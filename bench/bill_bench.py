@@ -18,8 +18,10 @@ month's work still to do, also with --reuse; the table says how many invoices
 and credit notes each run drafted, so a run that found nothing to do shows.
 
 With --history MONTHS the contracts are all signed within SIGNED_WINDOW days,
-from MONTHS + 1 months before the as-of date, so that the oldest have about MONTHS
-months of history behind the timed month (the folder is bill-N-M-hMONTHS). Two
+from MONTHS + 1 months before the as-of date, so that the oldest contracts have
+MONTHS months billed before the as-of date (the folder is bill-N-M-hMONTHS); the
+fifth of contracts that start in the month they are signed have one more. The
+plans take effect on 2024-01-01, so the first signing day must not be earlier. Two
 such runs, say --history 7 and --history 25, bill the same contracts in the same
 calendar month, behind a short or a long history; each prints what it drafted,
 since the month's work moves a little with where the contracts are in their terms.
@@ -62,6 +64,8 @@ AVTALE = [sys.executable, "-c", "from runtime.cli.main import main; main()"]
 
 SIGNED_WINDOW = 60
 """Days over which the contracts of a --history run are signed."""
+PLANS_FROM = date(2024, 1, 1)
+"""The day the generated workspace's plans take effect: no contract can be signed before it."""
 
 
 def month_before(day: date) -> date:
@@ -148,6 +152,14 @@ def prepare(contracts: int, events: int, as_of: date, reuse: bool, history: int 
         files, lines, _ = generate.generate(root, contracts, seed=1)
     else:
         first = signed_from(as_of, history)
+        if history < 1:
+            raise SystemExit(f"--history {history}: give the months billed before the as-of date, 1 or more")
+        if first < PLANS_FROM:
+            most = max((n for n in range(1, 1000) if signed_from(as_of, n) >= PLANS_FROM), default=0)
+            raise SystemExit(
+                f"--history {history}: contracts would be signed from {first}, but the generated plans take "
+                f"effect on {PLANS_FROM}; give 1 to {most} months for --as-of {as_of}"
+            )
         files, lines, _ = generate.generate(root, contracts, seed=1, signed_from=first, signed_days=SIGNED_WINDOW)
     write_events(root / "usage", contracts, events, month_before(as_of), as_of)
     print(f"{contracts} contracts ({files} files, {lines} lines), {events} events in {root}", flush=True)

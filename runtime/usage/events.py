@@ -41,7 +41,7 @@ from runtime.usage.validation import (
 
 KEPT = "r.problem IS NULL AND r.rowid NOT IN (SELECT rid FROM dropped)"
 """The rows that are events: no problem found, and not a later copy of an event id (`dropped`, made by
-_Reader._duplicates: a few row ids, so this is a small anti-join on integers rather than a join of every
+_Reader._duplicates: usually a few row ids, so this is a small anti-join on integers rather than a join of every
 row's id text with the duplicated ones, which cost ten million events 3 s even with none)."""
 
 SHOWN_PER_KIND = 20
@@ -519,7 +519,8 @@ class _Reader:
         names = [
             name
             for (name,) in self.con.execute(
-                "SELECT DISTINCT event FROM rows WHERE problem IS NULL AND event NOT IN (SELECT event FROM metric_events)"
+                "SELECT DISTINCT event FROM rows "
+                "WHERE problem IS NULL AND event NOT IN (SELECT event FROM metric_events)"
             ).fetchall()
         ]
         if not names:
