@@ -56,11 +56,23 @@ def round_exact(value: Fraction, currency: str) -> Decimal:
     Prorated amounts (x 21/31, x 9/360) are kept as fractions until this one rounding, so that an
     amount of exactly half an øre rounds up, as HALF_UP says, instead of being cut to 28 digits
     first (2,401 x 9/360 = 60.025 must bill 60.03, not 60.02)."""
+    return round_ratio(value.numerator, value.denominator, currency)
+
+
+def round_ratio(numerator: int, denominator: int, currency: str) -> Decimal:
+    """numerator / denominator (denominator > 0, not necessarily in lowest terms), rounded as `round_exact`
+    rounds. In integers only: building Fractions for the scaling cost pricing a sixth of its time."""
     digits = minor_unit(currency)
-    scaled = abs(value) * 10**digits
-    units = (2 * scaled.numerator + scaled.denominator) // (2 * scaled.denominator)  # floor(scaled + 1/2)
-    rounded = Decimal(units if value >= 0 else -units).scaleb(-digits)
+    units = (2 * abs(numerator) * 10**digits + denominator) // (2 * denominator)  # floor(|x| * 10**digits + 1/2)
+    rounded = Decimal(units if numerator >= 0 else -units).scaleb(-digits)
     return rounded if rounded else abs(rounded)
+
+
+def round_product(a: Decimal, b: Decimal, currency: str) -> Decimal:
+    """a x b, exactly, rounded as `round_exact` rounds (a quantity times a unit price)."""
+    an, ad = a.as_integer_ratio()
+    bn, bd = b.as_integer_ratio()
+    return round_ratio(an * bn, ad * bd, currency)
 
 
 def to_decimal(value: Fraction) -> Decimal:

@@ -3,13 +3,14 @@ Figures by hand or from published examples (semantics.md)."""
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
+from fractions import Fraction
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from compiler.money import Money, allocate, minor_unit, round_money, totals_by_currency
+from compiler.money import Money, allocate, minor_unit, round_exact, round_money, round_product, totals_by_currency
 
 D = Decimal
 
@@ -21,6 +22,51 @@ def test_half_up_to_the_minor_unit() -> None:
     assert round_money(D("0.5"), "ISK") == D("1")
     assert str(round_money(D("-0.001"), "NOK")) == "0.00"  # never a negative zero
     assert (minor_unit("NOK"), minor_unit("JPY"), minor_unit("ISK"), minor_unit("EUR")) == (2, 0, 0, 2)
+
+
+def test_exact_fractions_round_half_up_without_a_detour_through_28_digits() -> None:
+    # 2,401 x 9/360 = 60.025 exactly: half an øre, so up (semantics.md, Rounding)
+    assert round_exact(Fraction(2401) * Fraction(9, 360), "NOK") == D("60.03")
+    assert round_exact(Fraction(-2401) * Fraction(9, 360), "NOK") == D("-60.03")
+    assert round_exact(Fraction(1, 3), "NOK") == D("0.33")
+    assert str(round_exact(Fraction(-1, 300), "NOK")) == "0.00"  # never a negative zero
+    assert round_exact(Fraction(2999, 2), "JPY") == D("1500")
+    # 7 seats x 33.335 = 233.345: half an øre, up
+    assert round_product(D(7), D("33.335"), "NOK") == D("233.35")
+    assert round_product(D("-1.5"), D("0.01"), "NOK") == D("-0.02")
+
+
+def _half_up_reference(numerator: int, denominator: int, digits: int) -> Decimal:
+    """The quotient to 200 significant digits, then Decimal's own HALF_UP: a quotient that is not a finite
+    decimal is never within 10**-200 of a half unit for these sizes, and one that is is exact."""
+    with localcontext() as wide:
+        wide.prec = 200
+        value = D(numerator) / D(denominator)
+        rounded = value.quantize(D(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+    return rounded if rounded else abs(rounded)
+
+
+@given(  # amounts below 10**24: the result is a Decimal of the context's 28 digits
+    st.integers(min_value=-(10**24), max_value=10**24),
+    st.integers(min_value=1, max_value=10**20),
+    st.sampled_from(["NOK", "JPY", "EUR"]),
+)
+def test_exact_rounding_agrees_with_decimal_half_up(numerator: int, denominator: int, currency: str) -> None:
+    expected = _half_up_reference(numerator, denominator, minor_unit(currency))
+    found = round_exact(Fraction(numerator, denominator), currency)
+    assert (found, str(found)) == (expected, str(expected))
+
+
+@given(
+    st.decimals(min_value=-(10**9), max_value=10**9, places=4, allow_nan=False, allow_infinity=False),
+    st.decimals(min_value=-(10**9), max_value=10**9, places=6, allow_nan=False, allow_infinity=False),
+)
+def test_a_product_rounds_as_its_exact_value(quantity: Decimal, price: Decimal) -> None:
+    with localcontext() as wide:
+        wide.prec = 60
+        exact = quantity * price  # 60 digits hold any such product exactly
+    expected = _half_up_reference(*exact.as_integer_ratio(), 2)
+    assert round_product(quantity, price, "NOK") == expected
 
 
 def test_allocation_matches_the_published_examples() -> None:

@@ -50,7 +50,7 @@ from compiler.billing.provenance import (
     UsageTrace,
 )
 from compiler.model import Allowance, Package, Percentage, Tiered, UnitRate, UsageRule
-from compiler.money import minor_unit, round_exact, to_decimal
+from compiler.money import minor_unit, round_exact, round_product, to_decimal
 
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
@@ -222,7 +222,7 @@ def _recurring(line: RecurringLine, currency: str) -> PricedLine:
 
 def _checks(quantity: Decimal, unit_price: Decimal, exact: Fraction, currency: str) -> bool:
     """Quantity x unit price, rounded as the line is, is the line's net amount."""
-    return round_exact(Fraction(quantity) * Fraction(unit_price), currency) == round_exact(exact, currency)
+    return round_product(quantity, unit_price, currency) == round_exact(exact, currency)
 
 
 def _one_time(line: OneTimeLine, currency: str) -> PricedLine:
