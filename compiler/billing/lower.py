@@ -139,6 +139,23 @@ def lower(
     )
 
 
+def usage_lines(contract: model.Contract, indices: Mapping[str, model.Index], until: date) -> list[UsageLine]:
+    """The usage lines `lower(contract, indices, until).lines` holds, in its order, lowering only the charges that
+    are metered in some version: a charge's lines depend on its own versions and the contract's term, never on
+    another charge. What a report asks the meter for is read from these (price.py `usage_line_requests`)."""
+    terms = contract.terms
+    assert terms is not None, "a checked contract has its terms"
+    metered = tuple(
+        (cid, history)
+        for cid, history in terms.versions
+        if any(v.charge is not None and isinstance(v.charge.pricing, model.UsageFee) for v in history)
+    )
+    if not metered:
+        return []
+    only = attrs.evolve(contract, terms=attrs.evolve(terms, versions=metered, discounts=()), minimum=None, prepaid=None)
+    return [line for line in lower(only, indices, until).lines if isinstance(line, UsageLine)]
+
+
 def carries_balance(contract: model.Contract) -> bool:
     """True when a line's price depends on other lines: a prepaid credit drawn down over the contract year,
     free units (shared by a period's lines, and rolled over), or a flat amount billed once in a period that

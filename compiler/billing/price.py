@@ -113,13 +113,18 @@ class Priced:
 
 def usage_requests(schedule: BillingSchedule, as_of: date) -> list[UsageKey]:
     """The metered totals that the usage lines due by `as_of` need."""
+    return usage_line_requests(schedule.contract, schedule.lines, as_of)
+
+
+def usage_line_requests(contract: str, lines: Iterable[BillableLine], as_of: date) -> list[UsageKey]:
+    """The metered totals that the contract's usage lines among `lines` due by `as_of` need."""
     keys: list[UsageKey] = []
-    for line in schedule.lines:
+    for line in lines:
         if isinstance(line, UsageLine) and line.billing_date <= as_of:
             for piece in line.pieces:
-                keys.append((schedule.contract, piece.metric, piece.start, piece.end))
+                keys.append((contract, piece.metric, piece.start, piece.end))
                 if isinstance(piece.rule, Percentage) and piece.rule.per_event:
-                    keys.append((schedule.contract, piece.metric, piece.start, piece.end, measure(piece.rule)))
+                    keys.append((contract, piece.metric, piece.start, piece.end, measure(piece.rule)))
     return keys
 
 

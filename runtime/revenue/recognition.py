@@ -22,9 +22,8 @@ import attrs
 
 from compiler import model
 from compiler.billing.lines import DiscountLine, DrawdownLine, MinimumLine, PrepaidLine, UsageLine
-from compiler.billing.lower import BillingSchedule, lower
-from compiler.billing.price import PricedLine, UsageKey, price_schedule
-from compiler.billing.price import usage_requests as usage_requests_of
+from compiler.billing.lower import BillingSchedule, lower, usage_lines
+from compiler.billing.price import PricedLine, UsageKey, price_schedule, usage_line_requests
 from compiler.calendar import add_duration
 from compiler.money import allocate
 from compiler.revenue.consideration import whole
@@ -120,10 +119,11 @@ def contract_usage_requests(contract: model.Contract, workspace: model.Workspace
     if contract.start >= end or policy_of(contract, workspace.seller)[0] == "invoiced" or not _has_usage(contract):
         return wanted
     cid = contract.id
-    schedule = _schedule(contract, workspace, end)
-    wanted.update(usage_requests_of(schedule, through))  # what pricing asks for, per-event sums included
-    for line in schedule.lines:
-        if not isinstance(line, UsageLine) or line.billing_date > through:
+    # the usage lines alone (compiler/billing/lower.py `usage_lines`): the same as the whole lowering's
+    metered = usage_lines(whole(contract), workspace.indices, end + timedelta(days=1))
+    wanted.update(usage_line_requests(cid, metered, through))  # what pricing asks for, per-event sums included
+    for line in metered:
+        if line.billing_date > through:
             continue
         for piece in line.pieces:
             for month in months_between(piece.start, piece.end):
