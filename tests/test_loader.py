@@ -118,6 +118,7 @@ def test_the_checked_model_is_cached_for_the_commands_that_run_it(tmp_path: Path
 def test_damaged_cache_is_rebuilt(tmp_path: Path, user_cache: Path) -> None:
     write_workspace(tmp_path, 2)
     loader.load(tmp_path)
+    loader.wait_for_writes()  # the parse results are written by a child while the command goes on
     written = sorted(user_cache.glob("*/*.pickle"))
     assert [p.name.split("-")[0] for p in written] == ["check", "model", "parse", "stat"]
     for path in written:
@@ -130,6 +131,7 @@ def test_damaged_cache_is_rebuilt(tmp_path: Path, user_cache: Path) -> None:
 def test_the_cache_lives_in_the_user_cache_folder_not_the_workspace(tmp_path: Path, user_cache: Path) -> None:
     write_workspace(tmp_path, 1)
     loader.load(tmp_path)
+    loader.wait_for_writes()
     assert not (tmp_path / ".avtale").exists()
     (folder,) = [p for p in user_cache.iterdir() if p.is_dir()]
     assert (folder / "workspace.txt").read_text() == f"{tmp_path.resolve()}\n"
@@ -143,6 +145,7 @@ def test_the_cache_setting_names_another_folder_still_signed(tmp_path: Path, use
     write_workspace(tmp_path, 1)
     (tmp_path / "avtale.toml").write_text('cache = "build/avtale-cache"\n')
     loader.load(tmp_path)
+    loader.wait_for_writes()
     assert sorted(p.name.split("-")[0] for p in (tmp_path / "build" / "avtale-cache").glob("*.pickle")) == [
         "check",
         "model",
