@@ -61,7 +61,7 @@ def round_exact(value: Fraction, currency: str) -> Decimal:
 
 def round_ratio(numerator: int, denominator: int, currency: str) -> Decimal:
     """numerator / denominator (denominator > 0, not necessarily in lowest terms), rounded as `round_exact`
-    rounds. In integers only: building Fractions for the scaling cost pricing a sixth of its time."""
+    rounds. In integers only: building Fractions to scale had cost revenue plans a sixth of their time."""
     digits = minor_unit(currency)
     units = (2 * abs(numerator) * 10**digits + denominator) // (2 * denominator)  # floor(|x| * 10**digits + 1/2)
     rounded = Decimal(units if numerator >= 0 else -units).scaleb(-digits)

@@ -69,6 +69,33 @@ def test_a_product_rounds_as_its_exact_value(quantity: Decimal, price: Decimal) 
     assert round_product(quantity, price, "NOK") == expected
 
 
+@given(
+    st.integers(min_value=-(10**20), max_value=10**20),
+    st.integers(min_value=1, max_value=10**6),
+    st.sampled_from(["NOK", "JPY"]),
+)
+def test_a_value_half_a_minor_unit_past_another_rounds_away_from_zero(whole: int, spread: int, currency: str) -> None:
+    # (2 x whole + 1) / 2 minor units, unreduced by `spread`: exactly half a unit past `whole` (random values
+    # almost never fall on a half, where HALF_UP differs from HALF_EVEN and HALF_DOWN)
+    digits = minor_unit(currency)
+    numerator, denominator = (2 * whole + 1) * spread, 2 * 10**digits * spread
+    found = round_exact(Fraction(numerator, denominator), currency)
+    away = whole + 1 if whole >= 0 else whole  # -0.5 units rounds to -1, 2.5 units to 3
+    assert found == D(away).scaleb(-digits) == _half_up_reference(numerator, denominator, digits)
+
+
+@given(
+    st.integers(min_value=-(10**6), max_value=10**6),
+    st.integers(min_value=-(10**9), max_value=10**9),
+    st.sampled_from(["NOK", "JPY"]),
+)
+def test_a_product_on_a_half_rounds_away_from_zero(quantity: int, odd: int, currency: str) -> None:
+    digits = minor_unit(currency)
+    price = D(2 * odd + 1).scaleb(-digits - 1) * 5  # an odd number of half units: x.xx5 (NOK), x.5 (JPY)
+    exact = D(quantity) * price
+    assert round_product(D(quantity), price, currency) == _half_up_reference(*exact.as_integer_ratio(), digits)
+
+
 def test_allocation_matches_the_published_examples() -> None:
     # KPMG's IFRS 15 handbook: SSP 20,000 / 30,000 / 40,000, price 80,000, at øre precision
     assert allocate(D("80000.00"), [D(20000), D(30000), D(40000)], "NOK") == [
