@@ -118,11 +118,11 @@ def test_contracts_written_to_tell_them_apart(case: str, start: str, term: str, 
     ws = checked({"prelude.avt": METRICS, "case.avt": contract_text(CRAFTED[case] + cutover, start=start, term=term)})
     compared = 0
     for agreed in (ws.contracts["C-1"], whole(ws.contracts["C-1"])):
-        for until in (*HORIZONS, date(2026, 8, 15)):
+        for until in (date(2026, 7, 1), date(2026, 8, 15), date(2029, 1, 1)):
             every = [ln for ln in lower(agreed, ws.indices, until).lines if isinstance(ln, UsageLine)]
             assert usage_lines(agreed, ws.indices, until) == every, until
             compared += len(every)
-    assert compared  # each case has metered lines to compare
+    assert compared >= 10  # each case has metered lines to compare (the fewest, a removed charge: 18)
 
 
 def test_a_contract_without_metered_charges_has_none(workspaces: list[model.Workspace]) -> None:

@@ -580,6 +580,7 @@ def test_only_the_latest_revisions_stay_cached(repo: GitRepo, monkeypatch: pytes
     ws = repo.path / "ws"
     for back in ("HEAD~3", "HEAD~2", "HEAD~1"):
         load_revision(ws, back)
+        loader.wait_for_writes()  # each model is written (and older ones pruned) by a child: in this order
     assert load_revision(ws, "HEAD~1").cached and load_revision(ws, "HEAD~2").cached
     assert not load_revision(ws, "HEAD~3").cached  # the oldest of three went
 
