@@ -26,6 +26,11 @@ such runs, say --history 7 and --history 25, bill the same contracts in the same
 calendar month, behind a short or a long history; each prints what it drafted,
 since the month's work moves a little with where the contracts are in their terms.
 
+--reuse keeps a prepared workspace only when the same code billed its history
+(prepared.json records the billing code's version): a history billed by other
+code would make every contract plan whole, so it is billed again, with a line
+saying so.
+
 One untimed plan runs first, so that every timed run finds the workspace's
 parse, check and model caches filled, as a monthly run after any earlier
 command does.
@@ -55,9 +60,13 @@ BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
 OUT = BENCH / "out"
 sys.path.insert(0, str(BENCH))
+sys.path.insert(0, str(REPO))
 
 import generate  # noqa: E402
 from treemem import PeakSampler  # noqa: E402
+
+from runtime.billing.settled import billing_code_version  # noqa: E402
+from runtime.loader import CODE_VERSION  # noqa: E402
 
 AVTALE = [sys.executable, "-c", "from runtime.cli.main import main; main()"]
 
@@ -145,9 +154,16 @@ def prepare(contracts: int, events: int, as_of: date, reuse: bool, history: int 
     wanted: dict[str, object] = {"contracts": contracts, "events": events, "as_of": as_of.isoformat(), "seed": 1}
     if history is not None:
         wanted["history"] = history
-    if reuse and marker.exists() and json.loads(marker.read_text()) == wanted and (root / "ledger.history").exists():
-        print(f"{contracts} contracts, {events} events: reusing {root}", flush=True)
-        return root
+    # A history billed by other code records settlements that name that code: every contract would plan
+    # whole, and the figures would be of another run than the one the table says. Bill it again instead.
+    wanted["code"] = billing_code_version(CODE_VERSION)
+    if reuse and marker.exists() and (root / "ledger.history").exists():
+        found = json.loads(marker.read_text())
+        if found == wanted:
+            print(f"{contracts} contracts, {events} events: reusing {root}", flush=True)
+            return root
+        if {k: v for k, v in found.items() if k != "code"} == {k: v for k, v in wanted.items() if k != "code"}:
+            print(f"  {root}: its history was billed by other code; billing it again", flush=True)
     if history is None:
         files, lines, _ = generate.generate(root, contracts, seed=1)
     else:

@@ -64,8 +64,8 @@ def round_ratio(numerator: int, denominator: int, currency: str) -> Decimal:
     rounds. In integers only: building Fractions to scale had cost revenue plans a sixth of their time."""
     digits = minor_unit(currency)
     units = (2 * abs(numerator) * 10**digits + denominator) // (2 * denominator)  # floor(|x| * 10**digits + 1/2)
-    rounded = Decimal(units if numerator >= 0 else -units).scaleb(-digits)
-    return rounded if rounded else abs(rounded)
+    # from an int, a zero is never negative: no -0.00 to fold
+    return Decimal(units if numerator >= 0 else -units).scaleb(-digits)
 
 
 def round_product(a: Decimal, b: Decimal, currency: str) -> Decimal:
