@@ -23,7 +23,6 @@ from typing import Any
 import pytest
 
 from runtime.ledger import connect
-from runtime.ledger.store import Ledger
 from tests.faults import attacks
 
 pytestmark = pytest.mark.faults
@@ -53,30 +52,30 @@ def recovers(scenario: attacks.Scenario, outcome: attacks.Outcome, *help_words: 
 
 
 def test_a_full_disk_while_documents_are_inserted(examples: attacks.Scenario, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The disk fills once the run's document rows are in and its lines are being written (rows go in a batch of
+    documents at a time, table by table: store.INSERT_BATCH)."""
     root = examples.fresh()
-    real = Ledger._insert
-    inserted: list[int] = []
-
-    def insert(self: Ledger, doc: Any) -> None:
-        if len(inserted) == 3:  # the fourth document of the run
-            raise full()
-        real(self, doc)
-        inserted.append(doc.number)
-
+    real: Callable[..., sqlite3.Connection] = connect.read_write
+    seen: list[str] = []
+    done: list[str] = []
     with monkeypatch.context() as patched:
-        patched.setattr(Ledger, "_insert", insert)
+        patched.setattr(
+            connect, "read_write", lambda *args: FullAt(real(*args), "INSERT INTO DOCUMENT_LINES", seen, done)
+        )
         outcome = attacks.cli(root, examples.cache, *examples.args)
-    assert len(inserted) == 3
+    assert len(seen) == 1 and seen[0].startswith("INSERT INTO document_lines")
+    assert any(sql.startswith("INSERT INTO documents ") for sql in done)  # the documents' rows were in
     recovers(examples, outcome, f"the disk holding the ledger at {examples.ledger} is full ({FULL})", "disk space")
 
 
 class FullAt:
     """A connection whose statements starting with `statement` fail as on a full disk."""
 
-    def __init__(self, db: sqlite3.Connection, statement: str, seen: list[str]) -> None:
+    def __init__(self, db: sqlite3.Connection, statement: str, seen: list[str], done: list[str] | None = None) -> None:
         self._db = db
         self._statement = statement
         self._seen = seen
+        self._done = done if done is not None else []
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._db, name)
@@ -86,6 +85,13 @@ class FullAt:
             self._seen.append(sql)
             raise full()
         return self._db.execute(sql, *args)
+
+    def executemany(self, sql: str, *args: Any) -> sqlite3.Cursor:
+        if sql.lstrip().upper().startswith(self._statement):
+            self._seen.append(sql)
+            raise full()
+        self._done.append(sql)
+        return self._db.executemany(sql, *args)
 
 
 def test_a_full_disk_at_the_commit(examples: attacks.Scenario, monkeypatch: pytest.MonkeyPatch) -> None:

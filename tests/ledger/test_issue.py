@@ -276,3 +276,21 @@ def test_issued_documents_are_values(ledger: Ledger) -> None:
     [doc] = issue(ledger, [invoice()])
     with pytest.raises(attrs.exceptions.FrozenInstanceError):
         doc.number = 5  # type: ignore[misc]
+
+
+def test_a_run_larger_than_an_insert_batch_is_stored_whole_and_in_order(ledger: Ledger) -> None:
+    """Rows are inserted a batch of documents at a time (store.INSERT_BATCH): a run across batch boundaries, with
+    credit notes in a later batch than the invoices of the same run, reads back as issued, gapless and chained."""
+    from runtime.ledger.store import INSERT_BATCH
+
+    earlier = issue(ledger, [invoice(), invoice()])
+    drafts = [
+        invoice(line(f"{n}.00"), line("1.50", category="medium", rate="15")) for n in range(1, 2 * INSERT_BATCH + 8)
+    ]
+    drafts[INSERT_BATCH + 3 : INSERT_BATCH + 3] = [credit_note(earlier[0].number), credit_note(earlier[1].number)]
+    issued = issue(ledger, drafts)
+    assert len(issued) == 2 * INSERT_BATCH + 9
+    assert [d.number for d in issued if d.series == "invoice"] == list(range(1003, 1003 + 2 * INSERT_BATCH + 7))
+    assert [d.number for d in issued if d.series == "credit_note"] == [1, 2]
+    assert ledger.documents() == sorted(earlier + issued, key=lambda d: (d.series != "invoice", d.number))
+    assert ledger.verify() == []
