@@ -686,14 +686,18 @@ class Ledger:
             f"INSERT INTO document_vat ({rows.VAT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
             [row for doc in docs for row in rows.vat_rows(doc)],
         )
-        snapshots = [doc for doc in docs if doc.parties is not None]
         self._insert_snapshots(
-            [(doc.series, doc.number, doc.parties, [line.details for line in doc.lines]) for doc in snapshots], None
+            [
+                (doc.series, doc.number, doc.parties, [line.details for line in doc.lines])
+                for doc in docs
+                if doc.parties is not None
+            ],
+            None,
         )
 
     def _insert_snapshots(
         self,
-        snapshots: Sequence[tuple[Kind, int, Parties | None, Sequence[LineDetails | None]]],
+        snapshots: Sequence[tuple[Kind, int, Parties, Sequence[LineDetails | None]]],
         recorded_at: str | None,
     ) -> None:
         """Documents' party rows, and the details of each of their lines that has them."""
@@ -702,7 +706,6 @@ class Ledger:
             [
                 row
                 for series, number, parties, _ in snapshots
-                if parties is not None
                 for row in rows.party_rows(series, number, parties, recorded_at)
             ],
         )
