@@ -18,7 +18,7 @@ from contextlib import contextmanager, suppress
 from datetime import UTC, date, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, NamedTuple
 
 import attrs
 
@@ -68,6 +68,15 @@ DEFAULT_TIMEOUT = 2.0  # seconds to wait for another writer before reporting the
 SETTING = {"invoice": "invoice_numbers", "credit_note": "credit_note_numbers"}
 SERIES_ORDER = rows.SERIES_ORDER
 INSERT_BATCH = 1_000  # documents inserted per statement: few calls, and a bounded set of rows held at once
+
+
+class Snapshot(NamedTuple):
+    """What a document shows of its parties and lines, as `_insert_snapshots` records it."""
+
+    series: Kind
+    number: int
+    parties: Parties
+    details: Sequence[LineDetails | None]
 
 
 @attrs.frozen(kw_only=True)
@@ -584,9 +593,8 @@ class Ledger:
             numbers[series] = number + 1
             previous[series] = doc.hash
             issued.append(doc)
-            if len(issued) % INSERT_BATCH == 0:
-                self._insert(issued[-INSERT_BATCH:])
-        self._insert(issued[len(issued) - len(issued) % INSERT_BATCH :])
+        for first in range(0, len(issued), INSERT_BATCH):
+            self._insert(issued[first : first + INSERT_BATCH])
         return issued
 
     def _series_next(self, series: Kind, start: int) -> int:
@@ -688,7 +696,7 @@ class Ledger:
         )
         self._insert_snapshots(
             [
-                (doc.series, doc.number, doc.parties, [line.details for line in doc.lines])
+                Snapshot(doc.series, doc.number, doc.parties, [line.details for line in doc.lines])
                 for doc in docs
                 if doc.parties is not None
             ],
@@ -697,7 +705,7 @@ class Ledger:
 
     def _insert_snapshots(
         self,
-        snapshots: Sequence[tuple[Kind, int, Parties, Sequence[LineDetails | None]]],
+        snapshots: Sequence[Snapshot],
         recorded_at: str | None,
     ) -> None:
         """Documents' party rows, and the details of each of their lines that has them."""
@@ -817,7 +825,9 @@ class Ledger:
                         f"cannot backfill {where}: {len(details)} line details given for its {lines} lines",
                         "nothing was recorded; give one LineDetails per line, in line order",
                     )
-                self._insert_snapshots([(series, number, attrs.evolve(parties, source="backfill"), details)], at)
+                self._insert_snapshots(
+                    [Snapshot(series, number, attrs.evolve(parties, source="backfill"), details)], at
+                )
                 done += 1
         return done
 

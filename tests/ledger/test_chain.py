@@ -56,8 +56,8 @@ def oracle(doc: IssuedDocument) -> bytes:
             "contract": ln.contract,
             "charge": ln.charge,
             "description": ln.description,
-            "period_start": str(ln.period_start),
-            "period_end": str(ln.period_end),
+            "period_start": ln.period_start.isoformat(),
+            "period_end": ln.period_end.isoformat(),
             "quantity": str(ln.quantity),
             "unit_price": str(ln.unit_price),
             "net_amount": str(ln.net_amount),
@@ -67,8 +67,8 @@ def oracle(doc: IssuedDocument) -> bytes:
             "corrects": ln.corrects,
             "line_kind": ln.kind,
             "discount": ln.discount,
-            "billing_start": str(ln.billing_start),
-            "billing_end": str(ln.billing_end),
+            "billing_start": ln.billing_start.isoformat(),
+            "billing_end": ln.billing_end.isoformat(),
         }
         if snapshot:
             d = ln.details
@@ -81,8 +81,8 @@ def oracle(doc: IssuedDocument) -> bytes:
         "contract": doc.contract,
         "customer": doc.customer,
         "currency": doc.currency,
-        "issue_date": str(doc.issue_date),
-        "due_date": str(doc.due_date),
+        "issue_date": doc.issue_date.isoformat(),
+        "due_date": doc.due_date.isoformat(),
         "buyer_reference": doc.buyer_reference,
         "purchase_order": doc.purchase_order,
         "kid": doc.kid,
@@ -247,11 +247,11 @@ def test_a_snapshot_adds_format_parties_and_details() -> None:
         issued_at_run=1,
         parties=Parties(seller=party, buyer=party, source="issue"),
     )
-    text = canonical(doc).decode()
-    assert text.index('"due_date"') < text.index('"format":2') < text.index('"gross"')
-    assert text.index('"number":1') < text.index('"parties":{"buyer":') < text.index('"purchase_order":null')
-    assert '"description":"Grunnpakke – mars","details":{"unit_code":"C62","vat_reason":null},"discount"' in text
-    assert '"name":"Fjord \\"AS\\""' in text
+    shown = canonical(doc).decode()
+    assert shown.index('"due_date"') < shown.index('"format":2') < shown.index('"gross"')
+    assert shown.index('"number":1') < shown.index('"parties":{"buyer":') < shown.index('"purchase_order":null')
+    assert '"description":"Grunnpakke – mars","details":{"unit_code":"C62","vat_reason":null},"discount"' in shown
+    assert '"name":"Fjord \\"AS\\""' in shown
     backfilled = attrs.evolve(doc, parties=Parties(seller=party, buyer=party, source="backfill"))
     assert '"format"' not in canonical(backfilled).decode() and '"details"' not in canonical(backfilled).decode()
     assert canonical(doc) == oracle(doc) and canonical(backfilled) == oracle(backfilled)

@@ -12,7 +12,7 @@ from typing import Any
 import attrs
 import pytest
 
-from runtime.ledger import InvalidDraft, Ledger, NumberingError
+from runtime.ledger import InvalidDraft, Ledger, LedgerError, NumberingError, store
 from runtime.ledger.chain import GENESIS, canonical
 from tests.ledger.factories import AS_OF, credit_note, dump, invoice, issue, line
 
@@ -278,19 +278,47 @@ def test_issued_documents_are_values(ledger: Ledger) -> None:
         doc.number = 5  # type: ignore[misc]
 
 
-def test_a_run_larger_than_an_insert_batch_is_stored_whole_and_in_order(ledger: Ledger) -> None:
-    """Rows are inserted a batch of documents at a time (store.INSERT_BATCH): a run across batch boundaries, with
-    credit notes in a later batch than the invoices of the same run, reads back as issued, gapless and chained."""
-    from runtime.ledger.store import INSERT_BATCH
-
+@pytest.mark.parametrize("size", range(1, 8))
+def test_runs_across_insert_batches_are_stored_whole_and_in_order(
+    ledger: Ledger, monkeypatch: pytest.MonkeyPatch, size: int
+) -> None:
+    """Rows go in a batch of documents at a time (store.INSERT_BATCH, here 3): runs of 1 to 7 documents, exact
+    multiples of the batch included, with credit notes of invoices from an earlier run, read back as issued,
+    gapless and chained."""
     earlier = issue(ledger, [invoice(), invoice()])
-    drafts = [
-        invoice(line(f"{n}.00"), line("1.50", category="medium", rate="15")) for n in range(1, 2 * INSERT_BATCH + 8)
-    ]
-    drafts[INSERT_BATCH + 3 : INSERT_BATCH + 3] = [credit_note(earlier[0].number), credit_note(earlier[1].number)]
+    monkeypatch.setattr(store, "INSERT_BATCH", 3)
+    drafts = [invoice(line(f"{n}.00"), line("1.50", category="medium", rate="15")) for n in range(1, size + 1)]
+    drafts[size // 2 : size // 2] = [credit_note(earlier[0].number)] if size > 2 else []
     issued = issue(ledger, drafts)
-    assert len(issued) == 2 * INSERT_BATCH + 9
-    assert [d.number for d in issued if d.series == "invoice"] == list(range(1003, 1003 + 2 * INSERT_BATCH + 7))
-    assert [d.number for d in issued if d.series == "credit_note"] == [1, 2]
+    assert [d.number for d in issued if d.series == "invoice"] == list(range(1003, 1003 + size))
+    assert [d.number for d in issued if d.series == "credit_note"] == ([1] if size > 2 else [])
     assert ledger.documents() == sorted(earlier + issued, key=lambda d: (d.series != "invoice", d.number))
+    assert ledger.verify() == []
+    assert ledger.next_number("invoice", 1001) == 1003 + size
+
+
+@pytest.mark.parametrize("table", ["documents", "document_lines", "document_line_details"])
+def test_a_failure_in_a_later_batch_issues_nothing(
+    ledger: Ledger, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, table: str
+) -> None:
+    """The third batch's insert into `table` fails (as on a full disk) after two batches are in: the run is all
+    or nothing, and the ledger is as it was."""
+    issue(ledger, [invoice()])
+    before = dump(tmp_path / "ledger.sqlite")
+    monkeypatch.setattr(store, "INSERT_BATCH", 2)
+    calls: list[str] = []
+    real = Ledger._insert
+
+    def failing(self: Ledger, docs: Any) -> None:
+        calls.append("batch")
+        if len(calls) == 3:
+            self._db.execute(f"INSERT INTO {table} DEFAULT VALUES")  # NOT NULL columns: SQLite refuses it
+        real(self, docs)
+
+    monkeypatch.setattr(Ledger, "_insert", failing)
+    with pytest.raises(LedgerError):
+        issue(ledger, [invoice() for _ in range(6)])
+    assert len(calls) == 3
+    assert dump(tmp_path / "ledger.sqlite") == before
+    assert ledger.next_number("invoice", 1001) == 1002
     assert ledger.verify() == []
