@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import sqlite3
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -283,42 +284,66 @@ def test_runs_across_insert_batches_are_stored_whole_and_in_order(
     ledger: Ledger, monkeypatch: pytest.MonkeyPatch, size: int
 ) -> None:
     """Rows go in a batch of documents at a time (store.INSERT_BATCH, here 3): runs of 1 to 7 documents, exact
-    multiples of the batch included, with credit notes of invoices from an earlier run, read back as issued,
-    gapless and chained."""
+    multiples of the batch included, with a credit note of an earlier run's invoice in the longer ones, are
+    inserted in batches of 3 and read back as issued, gapless and chained."""
     earlier = issue(ledger, [invoice(), invoice()])
     monkeypatch.setattr(store, "INSERT_BATCH", 3)
+    batches: list[int] = []
+    real = Ledger._insert
+
+    def counted(self: Ledger, docs: Any) -> None:
+        batches.append(len(docs))
+        real(self, docs)
+
+    monkeypatch.setattr(Ledger, "_insert", counted)
     drafts = [invoice(line(f"{n}.00"), line("1.50", category="medium", rate="15")) for n in range(1, size + 1)]
-    drafts[size // 2 : size // 2] = [credit_note(earlier[0].number)] if size > 2 else []
+    if size > 3:
+        drafts[size // 2] = credit_note(earlier[0].number)
     issued = issue(ledger, drafts)
-    assert [d.number for d in issued if d.series == "invoice"] == list(range(1003, 1003 + size))
-    assert [d.number for d in issued if d.series == "credit_note"] == ([1] if size > 2 else [])
+    assert batches == [3] * (size // 3) + ([size % 3] if size % 3 else [])
+    invoices = size - (1 if size > 3 else 0)
+    assert [d.number for d in issued if d.series == "invoice"] == list(range(1003, 1003 + invoices))
+    assert [d.number for d in issued if d.series == "credit_note"] == ([1] if size > 3 else [])
     assert ledger.documents() == sorted(earlier + issued, key=lambda d: (d.series != "invoice", d.number))
     assert ledger.verify() == []
-    assert ledger.next_number("invoice", 1001) == 1003 + size
+
+
+class FullOnThird:
+    """The ledger's connection, whose third batch insert into `table` fails as on a full disk."""
+
+    def __init__(self, db: sqlite3.Connection, table: str) -> None:
+        self._db = db
+        self._table = table
+        self.seen = 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._db, name)
+
+    def executemany(self, sql: str, rows: Any) -> sqlite3.Cursor:
+        if sql.startswith(f"INSERT INTO {self._table} "):
+            self.seen += 1
+            if self.seen == 3:
+                error = sqlite3.OperationalError("database or disk is full")
+                error.sqlite_errorcode = sqlite3.SQLITE_FULL
+                raise error
+        return self._db.executemany(sql, rows)
 
 
 @pytest.mark.parametrize("table", ["documents", "document_lines", "document_line_details"])
-def test_a_failure_in_a_later_batch_issues_nothing(
+def test_a_full_disk_in_a_later_batch_issues_nothing(
     ledger: Ledger, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, table: str
 ) -> None:
-    """The third batch's insert into `table` fails (as on a full disk) after two batches are in: the run is all
-    or nothing, and the ledger is as it was."""
+    """The disk fills at the third batch's insert into `table`, two batches (4 documents) being in: the run is
+    all or nothing, the ledger is as it was, and the error says the disk is full."""
     issue(ledger, [invoice()])
     before = dump(tmp_path / "ledger.sqlite")
     monkeypatch.setattr(store, "INSERT_BATCH", 2)
-    calls: list[str] = []
-    real = Ledger._insert
-
-    def failing(self: Ledger, docs: Any) -> None:
-        calls.append("batch")
-        if len(calls) == 3:
-            self._db.execute(f"INSERT INTO {table} DEFAULT VALUES")  # NOT NULL columns: SQLite refuses it
-        real(self, docs)
-
-    monkeypatch.setattr(Ledger, "_insert", failing)
-    with pytest.raises(LedgerError):
+    proxy = FullOnThird(ledger._db, table)
+    monkeypatch.setattr(ledger, "_db", proxy)
+    with pytest.raises(LedgerError, match="is full"):
         issue(ledger, [invoice() for _ in range(6)])
-    assert len(calls) == 3
+    assert proxy.seen == 3
+    monkeypatch.setattr(ledger, "_db", proxy._db)
     assert dump(tmp_path / "ledger.sqlite") == before
     assert ledger.next_number("invoice", 1001) == 1002
     assert ledger.verify() == []
